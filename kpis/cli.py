@@ -1,0 +1,106 @@
+"""`python -m kpis`: validate files and print the KPI summary, as the app computes them.
+
+Exit codes: 0 valid (warnings allowed), 1 invalid or nothing to show, 2 usage error.
+Whatever a file holds, the answer is a report, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from kpis import config, ingest, store, summary
+from kpis import problems as P
+from kpis.periods import PeriodError, parse_period
+from kpis.styles import direction_label, rag_label
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m kpis", description="KPI performance board: check files and print the KPI summary.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    validate = sub.add_parser("validate", help="check observation files against the catalogue and areas")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    summary_ = sub.add_parser("summary", help="the KPI summary table, as in the published report")
+    summary_.add_argument("--period", help="reporting period, e.g. '2024/25 Q1' (default: the latest in the data)")
+    summary_.add_argument("--area", help="area name or code (default: every area)")
+    for p in (validate, summary_):
+        p.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
+        p.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _print_problems(problems: pl.DataFrame) -> None:
+    for r in problems.iter_rows(named=True):
+        where = f"row {r['row']}" if r["row"] is not None else "file"
+        column = f", column {r['column']}" if r["column"] else ""
+        value = f" (value: {r['value']!r})" if r["value"] is not None else ""
+        print(f"{r['file']}: {where}{column}: {r['severity']}: {r['problem']}{value}. Fix: {r['fix']}")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    data = store.load(config.data_dir(args.data_dir))
+    reports = [data.problems.filter(pl.col("file").is_in(["catalogue.csv", "areas.csv"]))]
+    if data.ok:
+        for name in args.files:
+            path = Path(name)
+            try:
+                content = path.read_bytes()
+            except OSError as error:
+                reports.append(P.file_problem(path.name, f"The file could not be opened ({error.strerror})", "Check the file name and path"))
+                continue
+            reports.append(ingest.check_file(path, content, data.catalogue, data.areas).problems)
+    problems = P.combine(reports)
+    valid = not P.has_errors(problems)
+    if args.json:
+        print(json.dumps({"valid": valid, "problems": problems.to_dicts()}, ensure_ascii=False, indent=1))
+    else:
+        _print_problems(problems)
+        errors = problems.filter(pl.col("severity") == "error").height
+        print(f"{'valid' if valid else 'invalid'}: {errors} error(s), {problems.height - errors} warning(s) in {len(args.files)} file(s)")
+    return 0 if valid else 1
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    data = store.load(config.data_dir(args.data_dir))
+    if not data.ok:
+        _print_problems(data.problems)
+        return 1
+    try:
+        period = parse_period(args.period) if args.period else summary.default_period(data)
+    except PeriodError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    areas = None
+    if args.area:
+        from kpis.areas import lookup
+
+        name = lookup(data.areas).get(args.area.strip().lower())
+        if name is None:
+            print(f"error: unknown area '{args.area}'", file=sys.stderr)
+            return 2
+        areas = [name]
+    frame = summary.latest(data, period, areas)
+    if args.json:
+        print(json.dumps(summary.summary_records(frame), ensure_ascii=False, default=str, indent=1))
+        return 0
+    print(f"KPI summary at {period}" if period else "KPI summary")
+    for r in frame.iter_rows(named=True):
+        value = summary.format_value(r["value"], r["unit"], r["decimals"])
+        target = summary.format_target(r["target"], r["target_wording"], r["unit"], r["decimals"])
+        print(f"{r['kpi_id']:<26} {r['code'] or r['area']:<6} {value:>9}  target {target:<28} {r['period']:<11} "
+              f"{rag_label(r['rag']):<12} {direction_label(r['arrow'], r['direction'])}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"validate": cmd_validate, "summary": cmd_summary}[args.command](args)
+    except Exception as error:
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1

@@ -1,0 +1,172 @@
+"""The KPI summary: latest value per KPI and area at a reporting period, with status.
+
+This is the published report's table, computed: target, actual, period, RAG and
+direction over the last 12 months, plus the reasons behind each status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from kpis import areas as A
+from kpis import rules
+from kpis.formatting import format_change, format_target, format_value
+
+__all__ = ["format_target", "format_value"]
+from kpis.periods import Period, parse_period
+from kpis.store import Store
+from kpis.styles import RAG, direction_label, rag_label
+
+CATALOGUE_FIELDS = ("kpi_id", "name", "short_name", "priority", "unit", "polarity", "target_wording", "frequency",
+                    "rag_basis", "green_within", "amber_within", "decimals")
+
+
+def periods_available(store: Store) -> list[Period]:
+    """Every period in the data, along the shared time axis, earliest first."""
+    labels = store.observations["period"].unique().to_list()
+    return sorted(parse_period(label) for label in labels)
+
+
+def default_period(store: Store) -> Period | None:
+    """The latest period in the data; of those ending together, the longest (a quarter over its last month)."""
+    available = periods_available(store)
+    if not available:
+        return None
+    last_end = max(p.end for p in available)
+    return min((p for p in available if p.end == last_end), key=lambda p: p.start)
+
+
+def latest(store: Store, period: Period | None, areas: list[str] | None = None, kpi_ids: list[str] | None = None) -> pl.DataFrame:
+    """Per KPI and area, the latest value at or before `period`, with target, RAG and direction.
+
+    `stale` is true where that value belongs to an earlier period than the one selected.
+    """
+    obs = store.observations.lazy()
+    if period is not None:
+        obs = obs.filter(pl.col("period_end") <= period.end)
+    if areas is not None:
+        obs = obs.filter(pl.col("area").is_in(areas))
+    if kpi_ids is not None:
+        obs = obs.filter(pl.col("kpi_id").is_in(kpi_ids))
+    last = obs.sort(["period_end", "period_start"]).unique(subset=["kpi_id", "area"], keep="last")
+    prior = store.observations.lazy().select(
+        "kpi_id", "area", "period_kind",
+        pl.col("period_start").alias("prior_start"), pl.col("period").alias("prior_period"), pl.col("value").alias("prior_value"),
+    )
+    area_info = store.areas.lazy().select("area", "code", "parent", pl.col("order").alias("area_order"))
+    frame = (
+        last.with_columns(pl.col("period_start").dt.offset_by("-1y").alias("prior_start"))
+        .join(prior, on=["kpi_id", "area", "period_kind", "prior_start"], how="left")
+        .join(store.catalogue.lazy().select(*CATALOGUE_FIELDS, pl.col("target").alias("catalogue_target")), on="kpi_id", how="inner")
+        .join(area_info, on="area", how="left")
+        .with_columns(pl.coalesce("target", "catalogue_target").alias("target"))
+    )
+    frame = rules.with_direction(rules.with_rag(frame))
+    stale = pl.lit(False) if period is None else pl.col("period_end") < pl.lit(period.start)
+    catalogue_order = store.catalogue.select("kpi_id").with_row_index("kpi_order").lazy()
+    return (
+        frame.with_columns(stale.alias("stale"))
+        .join(catalogue_order, on="kpi_id", how="left")
+        .sort(["kpi_order", "area_order"])
+        .collect()
+    )
+
+
+def status_counts(frame: pl.DataFrame) -> dict[str, int]:
+    counts = dict(frame.group_by("rag").len().iter_rows())
+    return {rag: int(counts.get(rag, 0)) for rag in ("green", "amber", "red", "grey")}
+
+
+def kpi_status(frame: pl.DataFrame) -> pl.DataFrame:
+    """One status per KPI: the selected area's own, else the worst of its parts (red before amber before green)."""
+    rank = pl.col("rag").replace_strict({"red": 0, "amber": 1, "green": 2, "grey": 3}, return_dtype=pl.Int64)
+    return frame.with_columns(rank.alias("_rank")).sort("_rank").unique(subset="kpi_id", keep="first").drop("_rank")
+
+
+def why(row: dict[str, object]) -> str:
+    """One plain sentence saying why a KPI has its status."""
+    unit, decimals = str(row["unit"]), int(row["decimals"] or 0)
+    value, target = row.get("value"), row.get("target")
+    look = RAG[str(row["rag"])]
+    if value is None:
+        return f"{look.word}: there is no value for this period."
+    if row["polarity"] == "neutral":
+        return f"{look.word}: this KPI is tracked without a good or bad direction, so it is not rated."
+    if target is None:
+        return f"{look.word}: this KPI has no target, so it is not rated."
+    shown = format_value(value, unit, decimals)
+    aim = format_value(target, unit, decimals)
+    shortfall, miss = float(row["shortfall"]), float(row["miss"])
+    relative = row["rag_basis"] == "relative"
+    band = (f"green within {row['green_within']:g}% of target, amber within {row['amber_within']:g}%" if relative
+            else f"green within {format_value(row['green_within'], unit, decimals)} of target, amber within {format_value(row['amber_within'], unit, decimals)}")
+    better = "above" if row["polarity"] == "higher_is_better" else "below"
+    worse = "below" if better == "above" else "above"
+    if shortfall <= 0:
+        return f"{look.word}: {shown} meets the target of {aim} ({'at' if shortfall == 0 else better} target; {band})."
+    gap = format_value(abs(shortfall), unit, decimals).replace("%", " percentage points") if unit == "percent" else format_value(abs(shortfall), unit, decimals)
+    measured = f", {miss:.1f}% of the target" if relative else ""
+    return f"{look.word}: {shown} is {gap} {worse} the target of {aim}{measured} ({band})."
+
+
+def report_table(store: Store, period: Period | None, area: str) -> pl.DataFrame:
+    """The published report's table: KPI, Target, Actual by area, Period, RAG, Direction in last 12 months.
+
+    Per KPI, the selected area and its child areas that have a value are shown, each
+    with its short code, as the report writes 'NE 87% NW 84% S 89%'.
+    """
+    scope = [area, *A.children(store.areas, area)]
+    rows = latest(store, period, scope)
+    if rows.height == 0:
+        return pl.DataFrame(schema={c: pl.String for c in ("kpi_id", "KPI", "Target", "Actual", "Period", "RAG status", "Direction in last 12 months")})
+    out = []
+    for kpi_id, group in rows.group_by("kpi_id", maintain_order=True):
+        records = group.to_dicts()
+        first = records[0]
+        unit, decimals = str(first["unit"]), int(first["decimals"])
+        many = len(records) > 1
+        out.append({
+            "kpi_id": str(kpi_id[0]),
+            "KPI": str(first["name"]),
+            "Target": format_target(first["target"], first["target_wording"], unit, decimals),
+            "Actual": "  ".join(f"{r['code']} {format_value(r['value'], unit, decimals)}" for r in records),
+            "Period": _joined([str(r["period"]) for r in records]),
+            "RAG status": _joined([rag_label(str(r["rag"])) for r in records], [str(r["code"]) for r in records] if many else None),
+            "Direction in last 12 months": _joined([direction_label(r["arrow"], str(r["direction"])) for r in records],
+                                                   [str(r["code"]) for r in records] if many else None),
+        })
+    return pl.DataFrame(out)
+
+
+def _joined(values: list[str], codes: list[str] | None = None) -> str:
+    """'All X' when every area agrees, else each area with its code."""
+    if len(set(values)) == 1:
+        return f"All {values[0]}" if codes else values[0]
+    return "  ".join(f"{c} {v}" for c, v in zip(codes or [""] * len(values), values, strict=True)).strip()
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    kpi_id: str
+    kpi_name: str
+    area: str
+    period: str | None
+    value: float | None
+    target: float | None
+    rag: str
+    direction: str
+    change: float | None
+
+
+def summary_records(frame: pl.DataFrame) -> list[dict[str, object]]:
+    """The CLI's JSON: plain records from `latest`."""
+    return frame.select(
+        "kpi_id", pl.col("name").alias("kpi_name"), "area", "period", "value", "target", "rag", "direction", "arrow", "change",
+        "prior_period", "prior_value", "stale",
+    ).to_dicts()
+
+
+def change_text(row: dict[str, object]) -> str:
+    return format_change(row.get("change"), str(row["unit"]), int(row["decimals"] or 0))

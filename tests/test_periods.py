@@ -1,0 +1,111 @@
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kpis.periods import ACCEPTED_FORMS, PeriodError, PeriodKind, make_period, parse_labels, parse_period, period_order
+
+
+@pytest.mark.parametrize(
+    ("label", "kind", "start", "end", "canonical"),
+    [
+        ("2024-06", "month", date(2024, 6, 1), date(2024, 6, 30), "Jun 2024"),
+        ("Jun 24", "month", date(2024, 6, 1), date(2024, 6, 30), "Jun 2024"),
+        ("Jun-24", "month", date(2024, 6, 1), date(2024, 6, 30), "Jun 2024"),
+        ("June 2024", "month", date(2024, 6, 1), date(2024, 6, 30), "Jun 2024"),
+        ("  jun   2024 ", "month", date(2024, 6, 1), date(2024, 6, 30), "Jun 2024"),
+        ("06/2024", "month", date(2024, 6, 1), date(2024, 6, 30), "Jun 2024"),
+        ("Feb 24", "month", date(2024, 2, 1), date(2024, 2, 29), "Feb 2024"),
+        ("Sept 2024", "month", date(2024, 9, 1), date(2024, 9, 30), "Sep 2024"),
+        ("2024/25 Q1", "fy_quarter", date(2024, 4, 1), date(2024, 6, 30), "2024/25 Q1"),
+        ("Q1 2024/25", "fy_quarter", date(2024, 4, 1), date(2024, 6, 30), "2024/25 Q1"),
+        ("2024-25 Q1", "fy_quarter", date(2024, 4, 1), date(2024, 6, 30), "2024/25 Q1"),
+        ("2023/24 Q4", "fy_quarter", date(2024, 1, 1), date(2024, 3, 31), "2023/24 Q4"),
+        ("2024/2025 Q3", "fy_quarter", date(2024, 10, 1), date(2024, 12, 31), "2024/25 Q3"),
+        ("2024/25", "fy", date(2024, 4, 1), date(2025, 3, 31), "2024/25"),
+        ("2024-25", "fy", date(2024, 4, 1), date(2025, 3, 31), "2024/25"),
+        ("1999/00", "fy", date(1999, 4, 1), date(2000, 3, 31), "1999/00"),
+        ("2024 Q1", "quarter", date(2024, 1, 1), date(2024, 3, 31), "2024 Q1"),
+        ("2024Q1", "quarter", date(2024, 1, 1), date(2024, 3, 31), "2024 Q1"),
+        ("Q4 2024", "quarter", date(2024, 10, 1), date(2024, 12, 31), "2024 Q4"),
+        ("2024", "year", date(2024, 1, 1), date(2024, 12, 31), "2024"),
+    ],
+)
+def test_accepted_labels(label, kind, start, end, canonical):
+    period = parse_period(label)
+    assert (period.kind, period.start, period.end, period.label) == (kind, start, end, canonical)
+
+
+@pytest.mark.parametrize(
+    ("label", "reason"),
+    [
+        ("2024 Q5", "Q5"),
+        ("2024/25 Q0", "Q0"),
+        ("Jun 2024/25", "mixes a month"),
+        ("13/2024", "month 13"),
+        ("2024-13", "month 13"),
+        ("Q1", "no year"),
+        ("2024/26", "not a financial year"),
+        ("2011-12", "could be a month or the financial year"),
+        ("Foo 24", "not a month name"),
+        ("", "empty"),
+        ("next quarter", "not a period"),
+    ],
+)
+def test_rejected_labels_say_why_and_list_forms(label, reason):
+    with pytest.raises(PeriodError) as caught:
+        parse_period(label)
+    assert reason in caught.value.reason
+    assert ACCEPTED_FORMS in str(caught.value)
+
+
+def test_mixed_types_order_on_one_axis():
+    labels = ["2024/25 Q1", "Mar 24", "2023/24", "Jun 24", "2024 Q1", "May 2024", "2023"]
+    assert period_order(labels) == ["2023", "2023/24", "2024 Q1", "Mar 2024", "May 2024", "2024/25 Q1", "Jun 2024"]
+
+
+def test_year_earlier_keeps_the_kind():
+    assert parse_period("2024/25 Q1").year_earlier() == parse_period("2023/24 Q1")
+    assert parse_period("Jun 24").year_earlier() == parse_period("Jun 2023")
+
+
+def test_parse_labels_parses_each_distinct_label_once():
+    import polars as pl
+
+    table = parse_labels(pl.Series(["Jun 24", "Jun 24", "2024 Q5", None]))
+    assert table.height == 2
+    good = table.filter(pl.col("raw_period") == "Jun 24").row(0, named=True)
+    assert good["period"] == "Jun 2024" and good["period_error"] is None
+    bad = table.filter(pl.col("raw_period") == "2024 Q5").row(0, named=True)
+    assert bad["period"] is None and "Q5" in bad["period_error"]
+
+
+periods = st.builds(
+    lambda kind, year, month: make_period(kind, _aligned(kind, year, month)),
+    st.sampled_from(list(PeriodKind)),
+    st.integers(1990, 2089),
+    st.integers(1, 12),
+)
+
+
+def _aligned(kind: PeriodKind, year: int, month: int) -> date:
+    if kind is PeriodKind.MONTH:
+        return date(year, month, 1)
+    if kind is PeriodKind.QUARTER:
+        return date(year, (month - 1) // 3 * 3 + 1, 1)
+    if kind is PeriodKind.YEAR:
+        return date(year, 1, 1)
+    if kind is PeriodKind.FY:
+        return date(year, 4, 1)
+    return date(year, [4, 7, 10, 1][(month - 1) % 4], 1)
+
+
+@given(periods)
+def test_parse_of_label_round_trips(period):
+    assert parse_period(period.label) == period
+
+
+@given(periods, periods)
+def test_order_follows_end_then_start(a, b):
+    assert (a < b) == ((a.end, a.start) < (b.end, b.start))
