@@ -2,6 +2,10 @@
 
 `check_observations` never raises for anything a file holds: every problem becomes a
 row of the report, and the rows that pass come back typed, ready for the store.
+
+Large files from other systems are usually clean, so each column first takes a fast
+path (a cast to the known categories or to a number) and only a column where that
+fails pays for the full normalisation: spaces, case, area codes, `87%`, `1,024`.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ from kpis import areas as A
 from kpis import catalogue as C
 from kpis import periods, readers, validation
 from kpis import problems as P
-from kpis.numbers import parse_number, unparsed
-from kpis.schemas import ObservationModel
+from kpis.numbers import parse_number
+from kpis.schemas import FREQUENCIES, UNITS, ObservationModel
 
 REQUIRED = ("kpi_id", "area", "period", "value")
 OPTIONAL = ("numerator", "denominator", "target", "note")
+NUMBERS = ("value", "numerator", "denominator", "target")
 KEY = ("kpi_id", "area", "period")
 
 OBSERVATION_SCHEMA = {
@@ -39,6 +44,8 @@ EXPLAIN = {
     "period_fits_frequency": validation.Explanation("period", "The period does not fit the KPI's frequency", "Use a month for a monthly KPI, a quarter for a quarterly one and a year for an annual one"),
 }
 
+NUMBER_FIX = "Use digits with an optional % sign or thousands commas, e.g. 87, 87% or 1,024"
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -52,14 +59,66 @@ class CheckResult:
         return not P.has_errors(self.problems)
 
 
+@dataclass(frozen=True)
+class Rule:
+    """One row-level check: where `when` holds, report `problem` about `column`."""
+
+    when: pl.Expr
+    column: str
+    value: pl.Expr
+    problem: pl.Expr | str
+    fix: pl.Expr | str
+    severity: P.Severity = "error"
+
+
 def empty() -> pl.DataFrame:
     return pl.DataFrame(schema=OBSERVATION_SCHEMA)
+
+
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Observations with plain text columns, ready to stack with other files."""
+    return frame.cast(OBSERVATION_SCHEMA)
 
 
 def _area_hint(areas: pl.DataFrame) -> str:
     listed = [f"{a} ({c})" for a, c in zip(areas["area"], areas["code"], strict=True)]
     more = f" and {len(listed) - 8} more in areas.csv" if len(listed) > 8 else ""
     return "Use an area name or code: " + ", ".join(listed[:8]) + more
+
+
+def _label_table(labels: list[str]) -> tuple[pl.DataFrame, int]:
+    """Each distinct label parsed once, and how many readings of each it holds (1, or 4).
+
+    A label that could be read two ways (2011-12) is parsed again for every frequency,
+    so that each row can take the reading that fits its KPI; the table then holds the
+    plain reading followed by one block per frequency.
+    """
+    parsed = periods.parse_labels(pl.Series(labels, dtype=pl.String)).drop("frequency")
+    table = pl.DataFrame({"raw_period": labels}, schema={"raw_period": pl.String}).join(parsed, on="raw_period", how="left", maintain_order="left")
+    variants = 1
+    if table["period_ambiguous"].any():
+        two_way = [label for label, flag in zip(labels, table["period_ambiguous"], strict=True) if flag]
+        blocks = [table]
+        for frequency in FREQUENCIES:
+            reread = periods.parse_labels(pl.Series(two_way, dtype=pl.String), pl.Series([frequency] * len(two_way), dtype=pl.String)).drop("frequency")
+            blocks.append(table.update(reread, on="raw_period", include_nulls=True))
+        table = pl.concat(blocks)
+        variants = 1 + len(FREQUENCIES)
+    canonical = table["period"].drop_nulls().unique().sort().to_list()
+    return table.with_columns(
+        pl.col("period").cast(pl.Enum(canonical)),
+        pl.col("period_kind").cast(pl.Enum([k.value for k in periods.PeriodKind])),
+    ), variants
+
+
+def _report(frame: pl.DataFrame, file: str, rules: list[Rule]) -> list[pl.DataFrame]:
+    """Problem rows for every rule that fires; one pass finds which rules fire at all."""
+    fired = frame.select(rule.when.any().alias(str(i)) for i, rule in enumerate(rules)).row(0)
+    lazy = [
+        P.row_problems(frame, file, rule.when, rule.column, rule.value, rule.problem, rule.fix, rule.severity)
+        for rule, hit in zip(rules, fired, strict=True) if hit
+    ]
+    return pl.collect_all(lazy) if lazy else []
 
 
 def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame, file: str, today: date | None = None) -> CheckResult:
@@ -72,103 +131,139 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
             column=", ".join(missing)))
     today = today or date.today()
     text = text.with_columns(pl.lit(None, pl.String).alias(c) for c in OPTIONAL if c not in text.columns)
+
+    kpi_ids = catalogue["kpi_id"].to_list()
+    area_names = areas["area"].to_list()
     lookup = A.lookup(areas)
-    period_table = periods.parse_labels(text["period"])
-    kpi_info = catalogue.select(
-        "kpi_id", "unit", "frequency", "decimals", pl.col("target").alias("catalogue_target"), pl.lit(True).alias("known_kpi"),
-    )
-
-    typed = (
-        text.lazy()
-        .rename({"period": "raw_period"})
-        .with_columns(
-            pl.col("kpi_id").str.to_lowercase().alias("kpi_id"),
-            pl.col("area").str.to_lowercase().replace_strict(lookup, default=None).alias("_area"),
-            parse_number("value").alias("_value"),
-            parse_number("numerator").alias("_numerator"),
-            parse_number("denominator").alias("_denominator"),
-            parse_number("target").alias("_target"),
-        )
-        .join(period_table.lazy(), on="raw_period", how="left", maintain_order="left")
-        .join(kpi_info.lazy(), on="kpi_id", how="left", maintain_order="left")
-        .collect()
-    )
-
-    unknown_ids = typed.filter(pl.col("kpi_id").is_not_null() & pl.col("known_kpi").is_null())["kpi_id"].unique().to_list()
-    known = catalogue["kpi_id"].to_list()
-    hints = pl.DataFrame(
-        {"kpi_id": unknown_ids, "_hint": [
-            f"Did you mean '{s}'? " if (s := C.suggest(u, known)) else "" for u in unknown_ids
-        ]},
-        schema={"kpi_id": pl.String, "_hint": pl.String},
-    )
-
-    parse_problems = [
-        P.row_problems(typed, file, pl.col("kpi_id").is_null(), "kpi_id", pl.col("kpi_id"), "The KPI id is empty", "Fill in the KPI id from the catalogue"),
-        P.row_problems(
-            typed.join(hints, on="kpi_id", how="inner"), file, pl.lit(True), "kpi_id", pl.col("kpi_id"),
-            pl.format("Unknown KPI id '{}'", pl.col("kpi_id")),
-            pl.col("_hint") + pl.lit("KPI ids are listed in the catalogue (Definitions page)")),
-        P.row_problems(typed, file, pl.col("area").is_null(), "area", pl.col("area"), "The area is empty", _area_hint(areas)),
-        P.row_problems(typed, file, pl.col("area").is_not_null() & pl.col("_area").is_null(), "area", pl.col("area"),
-                       pl.format("Unknown area '{}'", pl.col("area")), _area_hint(areas)),
-        P.row_problems(typed, file, pl.col("raw_period").is_null(), "period", pl.col("raw_period"), "The period is empty",
-                       f"Write the period, e.g. {periods.ACCEPTED_FORMS}"),
-        P.row_problems(typed, file, pl.col("period_error").is_not_null(), "period", pl.col("raw_period"), pl.col("period_error"),
-                       f"Accepted forms are {periods.ACCEPTED_FORMS}"),
-        P.row_problems(typed, file, pl.col("value").is_null(), "value", pl.col("value"), "The value is empty",
-                       "Enter the figure, or remove the row if there is none for this period"),
-        *(
-            P.row_problems(typed, file, unparsed(c, f"_{c}"), c, pl.col(c), pl.format("'{}' is not a number", pl.col(c)),
-                           "Use digits with an optional % sign or thousands commas, e.g. 87, 87% or 1,024")
-            for c in ("value", "numerator", "denominator", "target")
+    kpi_type, area_type = pl.Enum(kpi_ids), pl.Enum(area_names)
+    # Fast path, all columns at once: plain casts to the known categories and to numbers.
+    casts, labels = pl.collect_all([
+        text.lazy().select(
+            pl.col("kpi_id").cast(kpi_type, strict=False).alias("_kpi"),
+            pl.col("area").cast(area_type, strict=False).alias("_area"),
+            *(pl.col(c).cast(pl.Float64, strict=False) for c in NUMBERS),
         ),
-    ]
+        text.lazy().select(pl.col("period").drop_nulls().unique()),
+    ])
+    # Slow path, only for a column where a cast missed something the user wrote.
+    slow = {
+        "_kpi": readers.strip_cells(pl.col("kpi_id")).str.to_lowercase().cast(kpi_type, strict=False),
+        "_area": readers.strip_cells(pl.col("area")).str.to_lowercase().replace_strict(lookup, default=None).cast(area_type, strict=False),
+    } | {c: parse_number(c) for c in NUMBERS}
+    source = {"_kpi": "kpi_id", "_area": "area"} | {c: c for c in NUMBERS}
+    redo = [slow[c].alias(c) for c in casts.columns if casts[c].null_count() > text[source[c]].null_count()]
+    if redo:
+        casts = casts.with_columns(text.select(redo))
 
-    typed = typed.with_columns(
-        pl.col("_area").alias("area"),
-        pl.col("_value").alias("value"),
-        pl.col("_numerator").alias("numerator"),
-        pl.col("_denominator").alias("denominator"),
-        pl.col("_target").alias("target"),
+    info = catalogue.select(
+        pl.col("unit").cast(pl.Enum(list(UNITS))), pl.col("frequency").cast(pl.Enum(list(FREQUENCIES))),
+        "decimals", pl.col("target").alias("catalogue_target"),
     )
-    schema_problems = validation.validate(ObservationModel, typed, file, EXPLAIN, raw=text)
+    table, variants = _label_table(labels["period"].to_list())
+    label_type = pl.Enum(table["raw_period"].head(table.height // variants).to_list())
+    period_index = pl.col("raw_period").cast(label_type, strict=False).to_physical().cast(pl.Int64)
+    if variants > 1:
+        # A label like 2011-12 is read by each row's KPI frequency: the table holds every reading.
+        period_index = (pl.col("frequency").to_physical().cast(pl.Int64).fill_null(-1) + 1) * (table.height // variants) + period_index
+    kpi_index = pl.col("_kpi").to_physical()
+    typed = (
+        pl.concat([text.select("row", *(pl.col(c).alias(f"raw_{c}") for c in (*KEY, *NUMBERS)), "note"), casts], how="horizontal")
+        .with_columns(
+            # Looked up per row only where a check can use them: decimals with fractions, the
+            # catalogue target where some KPI has none.
+            pl.lit(info[c]).gather(kpi_index).alias(c) if needed else pl.lit(None, info[c].dtype).alias(c)
+            for c, needed in {
+                "unit": True, "frequency": True,
+                "decimals": casts["numerator"].null_count() < casts.height and casts["denominator"].null_count() < casts.height,
+                "catalogue_target": info["catalogue_target"].null_count() > 0,
+            }.items()
+        )
+        .with_columns(period_index.alias("_period_index"))
+        .with_columns(
+            *(pl.lit(table[c]).gather(pl.col("_period_index")).alias(c) for c in ("period", "period_start", "period_end", "period_kind")),
+            (pl.lit(table["period_error"]).gather(pl.col("_period_index")) if table["period_error"].null_count() < table.height
+             else pl.lit(None, pl.String)).alias("period_error"),
+            pl.col("_kpi").alias("kpi_id"),
+            pl.col("_area").alias("area"),
+            kpi_index.alias("_kpi_index"),
+        )
+    )
 
-    key_ok = pl.all_horizontal(pl.col(k).is_not_null() for k in (*KEY, "value")) & pl.col("known_kpi").is_not_null()
-    typed = typed.with_columns(
-        pl.col("row").filter(key_ok).min().over(KEY).alias("_first_row"),
-        pl.col("value").filter(key_ok).n_unique().over(KEY).alias("_distinct"),
-        key_ok.sum().over(KEY).alias("_in_key"),
+    known = pl.col("_kpi").is_not_null()
+    key_ok = pl.col("_kpi").is_not_null() & pl.col("_area").is_not_null() & pl.col("period").is_not_null() & pl.col("value").is_not_null()
+    unknown_ids = (
+        typed.filter(~known & pl.col("raw_kpi_id").is_not_null())["raw_kpi_id"].str.strip_chars().unique().to_list()
+        if typed["_kpi"].null_count() > typed["raw_kpi_id"].null_count() else []
     )
-    first_row, distinct_values, in_key = pl.col("_first_row"), pl.col("_distinct"), pl.col("_in_key") > 1
-    duplicate_problems = [
-        P.row_problems(typed, file, key_ok & in_key & (pl.col("row") != first_row) & (distinct_values > 1), "value", pl.col("value"),
-                       pl.format("The same KPI, area and period as row {} with a different value", first_row),
-                       "Keep one row per KPI, area and period"),
-        P.row_problems(typed, file, key_ok & in_key & (pl.col("row") != first_row) & (distinct_values == 1), "value", pl.col("value"),
-                       pl.format("Repeats row {}", first_row), "Delete the repeated row", "warning"),
-    ]
-    no_target = pl.col("known_kpi").is_not_null() & pl.col("target").is_null() & pl.col("catalogue_target").is_null()
-    warnings = [
-        P.row_problems(typed, file, pl.col("period_start") > pl.lit(today), "period", pl.col("period"),
-                       "This period has not started yet", "Check the period; figures are usually for a past period", "warning"),
+    hints = {u: (f"Did you mean '{s}'? " if (s := C.suggest(u.lower(), kpi_ids)) else "") for u in unknown_ids}
+    no_target = known & pl.col("target").is_null() & pl.col("_kpi").is_in(catalogue.filter(pl.col("target").is_null())["kpi_id"].implode())
+    rules = [
+        Rule(pl.col("raw_kpi_id").is_null(), "kpi_id", pl.col("raw_kpi_id"), "The KPI id is empty", "Fill in the KPI id from the catalogue"),
+        Rule(~known & pl.col("raw_kpi_id").is_not_null(), "kpi_id", pl.col("raw_kpi_id"), pl.format("Unknown KPI id '{}'", pl.col("raw_kpi_id")),
+             pl.col("raw_kpi_id").str.strip_chars().replace_strict(hints, default="", return_dtype=pl.String) + pl.lit("KPI ids are listed in the catalogue (Definitions page)")),
+        Rule(pl.col("raw_area").is_null(), "area", pl.col("raw_area"), "The area is empty", _area_hint(areas)),
+        Rule(pl.col("raw_area").is_not_null() & pl.col("_area").is_null(), "area", pl.col("raw_area"), pl.format("Unknown area '{}'", pl.col("raw_area")), _area_hint(areas)),
+        Rule(pl.col("raw_period").is_null(), "period", pl.col("raw_period"), "The period is empty", f"Write the period, e.g. {periods.ACCEPTED_FORMS}"),
+        Rule(pl.col("period_error").is_not_null(), "period", pl.col("raw_period"), pl.col("period_error"), f"Accepted forms are {periods.ACCEPTED_FORMS}"),
+        Rule(pl.col("raw_value").is_null(), "value", pl.col("raw_value"), "The value is empty", "Enter the figure, or remove the row if there is none for this period"),
+        *(Rule(pl.col(f"raw_{c}").is_not_null() & pl.col(c).is_null(), c, pl.col(f"raw_{c}"), pl.format("'{}' is not a number", pl.col(f"raw_{c}")), NUMBER_FIX)
+          for c in NUMBERS),
+        Rule(pl.col("period_start") > pl.lit(today), "period", pl.col("raw_period"), "This period has not started yet",
+             "Check the period; figures are usually for a past period", "warning"),
         # One warning per KPI is enough for the reader.
-        P.row_problems(typed, file, no_target & (pl.col("row") == pl.col("row").filter(no_target).min().over("kpi_id")),
-                       "target", pl.col("kpi_id"), "This KPI has no target, so it will be shown without a RAG status",
-                       "Add a target to the catalogue or a target column to the file, if there is one", "warning"),
+        Rule(no_target & (pl.col("row") == pl.col("row").filter(no_target).min().over("_kpi")), "target", pl.col("raw_kpi_id"),
+             "This KPI has no target, so it will be shown without a RAG status",
+             "Add a target to the catalogue or a target column to the file, if there is one", "warning"),
     ]
-    report = P.combine([*parse_problems, schema_problems, *duplicate_problems, *warnings])
 
-    bad_rows = report.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())["row"].unique().implode()
-    frame = typed.filter(key_ok & ~pl.col("row").is_in(bad_rows)).unique(subset=KEY, keep="first", maintain_order=True)
-    return CheckResult(frame.select(OBSERVATION_SCHEMA.keys()), report)
+    # Duplicate keys: one cheap count on an integer key, and the detail only when there are any.
+    n_periods = len(typed["period"].dtype.categories) + 1
+    key = (
+        (pl.col("_kpi_index").cast(pl.Int64) * len(area_names) + pl.col("_area").to_physical().cast(pl.Int64)) * n_periods
+        + pl.col("period").to_physical().cast(pl.Int64)
+    )
+    typed = typed.with_columns(pl.when(key_ok).then(key).alias("_key"))
+    has_duplicates = typed.select(pl.col("_key").drop_nulls().n_unique() < pl.col("_key").count()).item()
+    if has_duplicates:
+        typed = typed.with_columns(
+            pl.col("row").min().over("_key").alias("_first_row"),
+            pl.col("value").n_unique().over("_key").alias("_distinct"),
+        )
+        repeat = pl.col("_key").is_not_null() & (pl.col("row") != pl.col("_first_row"))
+        rules += [
+            Rule(repeat & (pl.col("_distinct") > 1), "value", pl.col("raw_value"),
+                 pl.format("The same KPI, area and period as row {} with a different value", pl.col("_first_row")), "Keep one row per KPI, area and period"),
+            Rule(repeat & (pl.col("_distinct") == 1), "value", pl.col("raw_value"), pl.format("Repeats row {}", pl.col("_first_row")),
+                 "Delete the repeated row", "warning"),
+        ]
+
+    row_problems = _report(typed, file, rules)
+    raw = typed.select("row", *(pl.col(f"raw_{c}").alias(c) for c in (*KEY, *NUMBERS)))
+    schema = ObservationModel.to_schema().update_columns({
+        # The text columns are categories here; their dtype names the categories this file may hold.
+        "kpi_id": {"dtype": typed["kpi_id"].dtype}, "area": {"dtype": typed["area"].dtype},
+        "period": {"dtype": typed["period"].dtype}, "period_kind": {"dtype": typed["period_kind"].dtype},
+        "unit": {"dtype": typed["unit"].dtype}, "frequency": {"dtype": typed["frequency"].dtype},
+    })
+    schema_problems = validation.validate(schema, typed, file, EXPLAIN, raw=raw)
+    report = P.combine([*row_problems, schema_problems])
+
+    errors = report.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())["row"]
+    good = typed.filter(key_ok)
+    if errors.len():
+        good = good.filter(~pl.col("row").is_in(errors.implode()))
+    if has_duplicates:
+        good = good.filter(pl.col("row") == pl.col("_first_row"))
+    # Text columns stay categories (Enum) here; the store turns them into plain text.
+    return CheckResult(good.select(OBSERVATION_SCHEMA.keys()), report)
 
 
-def check_file(path: Path | str, data: bytes, catalogue: pl.DataFrame, areas: pl.DataFrame, today: date | None = None) -> CheckResult:
-    """Check CSV bytes; `path` is only used for naming the file in the report."""
+def check_file(path: Path | str, data: bytes | Path, catalogue: pl.DataFrame, areas: pl.DataFrame, today: date | None = None) -> CheckResult:
+    """Check CSV bytes (or a file Polars reads directly); `path` names the file in the report."""
     name = Path(path).name
-    text = readers.read_text_csv(data, name)
+    text = readers.read_text_csv(data, name, strip=False)
     if text.frame is None:
         return CheckResult(empty(), text.problems)
     result = check_observations(text.frame, catalogue, areas, name, today)
-    return CheckResult(result.frame, P.combine([text.problems, result.problems]))
+    frame = empty() if P.has_errors(text.problems) else result.frame
+    return CheckResult(frame, P.combine([text.problems, result.problems]))

@@ -42,9 +42,10 @@ FREQUENCY_KINDS: dict[str, frozenset[PeriodKind]] = {
 class PeriodError(ValueError):
     """A label that is not a period, or could be more than one."""
 
-    def __init__(self, label: str, reason: str) -> None:
+    def __init__(self, label: str, reason: str, ambiguous: bool = False) -> None:
         self.label = label
         self.reason = reason
+        self.ambiguous = ambiguous
         super().__init__(f"{reason}. Accepted forms are {ACCEPTED_FORMS}")
 
 
@@ -154,8 +155,12 @@ def _month(label: str, month: int) -> int:
     return month
 
 
-def parse_period(label: str) -> Period:
-    """Parse one period label; raise PeriodError saying why and listing the accepted forms."""
+def parse_period(label: str, frequency: str | None = None) -> Period:
+    """Parse one period label; raise PeriodError saying why and listing the accepted forms.
+
+    `frequency` (the KPI's: monthly, quarterly, annual) settles a label that could be
+    read two ways: `2011-12` is December 2011 for a monthly KPI, 2011/12 for an annual one.
+    """
     text = " ".join(str(label).split())
     if not text:
         raise PeriodError(label, "the period is empty")
@@ -171,10 +176,15 @@ def parse_period(label: str) -> Period:
         if name == "iso_month":
             year, second = int(g["y"]), int(g["m"])
             if second == (year + 1) % 100 and 1 <= second <= 12:
+                if frequency == "monthly":
+                    return make_period(PeriodKind.MONTH, date(year, second, 1))
+                if frequency == "annual":
+                    return make_period(PeriodKind.FY, date(year, 4, 1))
                 raise PeriodError(
                     text,
                     f"'{text}' could be a month or the financial year {year}/{second:02d}; "
                     f"write {calendar.month_abbr[second]} {year} or {year}/{second:02d}",
+                    ambiguous=True,
                 )
             if second == (year + 1) % 100:
                 return make_period(PeriodKind.FY, date(year, 4, 1))
@@ -205,9 +215,9 @@ def _reject(text: str) -> Period:
     raise PeriodError(text, f"'{text}' is not a period this board recognises")
 
 
-def try_parse(label: str) -> Period | PeriodError:
+def try_parse(label: str, frequency: str | None = None) -> Period | PeriodError:
     try:
-        return parse_period(label)
+        return parse_period(label, frequency)
     except PeriodError as error:
         return error
 
@@ -221,24 +231,29 @@ PERIOD_COLUMNS = {
 }
 
 
-def parse_labels(labels: pl.Series) -> pl.DataFrame:
-    """Parse the distinct labels of a column once each.
+def parse_labels(labels: pl.Series, frequencies: pl.Series | None = None) -> pl.DataFrame:
+    """Parse each distinct (label, frequency) pair of a column once.
 
-    Returns one row per distinct raw label with its canonical label, dates, kind and,
-    for a label that is not a period, the reason. Join it back on `raw_period`.
+    Returns one row per pair with the canonical label, dates, kind and, for a label that
+    is not a period, the reason. Join it back on `raw_period` and `frequency`.
     """
-    raws = labels.drop_nulls().unique().to_list()
-    parsed = [try_parse(raw) for raw in raws]
+    frequencies = frequencies if frequencies is not None else pl.Series("frequency", [None] * labels.len(), pl.String)
+    pairs = pl.DataFrame({"raw_period": labels, "frequency": frequencies}, schema={"raw_period": pl.String, "frequency": pl.String})
+    pairs = pairs.filter(pl.col("raw_period").is_not_null()).unique()
+    raws, freqs = pairs["raw_period"].to_list(), pairs["frequency"].to_list()
+    parsed = [try_parse(raw, freq) for raw, freq in zip(raws, freqs, strict=True)]
     return pl.DataFrame(
         {
             "raw_period": raws,
+            "frequency": freqs,
             "period": [p.label if isinstance(p, Period) else None for p in parsed],
             "period_start": [p.start if isinstance(p, Period) else None for p in parsed],
             "period_end": [p.end if isinstance(p, Period) else None for p in parsed],
             "period_kind": [str(p.kind) if isinstance(p, Period) else None for p in parsed],
             "period_error": [p.reason if isinstance(p, PeriodError) else None for p in parsed],
+            "period_ambiguous": [isinstance(p, PeriodError) and p.ambiguous for p in parsed],
         },
-        schema={"raw_period": pl.String, **PERIOD_COLUMNS},
+        schema={"raw_period": pl.String, "frequency": pl.String, **PERIOD_COLUMNS, "period_ambiguous": pl.Boolean},
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -24,6 +25,12 @@ class TextFrame:
 
     frame: pl.DataFrame | None
     problems: pl.DataFrame
+
+
+def strip_cells(expr: pl.Expr) -> pl.Expr:
+    """Surrounding spaces removed; a cell of only spaces becomes empty (null)."""
+    stripped = expr.str.strip_chars()
+    return pl.when(stripped == "").then(None).otherwise(stripped)
 
 
 def normalise_header(name: str) -> str:
@@ -42,48 +49,71 @@ def _looks_binary(head: bytes) -> str | None:
     return None
 
 
-def _decode(data: bytes) -> bytes:
-    """UTF-8 bytes for Polars: keep valid UTF-8 as it is, read anything else as Windows-1252."""
+def _recode(data: bytes) -> bytes:
+    """Bytes that are not UTF-8, re-encoded as UTF-8 from Windows-1252 (or Latin-1)."""
+    try:
+        return data.decode("cp1252").encode("utf-8")
+    except UnicodeDecodeError:
+        # Windows-1252 leaves five bytes undefined; Latin-1 maps every byte.
+        return data.decode("latin-1").encode("utf-8")
+
+
+def _as_text(data: bytes) -> str:
     if data.startswith(_BOM):
         data = data[len(_BOM):]
     try:
-        data.decode("utf-8")
-        return data
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        # Windows-1252 leaves five bytes undefined; Latin-1 maps every byte.
-        try:
-            return data.decode("cp1252").encode("utf-8")
-        except UnicodeDecodeError:
-            return data.decode("latin-1").encode("utf-8")
+        return _recode(data).decode("utf-8")
 
 
-def read_text_csv(data: bytes, file: str) -> TextFrame:
-    """Read CSV bytes as all-text columns, or say in one line why they cannot be."""
-    if not data.strip():
+def _read(source: bytes | Path) -> pl.DataFrame:
+    return pl.read_csv(source, infer_schema=False, raise_if_empty=False)
+
+
+def read_text_csv(source: bytes | Path, file: str, strip: bool = True) -> TextFrame:
+    """Read CSV (bytes, or a path that Polars maps directly) as text columns, or say in one line why not.
+
+    UTF-8 with or without a byte-order mark is read as it is; anything else is taken as
+    Windows-1252. With `strip=False` cells keep their spaces, for callers that strip
+    only the columns that need it.
+    """
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            head = handle.read(4096)
+        size = source.stat().st_size
+    else:
+        head, size = source[:4096], len(source)
+    if size == 0 or (size <= 4096 and not head.strip()):
         return TextFrame(None, P.file_problem(file, "The file is empty", "Export the figures again with a header row and data rows"))
-    reason = _looks_binary(data[:4096])
+    reason = _looks_binary(head)
     if reason:
         return TextFrame(None, P.file_problem(file, reason, "Save the sheet as 'CSV UTF-8 (Comma delimited)' and upload that"))
     try:
-        frame = pl.read_csv(_decode(data), infer_schema=False, truncate_ragged_lines=False, raise_if_empty=False)
+        try:
+            frame = _read(source)
+        except pl.exceptions.ComputeError as error:
+            if "utf" not in str(error).lower():
+                raise
+            frame = _read(_recode(source.read_bytes() if isinstance(source, Path) else source))
     except (pl.exceptions.PolarsError, ValueError) as error:
-        ragged = _first_ragged_row(data)
+        ragged = _first_ragged_row(source.read_bytes() if isinstance(source, Path) else source)
         if ragged is not None:
             row, fields, expected = ragged
             return TextFrame(None, P.file_problem(
                 file, f"Row {row} has {fields} cells but the header has {expected}",
                 "Remove the extra cells, or put text that contains commas in double quotes"))
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return TextFrame(None, P.file_problem(file, f"The file could not be read as CSV ({first[:160]})", "Check that every row has the same number of commas as the header, and save as CSV"))
-    return tidy(frame, file)
+        return TextFrame(None, P.file_problem(file, f"The file could not be read as CSV ({first[:160]})",
+                                              "Check that every row has the same number of commas as the header, and save as CSV"))
+    return tidy(frame, file, strip)
 
 
 def _first_ragged_row(data: bytes) -> tuple[int, int, int] | None:
     """Only on the error path: find the first row with more cells than the header."""
     import csv
 
-    text = _decode(data).decode("utf-8", errors="replace")
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(_as_text(data)))
     header = next(reader, [])
     for number, cells in enumerate(reader, start=2):
         if len(cells) > len(header):
@@ -91,19 +121,18 @@ def _first_ragged_row(data: bytes) -> tuple[int, int, int] | None:
     return None
 
 
-def tidy(frame: pl.DataFrame, file: str) -> TextFrame:
-    """Normalise headers, strip cells, number rows and drop wholly empty rows and unnamed empty columns."""
+def tidy(frame: pl.DataFrame, file: str, strip: bool = True) -> TextFrame:
+    """Normalise headers, number rows, drop wholly empty rows and unnamed empty columns."""
     parts: list[pl.DataFrame] = []
     renamed: dict[str, str] = {}
     keep: list[str] = []
     for position, name in enumerate(frame.columns):
-        clean = normalise_header(name)
-        unnamed = clean == "" or re.fullmatch(r"_duplicated_\d+", name) is not None
-        if unnamed:
+        clean = normalise_header(re.sub(r"_duplicated_\d+$", "", name))
+        if clean == "":
             if frame[name].drop_nulls().str.strip_chars().str.len_chars().sum() == 0:
                 continue
-            clean = f"column_{position + 1}"
-            parts.append(P.file_problem(file, f"Column {position + 1} has figures but no header; it was ignored", "Give the column a header, or delete it", "warning", clean))
+            parts.append(P.file_problem(file, f"Column {position + 1} has figures but no header; it was ignored",
+                                        "Give the column a header, or delete it", "warning", f"column {position + 1}"))
             continue
         if clean in renamed.values():
             parts.append(P.file_problem(file, f"The header '{clean}' appears twice", "Keep one column of each name", "error", clean))
@@ -113,9 +142,11 @@ def tidy(frame: pl.DataFrame, file: str) -> TextFrame:
     frame = frame.select(keep).rename(renamed)
     if frame.width == 0:
         return TextFrame(None, P.combine([*parts, P.file_problem(file, "The file has no columns", "Export the figures again with a header row")]))
-    frame = frame.with_columns(pl.col(pl.String).str.strip_chars()).with_columns(
-        pl.when(pl.col(pl.String) == "").then(None).otherwise(pl.col(pl.String)).name.keep()
-    )
+    if strip:
+        frame = frame.with_columns(strip_cells(pl.col(pl.String)).name.keep())
+    else:
+        # A quoted empty cell ("") reads as an empty string; it means no value, like an unquoted one.
+        frame = frame.with_columns(pl.when(pl.col(pl.String).str.len_bytes() == 0).then(None).otherwise(pl.col(pl.String)).name.keep())
     frame = frame.with_row_index(ROW_COLUMN, offset=2).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
     frame = frame.filter(~pl.all_horizontal(pl.exclude(ROW_COLUMN).is_null()))
     if frame.height == 0:

@@ -77,6 +77,9 @@ class ObservationModel(pa.DataFrameModel):
     denominator: float = pa.Field(nullable=True)
     target: float = pa.Field(nullable=True)
     note: str = pa.Field(nullable=True)
+    unit: str = pa.Field(nullable=True)
+    frequency: str = pa.Field(nullable=True)
+    decimals: int = pa.Field(nullable=True)
 
     @pa.check("numerator", name="numerator_not_negative")
     def _num(cls, data: pa.PolarsData) -> pl.LazyFrame:

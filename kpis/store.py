@@ -1,7 +1,8 @@
 """The store: catalogue, areas and every observation file, loaded and reconciled.
 
-Observation files are read in name order. When two files hold the same KPI, area and
-period, the later name wins and the earlier value is kept as a revision. A file with
+Observation files are applied oldest first, by modification time (name breaks ties), so
+a file dropped in later wins. When two files hold the same KPI, area and period, the
+newer file's value is current and the older value is kept as a revision. A file with
 any error is quarantined whole: the store shows the last good data without it.
 """
 
@@ -41,7 +42,10 @@ class Store:
 
 def observation_files(data_dir: Path) -> list[Path]:
     folder = data_dir / "observations"
-    return sorted(p for p in folder.glob("*.csv") if p.is_file()) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    files = [p for p in folder.glob("*.csv") if p.is_file()]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
 def signature(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
@@ -80,12 +84,12 @@ def load(data_dir: Path, today: date | None = None) -> Store:
         return Store(C.empty(), A.empty(), ingest.empty(), problems=P.combine([catalogue_problems, area_problems]))
     good, file_rows, reports = [], [], [catalogue_problems, area_problems]
     for path in observation_files(data_dir):
-        result = ingest.check_file(path, path.read_bytes(), catalogue, areas, today)
+        result = ingest.check_file(path, path, catalogue, areas, today)
         errors = result.problems.filter(pl.col("severity") == "error").height
         warnings = result.problems.height - errors
         status = "quarantined" if errors else "loaded"
         if not errors:
-            good.append(result.frame.with_columns(pl.lit(path.name).alias("source")))
+            good.append(ingest.as_text(result.frame).with_columns(pl.lit(path.name).alias("source")))
         file_rows.append({"file": path.name, "rows": result.frame.height, "status": status, "errors": errors, "warnings": warnings})
         reports.append(result.problems)
     current, revisions = reconcile(good)

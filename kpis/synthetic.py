@@ -157,17 +157,18 @@ def large_history(catalogue: pl.DataFrame, areas: pl.DataFrame, years: int = 10,
 def million_row_csv(catalogue: pl.DataFrame, areas: pl.DataFrame, rows: int = 1_000_000, seed: int = 11) -> bytes:
     """A valid observations CSV of `rows` rows with distinct keys, in the canonical layout."""
     rng = np.random.default_rng(seed)
-    kpis = catalogue.filter(pl.col("unit") == "percent")["kpi_id"]
+    kpis = catalogue["kpi_id"]
     n_months = -(-rows // (kpis.len() * areas.height))
-    months = pl.date_range(date(2025, 3, 1), date(2025, 3, 1), "1mo", eager=True)
     months = pl.Series("start", [date(2025 - (i // 12) - 1, (i % 12) + 1, 1) for i in range(n_months)])
     grid = (
         pl.DataFrame({"kpi_id": kpis}).join(areas.select("area"), how="cross").join(pl.DataFrame({"start": months}), how="cross").head(rows)
     )
     frame = grid.with_columns(
         pl.col("start").dt.strftime("%Y-%m").alias("period"),
-        pl.lit((rng.normal(88, 4, grid.height)).clip(0, 100).round(1)).alias("value"),
-        pl.lit("").alias("numerator"), pl.lit("").alias("denominator"), pl.lit("").alias("target"), pl.lit("").alias("note"),
+        pl.lit(rng.normal(0, 1, grid.height)).alias("_z"),
+    ).join(catalogue.select("kpi_id", "unit"), on="kpi_id", how="left", maintain_order="left").with_columns(
+        pl.when(pl.col("unit") == "percent").then((88 + 4 * pl.col("_z")).clip(0, 100)).otherwise((500 + 30 * pl.col("_z")).clip(0)).round(1).alias("value"),
+        *(pl.lit(None, pl.String).alias(c) for c in ("numerator", "denominator", "target", "note")),
     ).select("kpi_id", "area", "period", "value", "numerator", "denominator", "target", "note")
     out = io.BytesIO()
     frame.write_csv(out)

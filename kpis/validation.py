@@ -39,7 +39,7 @@ def _generic(check: str, column: str) -> tuple[str, str]:
 
 
 def validate(
-    model: type[pa.DataFrameModel],
+    model: type[pa.DataFrameModel] | pa.DataFrameSchema,
     frame: pl.DataFrame,
     file: str,
     explanations: dict[str, Explanation] | None = None,

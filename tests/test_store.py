@@ -1,0 +1,77 @@
+import hashlib
+from pathlib import Path
+
+import polars as pl
+
+from kpis import store
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_demo_data_loads_clean(demo_store):
+    assert demo_store.ok
+    assert demo_store.problems.height == 0
+    assert demo_store.files["status"].to_list() == ["loaded", "loaded"]
+    assert demo_store.catalogue.height == 9
+    assert demo_store.observations.select(pl.struct("kpi_id", "area", "period").is_unique().all()).item()
+
+
+def test_later_file_wins_and_older_value_is_a_revision(data_copy):
+    (data_copy / "observations" / "2024-08-01_correction.csv").write_text("kpi_id,area,period,value\nooa_placements,City,2024/25 Q1,28\n")
+    loaded = store.load(data_copy)
+    current = loaded.observations.filter((pl.col("kpi_id") == "ooa_placements") & (pl.col("period") == "2024/25 Q1"))
+    assert current["value"].to_list() == [28.0]
+    assert current["source"].item() == "2024-08-01_correction.csv"
+    revision = loaded.revisions.filter(pl.col("kpi_id") == "ooa_placements")
+    assert revision["value"].to_list() == [29.0]
+
+
+def test_invalid_file_is_quarantined_and_last_good_data_kept(data_copy, demo_store):
+    before = digest(data_copy)
+    bad = data_copy / "observations" / "2024-09-01_bad.csv"
+    bad.write_text("kpi_id,area,period,value\nooa_placements,City,2024/25 Q1,28\nooa_placements,Nowhere,2024/25 Q1,1\n")
+    loaded = store.load(data_copy)
+    assert loaded.files.filter(pl.col("file") == bad.name)["status"].item() == "quarantined"
+    assert loaded.observations.equals(demo_store.observations)
+    assert loaded.problems.filter(pl.col("file") == bad.name).height == 1
+    bad.unlink()
+    assert digest(data_copy) == before
+
+
+def test_broken_catalogue_is_reported_not_raised(data_copy):
+    (data_copy / "catalogue.csv").write_text("kpi_id,name\n")
+    loaded = store.load(data_copy)
+    assert not loaded.ok
+    assert loaded.problems.height >= 1
+
+
+def test_catalogue_rules_are_checked(data_copy):
+    text = (data_copy / "catalogue.csv").read_text().replace("higher_is_better,95,95%,monthly", "upwards,95,95%,monthly", 1)
+    (data_copy / "catalogue.csv").write_text(text)
+    loaded = store.load(data_copy)
+    assert not loaded.ok
+    row = loaded.problems.row(0, named=True)
+    assert row["row"] == 2 and row["column"] == "polarity" and row["value"] == "upwards"
+
+
+def test_areas_come_from_data(data_copy):
+    """Thirty-two council areas work as well as three localities."""
+    names = [f"Council {i:02d}" for i in range(1, 33)]
+    lines = ["area,code,parent", "Scotland,SCO,"] + [f"{n},C{i:02d},Scotland" for i, n in enumerate(names, 1)]
+    (data_copy / "areas.csv").write_text("\n".join(lines) + "\n")
+    obs = data_copy / "observations"
+    for p in obs.glob("*.csv"):
+        p.unlink()
+    rows = "\n".join(f"mmr_5y,C{i:02d},2024/25 Q1,{90 + i / 10}" for i in range(1, 33))
+    (obs / "councils.csv").write_text("kpi_id,area,period,value\n" + rows + "\n")
+    loaded = store.load(data_copy)
+    assert loaded.problems.height == 0
+    assert loaded.observations["area"].n_unique() == 32
+
+
+def test_signature_changes_with_the_files(data_copy):
+    before = store.signature(data_copy)
+    (data_copy / "observations" / "new.csv").write_text("kpi_id,area,period,value\n")
+    assert store.signature(data_copy) != before
