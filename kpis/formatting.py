@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import polars as pl
+
 
 def format_value(value: float | None, unit: str, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -25,3 +27,19 @@ def format_target(target: float | None, wording: str | None, unit: str, decimals
     if wording:
         return wording
     return format_value(target, unit, decimals) if target is not None else "No target"
+
+
+def value_expr(value: str = "value", unit: str = "unit", decimals: str = "decimals") -> pl.Expr:
+    """`format_value` as a Polars expression: fixed decimals per row, a % sign for percentages."""
+    v = pl.col(value)
+    rounded = pl.coalesce(*(pl.when(pl.col(decimals) == d).then(v.round(d)) for d in range(7)))
+    parts = rounded.abs().cast(pl.String).str.split_exact(".", 1)
+    whole = parts.struct.field("field_0")
+    grouped = whole
+    for _ in range(5):  # one thousands separator per pass, from the right
+        grouped = grouped.str.replace(r"(\d)(\d{3})(,|$)", "$1,$2$3")
+    fraction = parts.struct.field("field_1").fill_null("").str.pad_end(7, "0")
+    text = pl.when(pl.col(decimals) > 0).then(grouped + "." + fraction.str.head(pl.col(decimals))).otherwise(grouped)
+    sign = pl.when(rounded < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    suffix = pl.when(pl.col(unit) == "percent").then(pl.lit("%")).otherwise(pl.lit(""))
+    return pl.when(v.is_null()).then(pl.lit("–")).otherwise(sign + text + suffix)

@@ -1,0 +1,35 @@
+"""KPI performance board: the router. Layout, theme and shared selections, then the page."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from pages import shared
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+st.set_page_config(page_title="KPI performance board", page_icon=":material/monitoring:", layout="wide", initial_sidebar_state="expanded")
+
+# Page files are named `*_page.py`, unlike their url_paths: a file named after its url_path
+# would also match Streamlit's older pages/ convention, and AppTest would then run it alone.
+PAGES = [
+    st.Page("pages/overview_page.py", title="Overview", icon=":material/dashboard:", url_path="", default=True),
+    st.Page("pages/trends_page.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+    st.Page("pages/localities_page.py", title="Localities", icon=":material/map:", url_path="localities"),
+    st.Page("pages/priorities_page.py", title="Priorities", icon=":material/flag:", url_path="priorities"),
+    st.Page("pages/definitions_page.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
+]
+
+page = st.navigation(PAGES, position="top")
+shared.style_sheet()
+try:
+    data = shared.current_store()
+    if data.ok:
+        shared.selectors(data)
+    page.run()
+except Exception:  # Streamlit's own control flow is BaseException and passes through.
+    shared.log.exception("Unexpected error on page %s", page.title)
+    st.error("Sorry, something went wrong while showing this page. The details have been logged for the board's maintainers. "
+             "Try another period or area, or reload the page.", icon=":material/error:")

@@ -1,0 +1,152 @@
+"""Chart builders: pure functions from small, already-filtered frames to `alt.Chart`.
+
+Colours and icons come from `styles`, so every chart speaks the same language as the
+tiles. Periods sit on an ordinal axis sorted along the shared time axis, so months and
+financial-year quarters are both labelled as people write them.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from kpis import styles
+
+FONT = "Source Sans Pro, Arial, sans-serif"
+
+
+def _period_sort(frame: pl.DataFrame) -> list[str]:
+    return frame.sort(["period_end", "period_start"])["period"].unique(maintain_order=True).to_list()
+
+
+def _area_scale(frame: pl.DataFrame) -> alt.Scale:
+    ordered = frame.sort("area_order")["area"].unique(maintain_order=True).to_list()
+    return alt.Scale(domain=ordered, range=list(styles.AREA_PALETTE[: len(ordered)]))
+
+
+def _rag_scale() -> alt.Scale:
+    return alt.Scale(domain=list(styles.RAG), range=[look.colour for look in styles.RAG.values()])
+
+
+def _value_format(unit: str, decimals: int) -> str:
+    return f",.{decimals}f"
+
+
+def _with_labels(frame: pl.DataFrame) -> pl.DataFrame:
+    """Adds the status as icon and word, for tooltips and labels."""
+    looks = {k: f"{v.icon} {v.word}" for k, v in styles.RAG.items()}
+    return frame.with_columns(pl.col("rag").replace_strict(looks, default="").alias("status"))
+
+
+def sparkline(frame: pl.DataFrame, height: int = 48) -> alt.Chart:
+    """A small line of recent history for a tile: one line per area, no axes."""
+    data = _with_labels(frame.select("area", "area_order", "period", "period_start", "period_end", "value", "target", "rag"))
+    order = _period_sort(data)
+    x = alt.X("period:O", sort=order, axis=None)
+    base = alt.Chart(data.to_pandas())
+    line = base.mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=14)).encode(
+        x=x,
+        y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
+        color=alt.Color("area:N", scale=_area_scale(data), legend=None),
+        tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("period:N", title="Period"),
+                 alt.Tooltip("value:Q", title="Value"), alt.Tooltip("status:N", title="Status")],
+    )
+    target = base.mark_line(strokeDash=[3, 3], color=styles.TARGET_COLOUR, strokeWidth=1, interpolate="step-after").encode(
+        # Every layer must hide the axis: a shared scale with one axis hidden breaks the renderer.
+        x=x, y=alt.Y("target:Q", axis=None),
+    )
+    return alt.layer(target, line).properties(height=height, width="container").configure_view(strokeWidth=0)
+
+
+def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, show_interval: bool = False) -> alt.Chart:
+    """Lines per area over time, the target as steps, and the amber and green zones shaded."""
+    data = _with_labels(frame)
+    order = _period_sort(data)
+    pdf = data.to_pandas()
+    fmt = _value_format(unit, decimals)
+    x = alt.X("period:O", sort=order, title="Period", axis=alt.Axis(labelAngle=-45, labelOverlap=True))
+    y_title = "Percent" if unit == "percent" else "Value"
+    base = alt.Chart(pdf)
+    bands = base.transform_filter("isValid(datum.target)").transform_aggregate(
+        target="max(target)", green_limit="max(green_limit)", amber_limit="max(amber_limit)", groupby=["period"],
+    )
+    amber_zone = bands.mark_area(opacity=0.18, color=styles.RAG["amber"].colour, interpolate="step-after").encode(
+        x=x, y="amber_limit:Q", y2="green_limit:Q",
+    )
+    green_zone = bands.mark_area(opacity=0.15, color=styles.RAG["green"].colour, interpolate="step-after").encode(
+        x=x, y="green_limit:Q", y2="target:Q",
+    )
+    target = bands.mark_line(color=styles.TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2, interpolate="step-after").encode(
+        x=x, y=alt.Y("target:Q", title=y_title),
+        tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("target:Q", title="Target", format=fmt)],
+    )
+    tooltip = [
+        alt.Tooltip("area:N", title="Area"), alt.Tooltip("period:N", title="Period"),
+        alt.Tooltip("value:Q", title="Value", format=fmt), alt.Tooltip("target:Q", title="Target", format=fmt),
+        alt.Tooltip("status:N", title="Status"),
+    ]
+    if "numerator" in pdf and pdf["numerator"].notna().any():
+        tooltip += [alt.Tooltip("numerator:Q", title="Numerator", format=",.0f"), alt.Tooltip("denominator:Q", title="Denominator", format=",.0f")]
+    colour = alt.Color("area:N", scale=_area_scale(data), title="Area", legend=alt.Legend(orient="top"))
+    lines = base.mark_line(strokeWidth=2.5).encode(x=x, y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=y_title), color=colour)
+    points = base.mark_point(filled=True, size=70).encode(
+        x=x, y="value:Q", color=colour,
+        shape=alt.Shape("rag:N", scale=alt.Scale(domain=list(styles.RAG), range=["circle", "triangle-up", "cross", "square"]),
+                        title="Status", legend=alt.Legend(orient="top", labelExpr=_rag_label_expr())),
+        tooltip=tooltip,
+    )
+    layers = [amber_zone, green_zone, target, lines, points]
+    if show_interval:
+        layers.insert(3, base.transform_filter("isValid(datum.ci_low)").mark_errorbar(ticks=True).encode(
+            x=x, y=alt.Y("ci_low:Q", title=y_title), y2="ci_high:Q", color=colour))
+    return alt.layer(*layers).properties(title=title, height=380, width="container")
+
+
+def _rag_label_expr() -> str:
+    cases = " : ".join(f"datum.label == '{k}' ? '{v.icon} {v.word}'" for k, v in styles.RAG.items())
+    return f"{cases} : datum.label"
+
+
+def locality_bars(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1) -> alt.Chart:
+    """Bars per area against the target, coloured and labelled by status (icon and word as well as colour)."""
+    data = _with_labels(frame).with_columns(
+        (pl.col("status") + pl.lit("  ") + pl.col("value").round(decimals).cast(pl.String) + pl.lit("%" if unit == "percent" else "")).alias("label"),
+    )
+    pdf = data.to_pandas()
+    fmt = _value_format(unit, decimals)
+    y = alt.Y("area:N", sort=data.sort("area_order")["area"].to_list(), title=None)
+    base = alt.Chart(pdf)
+    bars = base.mark_bar(height=22).encode(
+        y=y, x=alt.X("value:Q", title="Percent" if unit == "percent" else "Value"),
+        color=alt.Color("rag:N", scale=_rag_scale(), legend=None),
+        tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("period:N", title="Period"),
+                 alt.Tooltip("value:Q", title="Value", format=fmt), alt.Tooltip("target:Q", title="Target", format=fmt),
+                 alt.Tooltip("status:N", title="Status")],
+    )
+    labels = base.mark_text(align="left", dx=4, fontSize=12).encode(y=y, x="value:Q", text="label:N")
+    target = base.transform_filter("isValid(datum.target)").mark_rule(color=styles.TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(
+        x="max(target):Q",
+    )
+    return alt.layer(bars, labels, target).properties(title=title, height=alt.Step(30), width="container")
+
+
+def small_multiples(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, columns: int = 3) -> alt.Chart:
+    """One small trend per area, sharing a y scale, each with its target."""
+    data = _with_labels(frame)
+    order = _period_sort(data)
+    fmt = _value_format(unit, decimals)
+    x = alt.X("period:O", sort=order, title=None, axis=alt.Axis(labels=False, ticks=False))
+    base = alt.Chart(data.to_pandas())
+    line = base.mark_line(strokeWidth=2).encode(
+        x=x, y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=None),
+        color=alt.Color("area:N", scale=_area_scale(data), legend=None),
+        tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("period:N", title="Period"),
+                 alt.Tooltip("value:Q", title="Value", format=fmt), alt.Tooltip("status:N", title="Status")],
+    )
+    target = base.mark_line(color=styles.TARGET_COLOUR, strokeDash=[4, 3], interpolate="step-after").encode(x=x, y="target:Q")
+    return (
+        alt.layer(target, line, data=data.to_pandas())
+        .properties(width=220, height=120)
+        .facet(facet=alt.Facet("area:N", title=None, sort=data.sort("area_order")["area"].unique(maintain_order=True).to_list()), columns=columns)
+        .properties(title=title)
+    )

@@ -1,0 +1,31 @@
+"""Definitions: the KPI catalogue, searchable."""
+
+import streamlit as st
+
+from kpis import views
+from kpis.formatting import format_target
+from pages import shared
+
+data = shared.require_data()
+st.title("KPI definitions")
+st.caption("What each KPI measures, its target and how its RAG status is decided. Search by any word of the name, definition, source or owner.")
+
+query = st.text_input("Search the catalogue", key="def_query", placeholder="e.g. immunisation, referrals, aftercare")
+found = views.search_catalogue(data.catalogue, query)
+if found.height == 0:
+    shared.empty_state(f"No KPI matches “{query}”.")
+    st.stop()
+
+table = views.catalogue_table(found)
+st.dataframe(table.to_pandas(), hide_index=True, width="stretch",
+             column_config={"Definition": st.column_config.TextColumn(width="large")})
+st.download_button("Download the catalogue (CSV)", shared.csv_bytes(found), file_name="kpi_catalogue.csv", mime="text/csv")
+
+for row in found.iter_rows(named=True):
+    with st.expander(f"{row['short_name']} · `{row['kpi_id']}`"):
+        st.markdown(f"**{row['name']}**")
+        st.markdown(row["definition"] or "_No definition recorded._")
+        st.markdown(f"- Target: {format_target(row['target'], row['target_wording'], row['unit'], row['decimals'])}\n"
+                    f"- Polarity: {views.POLARITY_WORDS.get(row['polarity'], row['polarity'])}; frequency: {row['frequency']}; unit: {row['unit']}\n"
+                    f"- RAG rule: {views.rule_text(row)}\n"
+                    f"- Source: {row['source'] or '–'}; owner: {row['owner'] or '–'}")

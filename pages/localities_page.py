@@ -1,0 +1,66 @@
+"""Localities: the areas under the selected one, side by side, against target and against the whole."""
+
+import polars as pl
+import streamlit as st
+
+from kpis import areas as A
+from kpis import charts, views
+from kpis.formatting import format_value
+from kpis.styles import RAG
+from pages import shared
+
+data = shared.require_data()
+period, parent, kpi = shared.selected_period(), shared.selected_area(), shared.selected_kpi()
+children = A.children(data.areas, parent) if parent else []
+codes = dict(zip(data.areas["area"], data.areas["code"], strict=True))
+
+st.title("Localities")
+if not children:
+    roots = A.roots(data.areas)
+    shared.empty_state(f"{parent} has no areas under it. Choose {', '.join(roots) or 'a parent area'} in the sidebar to compare its areas.")
+    st.stop()
+st.caption(f"Areas of {parent} · {period.label if period else 'latest'} · gaps and comparisons are against {parent}")
+
+frame = shared.localities(period, parent)
+if frame.height == 0:
+    shared.empty_state(f"No area of {parent} has a figure at or before {period.label if period else 'this period'}.")
+    st.stop()
+
+st.subheader("KPI × area")
+matrix, rags = views.locality_matrix(frame, children)
+area_cols = matrix.columns[1:]
+rag_pd = rags.to_pandas()
+
+
+def _colour_cells(col):
+    return [f"background-color:{RAG[r].colour};color:{RAG[r].text_colour}" if isinstance(r, str) else "" for r in rag_pd[col.name]]
+
+
+st.dataframe(matrix.to_pandas().style.apply(_colour_cells, subset=area_cols), hide_index=True, width="stretch")
+
+st.subheader(f"Against target, and against {parent}")
+kpi_ids = frame["kpi_id"].unique(maintain_order=True).to_list()
+grid = st.columns(2)
+for i, kpi_id in enumerate(kpi_ids):
+    part = frame.filter(pl.col("kpi_id") == kpi_id)
+    info = part.row(0, named=True)
+    with grid[i % 2], st.container(border=True):
+        st.altair_chart(charts.locality_bars(part, str(info["short_name"]), str(info["unit"]), int(info["decimals"])), width="stretch")
+        ref = info["reference"]
+        if ref is None:
+            st.caption(f"No {parent} figure to compare with.")
+        else:
+            how = "derived from the areas' numerators and denominators" if info["derived"] else "published"
+            st.caption(f"{parent}: {format_value(ref, info['unit'], info['decimals'])} ({how}, {info['reference_period']})")
+            st.dataframe(views.comparison_table(part, parent).to_pandas(), hide_index=True, width="stretch")
+
+if kpi:
+    st.subheader("Trends by area")
+    history = shared.trend([kpi], children, period)
+    if history.height == 0:
+        shared.empty_state(f"{data.kpi(kpi)['short_name']} has no figures by area. Choose another KPI in the sidebar.")
+    else:
+        info = data.kpi(kpi)
+        st.altair_chart(charts.small_multiples(history, str(info["name"]), str(info["unit"]), int(info["decimals"])))
+st.caption("Comparisons use 95% Wilson score intervals where a numerator and denominator were supplied: an area is better or worse "
+           f"than {parent} only when {parent}'s figure lies outside the area's interval.")

@@ -1,0 +1,49 @@
+"""Priorities: each Partnership Priority's narrative next to the KPIs it speaks about."""
+
+import streamlit as st
+
+from kpis import narratives, views
+from pages import shared
+
+data = shared.require_data()
+period, area = shared.selected_period(), shared.selected_area()
+codes = dict(zip(data.areas["area"], data.areas["code"], strict=True))
+
+st.title("Partnership Priorities")
+found, unreadable = shared.narrative_list()
+for problem in unreadable:
+    st.warning(f"A narrative file could not be read: {problem}", icon=":material/warning:")
+narrative = narratives.for_period(found, period)
+if narrative is None:
+    shared.empty_state(f"No narrative has been written for {period.label if period else 'this period'} or before it. "
+                       "Narratives are markdown files in the data folder's narratives/ (see data/README.md).")
+    st.stop()
+if period and narrative.period != period:
+    st.info(f"Showing the narrative for {narrative.period.label}, the latest written at or before {period.label}.", icon=":material/info:")
+st.caption(f"{narrative.title} · KPIs for {area}")
+
+tiles = {str(t.kpi["kpi_id"]): t for t in shared.tiles(period, area)}
+for section in narrative.priorities():
+    st.header(section.title, divider="gray")
+    text_col, kpi_col = st.columns([3, 2], gap="large")
+    with text_col:
+        # Narratives are rendered as markdown with raw HTML disabled.
+        st.markdown(section.body or "_No narrative for this priority._", unsafe_allow_html=False)
+    with kpi_col:
+        kpi_ids = views.priority_kpis(data, section, section.priority)
+        if not kpi_ids:
+            st.caption("No KPI is linked to this priority.")
+        for kpi_id in kpi_ids:
+            shared.render_tile(tiles[kpi_id], period, area, codes, compact=True)
+
+st.header("Performance achievements, areas for improvement, challenges and opportunities", divider="gray")
+left, right = st.columns(2, gap="large")
+for i, key in enumerate(narratives.THEMES):
+    section = narrative.section(key)
+    with (left if i % 2 == 0 else right), st.container(border=True):
+        st.subheader(section.title if section else key.replace("_", " ").capitalize())
+        st.markdown(section.body if section and section.body else "_Nothing recorded for this period._", unsafe_allow_html=False)
+        if section and section.kpis:
+            known = [k for k in section.kpis if k in tiles]
+            st.caption("Related KPIs: " + ", ".join(f"{tiles[k].kpi['short_name']} ({shared.rag_word(str(tiles[k].status_row['rag'])) if tiles[k].status_row else 'no figure'})"
+                                                   for k in known))

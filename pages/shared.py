@@ -1,0 +1,272 @@
+"""The app side: cached data, shared selections bound to the URL, and small renderers.
+
+Everything that computes lives in `kpis`; this module only caches, reads widgets and
+draws. Data is cached on the data files' names, sizes and modification times, so a
+file dropped into the data folder shows on the next rerun and every session shares it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from kpis import config, narratives, store, summary, views
+from kpis.formatting import format_target, format_value
+from kpis.periods import Period, PeriodError, parse_period
+from kpis.store import Store
+from kpis.styles import DIRECTION, RAG, direction_label, rag_label
+
+log = logging.getLogger("kpi_board")
+
+PARAMS = ("period", "area", "kpi")
+
+
+# ---- data ---------------------------------------------------------------------------
+
+
+def data_dir() -> Path:
+    return config.data_dir()
+
+
+def signature() -> tuple:
+    return store.signature(data_dir())
+
+
+@st.cache_data(show_spinner="Loading the KPI data…", max_entries=4)
+def _store(folder: str, sig: tuple) -> Store:
+    return store.load(Path(folder))
+
+
+def current_store() -> Store:
+    return _store(str(data_dir()), signature())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _tiles(folder: str, sig: tuple, period: str | None, area: str) -> list[views.Tile]:
+    return views.tiles(_store(folder, sig), _period(period), area)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _report(folder: str, sig: tuple, period: str | None, area: str) -> pl.DataFrame:
+    return summary.report_table(_store(folder, sig), _period(period), area)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _trend(folder: str, sig: tuple, kpis: tuple[str, ...], areas: tuple[str, ...] | None, period: str | None) -> pl.DataFrame:
+    return views.trend(_store(folder, sig), list(kpis), list(areas) if areas else None, _period(period))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _localities(folder: str, sig: tuple, period: str | None, parent: str) -> pl.DataFrame:
+    return views.localities(_store(folder, sig), _period(period), parent)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _narratives(folder: str, sig: tuple) -> tuple[list[narratives.Narrative], list[str]]:
+    return narratives.load_all(Path(folder) / "narratives")
+
+
+def tiles(period: Period | None, area: str) -> list[views.Tile]:
+    return _tiles(str(data_dir()), signature(), period.label if period else None, area)
+
+
+def report(period: Period | None, area: str) -> pl.DataFrame:
+    return _report(str(data_dir()), signature(), period.label if period else None, area)
+
+
+def trend(kpis: list[str], areas: list[str] | None, period: Period | None) -> pl.DataFrame:
+    return _trend(str(data_dir()), signature(), tuple(kpis), tuple(areas) if areas else None, period.label if period else None)
+
+
+def localities(period: Period | None, parent: str) -> pl.DataFrame:
+    return _localities(str(data_dir()), signature(), period.label if period else None, parent)
+
+
+def narrative_list() -> tuple[list[narratives.Narrative], list[str]]:
+    return _narratives(str(data_dir()), signature())
+
+
+def _period(label: str | None) -> Period | None:
+    return parse_period(label) if label else None
+
+
+# ---- shared selections, kept in the URL ---------------------------------------------
+
+
+def _sync(param: str, options: list[str], default: str | None) -> None:
+    """Before the widget: take the URL's value when a link or the user changed it."""
+    key, seen = f"sel_{param}", f"_url_{param}"
+    from_url = st.query_params.get(param)
+    if from_url in options and from_url != st.session_state.get(seen):
+        st.session_state[key] = from_url
+    elif st.session_state.get(key) not in options:
+        st.session_state[key] = default
+
+
+def _publish(param: str) -> None:
+    """After the widget: write the value back, so the URL always names the view (and survives page changes)."""
+    value = st.session_state.get(f"sel_{param}")
+    if value is None:
+        return
+    if st.query_params.get(param) != value:
+        st.query_params[param] = value
+    st.session_state[f"_url_{param}"] = value
+
+
+def selectors(data: Store) -> None:
+    """Reporting period, area and KPI in the sidebar, on every page."""
+    periods = [p.label for p in reversed(summary.periods_available(data))]
+    default_period = summary.default_period(data)
+    area_names = data.areas["area"].to_list()
+    kpi_ids = data.catalogue["kpi_id"].to_list()
+    names = dict(zip(data.catalogue["kpi_id"], data.catalogue["short_name"], strict=True))
+    codes = dict(zip(data.areas["area"], data.areas["code"], strict=True))
+    roots = [a for a in area_names if data.areas.filter(pl.col("area") == a)["parent"].item() is None]
+    _sync("period", periods, default_period.label if default_period else None)
+    _sync("area", area_names, roots[0] if roots else (area_names[0] if area_names else None))
+    _sync("kpi", kpi_ids, kpi_ids[0] if kpi_ids else None)
+    with st.sidebar:
+        st.markdown("### Show")
+        st.selectbox("Reporting period", periods, key="sel_period", help="Each KPI shows its latest value at or before this period.")
+        st.selectbox("Area", area_names, key="sel_area", format_func=lambda a: f"{a} ({codes[a]})" if codes.get(a) and codes[a] != a else a)
+        st.selectbox("KPI (for trends)", kpi_ids, key="sel_kpi", format_func=lambda k: names.get(k, k))
+    for param in PARAMS:
+        _publish(param)
+
+
+def selected_period() -> Period | None:
+    label = st.session_state.get("sel_period")
+    try:
+        return parse_period(label) if label else None
+    except PeriodError:
+        return None
+
+
+def selected_area() -> str | None:
+    return st.session_state.get("sel_area")
+
+
+def selected_kpi() -> str | None:
+    return st.session_state.get("sel_kpi")
+
+
+def view_params() -> dict[str, str]:
+    return {p: st.session_state[f"sel_{p}"] for p in PARAMS if st.session_state.get(f"sel_{p}")}
+
+
+# ---- rendering helpers --------------------------------------------------------------
+
+
+def badge(rag: str) -> str:
+    """Status as colour, icon and word. Built from fixed registry strings only."""
+    look = RAG.get(rag, RAG["grey"])
+    return (f'<span class="kpi-badge" style="background:{look.colour};color:{look.text_colour}">'
+            f'<span aria-hidden="true">{look.icon}</span> {look.word}</span>')
+
+
+def direction_badge(arrow: str | None, direction: str) -> str:
+    look = DIRECTION.get(direction, DIRECTION["unknown"])
+    return f'<span class="kpi-direction" style="color:{look.colour}">{html.escape(direction_label(arrow, direction))}</span>'
+
+
+def chip(code: str, value: str, rag: str) -> str:
+    look = RAG.get(rag, RAG["grey"])
+    return (f'<span class="kpi-chip" style="border-color:{look.colour}">'
+            f'<b>{html.escape(code)}</b> {html.escape(value)} <span style="color:{look.colour}" title="{look.word}">{look.icon}</span></span>')
+
+
+def style_sheet() -> None:
+    st.html("""<style>
+    .kpi-badge {display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;font-size:0.9rem;white-space:nowrap}
+    .kpi-direction {font-weight:600;font-size:0.9rem;white-space:nowrap}
+    .kpi-chip {display:inline-block;border:2px solid;border-radius:10px;padding:0 8px;margin:2px 4px 2px 0;font-size:0.85rem;white-space:nowrap}
+    .kpi-value {font-size:2rem;font-weight:700;line-height:1.1}
+    .kpi-count {font-size:2rem;font-weight:700}
+    .kpi-meta {color:#4A4F57;font-size:0.88rem}
+    .kpi-stale {color:#8A4B00;font-weight:600;font-size:0.85rem}
+    </style>""")
+
+
+def value_text(row: dict[str, object]) -> str:
+    return format_value(row.get("value"), str(row["unit"]), int(row["decimals"] or 0))
+
+
+def target_text(kpi: dict[str, object], row: dict[str, object] | None = None) -> str:
+    target = row.get("target") if row else kpi.get("target")
+    return format_target(target, kpi.get("target_wording") if (row is None or target == kpi.get("target")) else None,
+                         str(kpi["unit"]), int(kpi["decimals"] or 0))
+
+
+def status_legend() -> str:
+    return " ".join(badge(k) for k in ("green", "amber", "red", "grey"))
+
+
+def empty_state(message: str) -> None:
+    st.info(message, icon=":material/info:")
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    from kpis.problems import neutralise_csv_cells
+
+    return neutralise_csv_cells(frame).write_csv().encode("utf-8-sig")
+
+
+def rag_word(rag: str) -> str:
+    return rag_label(rag)
+
+
+def require_data() -> Store:
+    """The store, or a clear message (and stop) when the catalogue or areas cannot be read."""
+    data = current_store()
+    if not data.ok:
+        st.error("The KPI catalogue or the list of areas could not be read, so there is nothing to show yet.", icon=":material/warning:")
+        st.dataframe(data.problems.to_pandas(), hide_index=True)
+        st.stop()
+    return data
+
+
+def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str], compact: bool = False) -> None:
+    """One KPI tile: value, target, period and age, status (colour, icon, word), direction, sparkline, parts, why, link."""
+    from kpis import charts
+
+    kpi = tile.kpi
+    row = tile.status_row
+    with st.container(border=True):
+        st.markdown(f"**{kpi['short_name']}**", help=str(kpi["name"]))
+        if tile.main is not None:
+            main = tile.main
+            st.html(f'<div class="kpi-value">{html.escape(value_text(main))}</div>'
+                    f'<div class="kpi-meta">Target {html.escape(target_text(kpi, main))} · {html.escape(str(main["period"]))}</div>')
+            if main["stale"]:
+                st.html(f'<div class="kpi-stale">Older figure: the latest is for {html.escape(str(main["period"]))}, before the selected period</div>')
+            st.html(f'{badge(str(main["rag"]))} &nbsp; {direction_badge(main["arrow"], str(main["direction"]))}'
+                    + (f'<span class="kpi-meta"> vs {html.escape(str(main["prior_period"]))}</span>' if main.get("prior_period") else ""))
+        elif tile.parts:
+            worst = str(row["rag"]) if row else "grey"
+            same = len({p["rag"] for p in tile.parts}) == 1
+            st.html(f'<div class="kpi-meta">No {html.escape(area)} figure; reported by area. Target {html.escape(target_text(kpi))}</div>'
+                    f'{badge(worst)} <span class="kpi-meta">{"all areas" if same else "worst area"}</span>')
+            stale = [p for p in tile.parts if p["stale"]]
+            if stale:
+                st.html(f'<div class="kpi-stale">Older figures: the latest are for {html.escape(str(stale[0]["period"]))}, before the selected period</div>')
+        else:
+            st.html(f'<div class="kpi-meta">No figure for {html.escape(area)} at or before {html.escape(period.label if period else "this period")}.</div>'
+                    f'{badge("grey")}')
+        if tile.parts:
+            st.html("".join(chip(codes.get(str(p["area"]), str(p["area"])), value_text(p), str(p["rag"])) for p in tile.parts)
+                    + (" " + " ".join(direction_badge(p["arrow"], str(p["direction"])).replace(">", f' title="{html.escape(str(p["area"]))}">', 1)
+                                      for p in tile.parts) if not compact else ""))
+        if tile.spark.height > 1:
+            st.altair_chart(charts.sparkline(tile.spark), width="stretch")
+        if row is not None:
+            with st.expander("Why this status?"):
+                rows = [tile.main] if tile.main is not None else tile.parts
+                for r in rows:
+                    prefix = "" if tile.main is not None else f"{r['area']}: "
+                    st.markdown(prefix + summary.why(r))
+        st.page_link("pages/trends_page.py", label="Open trend", icon=":material/show_chart:",
+                     query_params={"kpi": str(kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})})

@@ -1,0 +1,146 @@
+"""Every page runs on the demo data through Streamlit's AppTest, without a browser."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+APP = str(ROOT / "app.py")
+TIMEOUT = 120
+PAGES = ["pages/overview_page.py", "pages/trends_page.py", "pages/localities_page.py", "pages/priorities_page.py", "pages/definitions_page.py"]
+
+
+def open_page(page: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page and page != PAGES[0]:
+        at.switch_page(page).run()
+    return at
+
+
+def html_text(at: AppTest) -> str:
+    return "\n".join(str(h.proto.body) for h in at.get("html"))
+
+
+def all_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts += [s.value for s in at.subheader] + [h.value for h in at.header] + [i.value for i in at.info]
+    return "\n".join(str(p) for p in parts) + "\n" + html_text(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_without_exception(page):
+    at = open_page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_overview_shows_all_nine_kpis_with_published_values_and_statuses():
+    at = open_page()
+    text = html_text(at)
+    for value in ("800", "56%", "51%", "77%", "29", "90.24%", "94.97%"):
+        assert f'<div class="kpi-value">{value}</div>' in text, value
+    for chip in ("<b>NE</b> 87%", "<b>NW</b> 84%", "<b>S</b> 89%", "<b>NE</b> 95%", "<b>NW</b> 98%", "<b>S</b> 97%"):
+        assert chip in text, chip
+    table = at.dataframe[0].value
+    assert len(table) == 9
+    rows = dict(zip(table["KPI"], table["RAG status"], strict=True))
+    assert rows["Uptake of the Ready to Learn Assessments"] == "All ✖ Red"
+    assert rows["MMR Percentage Uptake in Children aged 24 months"] == "✖ Red"
+    assert rows["MMR Percentage Uptake in Children aged 5 years"] == "✔ Green"
+    assert rows["Number of out of authority placements"] == "✖ Red"
+    counts = [h.proto.body for h in at.get("html") if h.proto.body.startswith('<div class="kpi-count">')]
+    assert [c.split("</div>")[0].split(">")[-1] for c in counts] == ["4", "0", "5", "0"]
+
+
+def test_status_is_never_colour_alone():
+    text = html_text(open_page())
+    for word, icon in (("Green", "✔"), ("Red", "✖")):
+        assert f'<span aria-hidden="true">{icon}</span> {word}</span>' in text
+
+
+def test_changing_period_changes_what_is_shown():
+    at = open_page()
+    before = html_text(at)
+    at.sidebar.selectbox(key="sel_period").set_value("2023/24 Q1").run()
+    after = html_text(at)
+    assert not at.exception
+    assert '<div class="kpi-value">800</div>' in before and '<div class="kpi-value">800</div>' not in after
+    assert at.query_params["period"] == "2023/24 Q1"
+
+
+def test_changing_area_changes_what_is_shown():
+    at = open_page()
+    at.sidebar.selectbox(key="sel_area").set_value("North West").run()
+    text = html_text(at)
+    assert not at.exception
+    assert '<div class="kpi-value">84%</div>' in text
+    assert "No figure for North West" in text  # City-only KPIs have nothing for a locality
+    assert at.query_params["area"] == "North West"
+
+
+def test_query_params_open_the_right_view():
+    at = open_page("pages/trends_page.py", kpi="mmr_24m", area="City", period="2023/24 Q3")
+    assert not at.exception
+    assert at.session_state["sel_kpi"] == "mmr_24m"
+    assert at.session_state["sel_period"] == "2023/24 Q3"
+    values = at.dataframe[0].value
+    assert set(values["KPI id"]) == {"mmr_24m"}
+    assert values["Period"].iloc[-1] == "2023/24 Q3"  # nothing after the selected period
+
+
+def test_selection_is_kept_when_switching_pages():
+    at = open_page()
+    at.sidebar.selectbox(key="sel_kpi").set_value("ooa_placements").run()
+    at.switch_page("pages/localities_page.py").run()
+    assert at.session_state["sel_kpi"] == "ooa_placements"
+    assert at.query_params["kpi"] == "ooa_placements"
+
+
+def test_invalid_query_params_fall_back_to_defaults():
+    at = open_page(kpi="no_such_kpi", period="2024 Q5", area="Atlantis")
+    assert not at.exception
+    assert at.session_state["sel_period"] == "2024/25 Q1"
+    assert at.session_state["sel_area"] == "City"
+
+
+def test_period_before_any_data_is_a_friendly_empty_state():
+    at = open_page(period="Apr 2021")
+    assert not at.exception
+    at.sidebar.selectbox(key="sel_period").set_value(at.sidebar.selectbox(key="sel_period").options[-1]).run()
+    assert not at.exception
+
+
+def test_localities_compare_with_city():
+    at = open_page("pages/localities_page.py")
+    assert not at.exception
+    text = all_text(at)
+    assert "derived from the areas' numerators and denominators" in text
+    matrix = at.dataframe[0].value
+    assert list(matrix.columns) == ["KPI", "North East", "North West", "South"]
+
+
+def test_localities_for_an_area_without_parts():
+    at = open_page("pages/localities_page.py", area="South")
+    assert not at.exception
+    assert "has no areas under it" in all_text(at)
+
+
+def test_priorities_show_narrative_next_to_kpis():
+    at = open_page("pages/priorities_page.py")
+    assert not at.exception
+    headers = [h.value for h in at.header]
+    assert sum(h.startswith("Partnership Priority") for h in headers) == 6
+    assert "Whole Family Early Intervention Fund" in all_text(at)
+
+
+def test_definitions_search():
+    at = open_page("pages/definitions_page.py")
+    assert len(at.dataframe[0].value) == 9
+    at.text_input(key="def_query").input("immunisation").run()
+    assert set(at.dataframe[0].value["Id"]) == {"mmr_24m", "mmr_5y"}
+    at.text_input(key="def_query").input("zebra crossing").run()
+    assert "No KPI matches" in all_text(at)
