@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from kpis import styles
+from kpis import formatting, styles
 
 FONT = "Source Sans Pro, Arial, sans-serif"
 
@@ -20,8 +20,10 @@ def _period_sort(frame: pl.DataFrame) -> list[str]:
 
 
 def _area_scale(frame: pl.DataFrame) -> alt.Scale:
-    ordered = frame.sort("area_order")["area"].unique(maintain_order=True).to_list()
-    return alt.Scale(domain=ordered, range=list(styles.AREA_PALETTE[: len(ordered)]))
+    """Each area keeps its colour on every chart: the colour follows its place in the areas registry."""
+    pairs = frame.select("area", "area_order").unique().sort("area_order")
+    palette = styles.AREA_PALETTE
+    return alt.Scale(domain=pairs["area"].to_list(), range=[palette[(int(o) - 1) % len(palette)] for o in pairs["area_order"]])
 
 
 def _rag_scale() -> alt.Scale:
@@ -109,25 +111,26 @@ def _rag_label_expr() -> str:
 
 def locality_bars(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1) -> alt.Chart:
     """Bars per area against the target, coloured and labelled by status (icon and word as well as colour)."""
-    data = _with_labels(frame).with_columns(
-        (pl.col("status") + pl.lit("  ") + pl.col("value").round(decimals).cast(pl.String) + pl.lit("%" if unit == "percent" else "")).alias("label"),
-    )
+    data = _with_labels(frame).with_columns((formatting.value_expr() + pl.lit("  ") + pl.col("status")).alias("label"))
     pdf = data.to_pandas()
     fmt = _value_format(unit, decimals)
     y = alt.Y("area:N", sort=data.sort("area_order")["area"].to_list(), title=None)
     base = alt.Chart(pdf)
-    bars = base.mark_bar(height=22).encode(
+    bars = base.mark_bar(height=24).encode(
         y=y, x=alt.X("value:Q", title="Percent" if unit == "percent" else "Value"),
         color=alt.Color("rag:N", scale=_rag_scale(), legend=None),
         tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("period:N", title="Period"),
                  alt.Tooltip("value:Q", title="Value", format=fmt), alt.Tooltip("target:Q", title="Target", format=fmt),
                  alt.Tooltip("status:N", title="Status")],
     )
-    labels = base.mark_text(align="left", dx=4, fontSize=12).encode(y=y, x="value:Q", text="label:N")
-    target = base.transform_filter("isValid(datum.target)").mark_rule(color=styles.TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(
-        x="max(target):Q",
+    text_colours = alt.Scale(domain=list(styles.RAG), range=[look.text_colour for look in styles.RAG.values()])
+    labels = base.mark_text(align="right", dx=-6, fontSize=12, fontWeight="bold").encode(
+        y=y, x="value:Q", text="label:N", color=alt.Color("rag:N", scale=text_colours, legend=None),
     )
-    return alt.layer(bars, labels, target).properties(title=title, height=alt.Step(30), width="container")
+    target = base.transform_filter("isValid(datum.target)").mark_rule(color=styles.TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(
+        x="max(target):Q", tooltip=[alt.Tooltip("max(target):Q", title="Target", format=fmt)],
+    )
+    return alt.layer(bars, target, labels).resolve_scale(color="independent").properties(title=title, height=alt.Step(32), width="container")
 
 
 def small_multiples(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, columns: int = 3) -> alt.Chart:
@@ -136,7 +139,7 @@ def small_multiples(frame: pl.DataFrame, title: str, unit: str, decimals: int = 
     order = _period_sort(data)
     fmt = _value_format(unit, decimals)
     x = alt.X("period:O", sort=order, title=None, axis=alt.Axis(labels=False, ticks=False))
-    base = alt.Chart(data.to_pandas())
+    base = alt.Chart()  # the data goes on the layer, so that the facet splits it
     line = base.mark_line(strokeWidth=2).encode(
         x=x, y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=None),
         color=alt.Color("area:N", scale=_area_scale(data), legend=None),

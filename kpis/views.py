@@ -171,11 +171,11 @@ def locality_matrix(frame: pl.DataFrame, areas: list[str]) -> tuple[pl.DataFrame
 
 def comparison_table(part: pl.DataFrame, parent: str) -> pl.DataFrame:
     """Per area of one KPI: value, gap to the parent, 95% interval and the better/similar/worse marker."""
-    return part.select(
+    return part.with_columns(pl.max_horizontal("decimals", pl.lit(1)).alias("gap_decimals")).select(
         pl.col("area").alias("Area"),
         formatting.value_expr().alias("Value"),
         pl.when(pl.col("gap").is_null()).then(pl.lit("–"))
-        .otherwise(pl.when(pl.col("gap") > 0).then(pl.lit("+")).otherwise(pl.lit("")) + formatting.value_expr("gap", "unit", "decimals").str.replace("%", " pts")
+        .otherwise(pl.when(pl.col("gap") > 0).then(pl.lit("+")).otherwise(pl.lit("")) + formatting.value_expr("gap", "unit", "gap_decimals").str.replace("%", " pts")
                    ).alias(f"Gap to {parent}"),
         pl.when(pl.col("ci_low").is_not_null())
         .then(pl.format("{} – {}", pl.col("ci_low").round(1), pl.col("ci_high").round(1))).otherwise(pl.lit("–")).alias("95% interval"),

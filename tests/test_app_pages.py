@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
 from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120

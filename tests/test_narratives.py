@@ -1,6 +1,6 @@
 import pytest
-from conftest import DATA
 
+from conftest import DATA
 from kpis import narratives
 from kpis.periods import parse_period
 

@@ -1,0 +1,164 @@
+"""The app served for real and opened in headless Chromium (Debian's, driven by Playwright).
+
+Each page and a deep link must finish running with no Streamlit exception and no page
+error; a full-page screenshot of each is saved under tests/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = os.environ.get("KPI_CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "tests" / "screenshots"
+DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+# The frontend probes <page>/_stcore/... while finding its base path, and asks for web fonts it cannot reach offline.
+BENIGN = ("/_stcore/health", "/_stcore/host-config", "fonts.gstatic.com", "ERR_NAME_NOT_RESOLVED")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}: run `make browser-deps`"),
+]
+
+PAGES = [
+    ("overview", ""),
+    ("trends", "trends"),
+    ("localities", "localities"),
+    ("priorities", "priorities"),
+    ("definitions", "definitions"),
+    ("deep_link_trends_mmr_24m", "trends?kpi=mmr_24m&area=City&period=2024/25%20Q1"),
+    ("deep_link_localities_earlier", "localities?kpi=rtl_uptake&area=City&period=2023/24%20Q2"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    yield from serve()
+
+
+def serve():
+    port = free_port()
+    env = dict(os.environ, KPI_DATA_DIR=str(ROOT / "data"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+CONTENT_HEIGHT = """() => {
+  let h = document.documentElement.scrollHeight;
+  for (const s of ['[data-testid="stMain"]', '[data-testid="stMainBlockContainer"]', '[data-testid="stSidebarContent"]']) {
+    const e = document.querySelector(s); if (e) h = Math.max(h, e.scrollHeight);
+  }
+  return h;
+}"""
+
+
+def screenshot(page, name: str) -> None:
+    """Streamlit scrolls inside its main block, so grow the viewport to the content before a full-page shot."""
+    height = min(int(page.evaluate(CONTENT_HEIGHT)) + 40, 12_000)
+    page.set_viewport_size({"width": 1400, "height": max(height, 900)})
+    page.wait_for_timeout(800)
+    wait_done(page)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def wait_done(page) -> None:
+    page.wait_for_selector(DONE, timeout=90_000)
+    # A run can start again right away (query params, reruns): it must stay finished for a moment.
+    for _ in range(3):
+        page.wait_for_timeout(700)
+        page.wait_for_selector(DONE, timeout=90_000)
+
+
+@pytest.mark.parametrize(("name", "path"), PAGES, ids=[p[0] for p in PAGES])
+def test_page_in_chromium(server, browser, name, path):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # A failed request shows in the console without its address; judge it by its response instead.
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and not any(b in r.url for b in BENIGN) else None)
+    page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+    wait_done(page)
+    screenshot(page, name)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert errors == []
+    assert page.locator('[data-testid="stMain"]').inner_text().strip()
+    if "kpi=mmr_24m" in path:
+        assert "kpi=mmr_24m" in page.url and "MMR Percentage Uptake in Children aged 24 months" in page.locator('[data-testid="stMain"]').inner_text()
+    page.close()
+
+
+def test_navigation_keeps_the_selection(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/?kpi=mmr_5y&area=City&period=2023/24%20Q4", wait_until="domcontentloaded")
+    wait_done(page)
+    page.get_by_role("link", name="Localities").first.click()
+    page.wait_for_url("**/localities**")
+    wait_done(page)
+    assert "kpi=mmr_5y" in page.url and "period=2023%2F24+Q4" in page.url.replace("%20", "+")
+    page.close()
+
+
+def test_first_visit_after_a_restart_can_be_a_deep_link(browser):
+    """A committee member's link must work even when it is the first request the server sees."""
+    fresh = serve()
+    base = next(fresh)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.goto(f"{base}/localities?kpi=hpi_by_24wk&area=City&period=2024/25%20Q1", wait_until="domcontentloaded")
+    wait_done(page)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Localities" in text and "Page not found" not in page.content()
+    assert errors == []
+    page.close()
+    next(fresh, None)
