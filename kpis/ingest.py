@@ -196,7 +196,8 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
         if typed["_kpi"].null_count() > typed["raw_kpi_id"].null_count() else []
     )
     hints = {u: (f"Did you mean '{s}'? " if (s := C.suggest(u.lower(), kpi_ids)) else "") for u in unknown_ids}
-    no_target = known & pl.col("target").is_null() & pl.col("_kpi").is_in(catalogue.filter(pl.col("target").is_null())["kpi_id"].implode())
+    no_target_ids = catalogue.filter(pl.col("target").is_null())["kpi_id"]
+    no_target = known & pl.col("target").is_null() & pl.col("_kpi").is_in(no_target_ids.implode())
     rules = [
         Rule(pl.col("raw_kpi_id").is_null(), "kpi_id", pl.col("raw_kpi_id"), "The KPI id is empty", "Fill in the KPI id from the catalogue"),
         Rule(~known & pl.col("raw_kpi_id").is_not_null(), "kpi_id", pl.col("raw_kpi_id"), pl.format("Unknown KPI id '{}'", pl.col("raw_kpi_id")),
@@ -210,11 +211,13 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
           for c in NUMBERS),
         Rule(pl.col("period_start") > pl.lit(today), "period", pl.col("raw_period"), "This period has not started yet",
              "Check the period; figures are usually for a past period", "warning"),
-        # One warning per KPI is enough for the reader.
-        Rule(no_target & (pl.col("row") == pl.col("row").filter(no_target).min().over("_kpi")), "target", pl.col("raw_kpi_id"),
-             "This KPI has no target, so it will be shown without a RAG status",
-             "Add a target to the catalogue or a target column to the file, if there is one", "warning"),
     ]
+
+    if no_target_ids.len():
+        # One warning per KPI is enough for the reader.
+        rules.append(Rule(no_target & (pl.col("row") == pl.col("row").filter(no_target).min().over("_kpi")), "target", pl.col("raw_kpi_id"),
+                          "This KPI has no target, so it will be shown without a RAG status",
+                          "Add a target to the catalogue or a target column to the file, if there is one", "warning"))
 
     # Duplicate keys: one cheap count on an integer key, and the detail only when there are any.
     n_periods = len(typed["period"].dtype.categories) + 1

@@ -68,7 +68,8 @@ def _as_text(data: bytes) -> str:
 
 
 def _read(source: bytes | Path) -> pl.DataFrame:
-    return pl.read_csv(source, infer_schema=False, raise_if_empty=False)
+    # A quoted empty cell ("") means no value, like an unquoted one.
+    return pl.read_csv(source, infer_schema=False, raise_if_empty=False, null_values=[""])
 
 
 def read_text_csv(source: bytes | Path, file: str, strip: bool = True) -> TextFrame:
@@ -144,9 +145,6 @@ def tidy(frame: pl.DataFrame, file: str, strip: bool = True) -> TextFrame:
         return TextFrame(None, P.combine([*parts, P.file_problem(file, "The file has no columns", "Export the figures again with a header row")]))
     if strip:
         frame = frame.with_columns(strip_cells(pl.col(pl.String)).name.keep())
-    else:
-        # A quoted empty cell ("") reads as an empty string; it means no value, like an unquoted one.
-        frame = frame.with_columns(pl.when(pl.col(pl.String).str.len_bytes() == 0).then(None).otherwise(pl.col(pl.String)).name.keep())
     frame = frame.with_row_index(ROW_COLUMN, offset=2).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
     frame = frame.filter(~pl.all_horizontal(pl.exclude(ROW_COLUMN).is_null()))
     if frame.height == 0:

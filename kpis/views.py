@@ -36,12 +36,33 @@ class Tile:
         return ranked[0] if ranked else None
 
 
-def tiles(store: Store, period: Period | None, area: str) -> list[Tile]:
+def kpi_statuses(store: Store, period: Period | None, area: str) -> pl.DataFrame:
+    """One status per KPI for the overview's counts and filters: the area's own, else the worst of its parts."""
     scope = [area, *A.children(store.areas, area)]
     latest = summary.latest(store, period, scope)
-    history = trend(store, None, scope, period)
+    rank = {"red": 0, "amber": 1, "green": 2, "grey": 3}
+    per_kpi = (
+        latest.with_columns((pl.col("area") == area).alias("own"), pl.col("rag").replace_strict(rank, return_dtype=pl.Int64).alias("_rank"))
+        .sort(["own", "_rank"], descending=[True, False])
+        .unique(subset="kpi_id", keep="first")
+        .select("kpi_id", "rag")
+    )
+    return (
+        store.catalogue.select("kpi_id", "priority").with_row_index("kpi_order")
+        .join(per_kpi, on="kpi_id", how="left")
+        .with_columns(pl.col("rag").is_not_null().alias("has_figure"), pl.col("rag").fill_null("grey"))
+        .sort("kpi_order")
+    )
+
+
+def tiles(store: Store, period: Period | None, area: str, kpi_ids: list[str] | None = None) -> list[Tile]:
+    """Tiles for `kpi_ids` (default: every KPI), in catalogue order."""
+    scope = [area, *A.children(store.areas, area)]
+    latest = summary.latest(store, period, scope, kpi_ids)
+    history = trend(store, kpi_ids, scope, period)
+    catalogue = store.catalogue if kpi_ids is None else store.catalogue.filter(pl.col("kpi_id").is_in(kpi_ids))
     out = []
-    for kpi in store.catalogue.iter_rows(named=True):
+    for kpi in catalogue.iter_rows(named=True):
         rows = latest.filter(pl.col("kpi_id") == kpi["kpi_id"])
         main = rows.filter(pl.col("area") == area)
         parts = rows.filter(pl.col("area") != area)
@@ -143,10 +164,12 @@ def search_catalogue(catalogue: pl.DataFrame, text: str) -> pl.DataFrame:
 
 
 def priority_kpis(store: Store, section: N.Section | None, priority: int | None) -> list[str]:
-    """KPIs a priority speaks about: those its narrative names, then those the catalogue files under it."""
-    named = [k for k in (section.kpis if section else ()) if k in set(store.catalogue["kpi_id"])]
-    filed = store.catalogue.filter(pl.col("priority") == priority)["kpi_id"].to_list() if priority else []
-    return list(dict.fromkeys([*named, *filed]))
+    """KPIs a priority speaks about: those its narrative names; if it names none, those the catalogue files under it."""
+    known = set(store.catalogue["kpi_id"])
+    named = [k for k in (section.kpis if section else ()) if k in known]
+    if named or not priority:
+        return list(dict.fromkeys(named))
+    return store.catalogue.filter(pl.col("priority") == priority)["kpi_id"].to_list()
 
 
 COMPARED = {"better": "▲ Better than", "similar": "● Similar to", "worse": "▼ Worse than", "not compared": "– Not compared with",

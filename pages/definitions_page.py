@@ -21,7 +21,10 @@ st.dataframe(table.to_pandas(), hide_index=True, width="stretch",
              column_config={"Definition": st.column_config.TextColumn(width="large")})
 st.download_button("Download the catalogue (CSV)", shared.csv_bytes(found), file_name="kpi_catalogue.csv", mime="text/csv")
 
-for row in found.iter_rows(named=True):
+MAX_DETAILS = 20
+if found.height > MAX_DETAILS:
+    st.caption(f"Details below for the first {MAX_DETAILS} of {found.height} KPIs; search to narrow the list.")
+for row in found.head(MAX_DETAILS).iter_rows(named=True):
     with st.expander(f"{row['short_name']} · `{row['kpi_id']}`"):
         st.markdown(f"**{row['name']}**")
         st.markdown(row["definition"] or "_No definition recorded._")

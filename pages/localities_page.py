@@ -39,7 +39,10 @@ def _colour_cells(col):
 st.dataframe(matrix.to_pandas().style.apply(_colour_cells, subset=area_cols), hide_index=True, width="stretch")
 
 st.subheader(f"Against target, and against {parent}")
-kpi_ids = frame["kpi_id"].unique(maintain_order=True).to_list()
+with_parts = frame["kpi_id"].unique(maintain_order=True).to_list()
+names = dict(zip(data.catalogue["kpi_id"], data.catalogue["short_name"], strict=True))
+default = with_parts if len(with_parts) <= 6 else ([kpi] if kpi in with_parts else with_parts[:1])
+kpi_ids = st.multiselect("KPIs to compare", with_parts, default=default, format_func=lambda k: names.get(k, k), key=f"loc_kpis_{parent}")
 grid = st.columns(2)
 for i, kpi_id in enumerate(kpi_ids):
     part = frame.filter(pl.col("kpi_id") == kpi_id)

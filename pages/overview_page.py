@@ -12,32 +12,29 @@ codes = dict(zip(data.areas["area"], data.areas["code"], strict=True))
 st.title("KPI performance overview")
 st.caption(f"{area} · reporting period {period.label if period else '–'} · each KPI shows its latest figure at or before this period")
 
-tiles = shared.tiles(period, area)
-with_figures = [t for t in tiles if t.status_row is not None]
-if not with_figures:
+statuses = shared.statuses(period, area)
+if not statuses["has_figure"].any():
     shared.empty_state(f"No KPI has a figure for {area} or its areas at or before {period.label if period else 'this period'}. "
                        "Choose a later reporting period or another area.")
     st.stop()
 
-counts = {k: 0 for k in ("green", "amber", "red", "grey")}
-for t in tiles:
-    counts[str(t.status_row["rag"]) if t.status_row else "grey"] += 1
-cols = st.columns(4)
-for col, (rag, n) in zip(cols, counts.items(), strict=True):
-    col.html(f'<div class="kpi-count">{n}</div>{shared.badge(rag)}')
+counts = dict(statuses.group_by("rag").len().iter_rows())
+for col, rag in zip(st.columns(4), ("green", "amber", "red", "grey"), strict=True):
+    col.html(f'<div class="kpi-count">{counts.get(rag, 0)}</div>{shared.badge(rag)}')
 
 filter_cols = st.columns([2, 2, 3])
 status_filter = filter_cols[0].multiselect("Show statuses", ["red", "amber", "green", "grey"], format_func=shared.rag_word, key="ov_status")
 priorities = sorted({int(p) for p in data.catalogue["priority"].drop_nulls()})
 priority_filter = filter_cols[1].multiselect("Partnership Priority", priorities, format_func=lambda p: f"Priority {p}", key="ov_priority")
-shown = [t for t in tiles
-         if (not status_filter or (str(t.status_row["rag"]) if t.status_row else "grey") in status_filter)
-         and (not priority_filter or t.kpi["priority"] in priority_filter)]
+shown = statuses.filter(
+    (pl.col("rag").is_in(status_filter) if status_filter else pl.lit(True))
+    & (pl.col("priority").is_in(priority_filter) if priority_filter else pl.lit(True))
+)["kpi_id"].to_list()
 
 PER_PAGE = 12
 pages = max(1, -(-len(shown) // PER_PAGE))
 page_no = filter_cols[2].number_input(f"Page (of {pages})", 1, pages, 1, key="ov_page") if pages > 1 else 1
-visible = shown[(page_no - 1) * PER_PAGE: page_no * PER_PAGE]
+visible = shared.tiles(period, area, shown[(page_no - 1) * PER_PAGE: page_no * PER_PAGE])
 if not visible:
     shared.empty_state("No KPI matches these filters.")
 for start in range(0, len(visible), 3):
@@ -51,8 +48,7 @@ table = shared.report(period, area)
 if table.height == 0:
     shared.empty_state("No figures to tabulate for this period and area.")
 else:
-    rag_by_kpi = {str(t.kpi["kpi_id"]): str(t.status_row["rag"]) if t.status_row else "grey" for t in tiles}
-    styled = table.with_columns(pl.col("kpi_id").replace_strict(rag_by_kpi, default="grey").alias("_rag"))
+    styled = table.join(statuses.select("kpi_id", pl.col("rag").alias("_rag")), on="kpi_id", how="left", maintain_order="left")
     pdf = styled.drop("kpi_id", "_rag").to_pandas()
     colours = styled["_rag"].to_list()
 

@@ -22,7 +22,10 @@ if period and narrative.period != period:
     st.info(f"Showing the narrative for {narrative.period.label}, the latest written at or before {period.label}.", icon=":material/info:")
 st.caption(f"{narrative.title} · KPIs for {area}")
 
-tiles = {str(t.kpi["kpi_id"]): t for t in shared.tiles(period, area)}
+MAX_TILES = 6  # beside a narrative; the rest are listed by name
+linked = {s.key: views.priority_kpis(data, s, s.priority) for s in narrative.sections}
+named = list(dict.fromkeys(k for ids in linked.values() for k in ids[:MAX_TILES]))
+tiles = {str(t.kpi["kpi_id"]): t for t in shared.tiles(period, area, named)}
 for section in narrative.priorities():
     st.header(section.title, divider="gray")
     text_col, kpi_col = st.columns([3, 2], gap="large")
@@ -30,11 +33,15 @@ for section in narrative.priorities():
         # Narratives are rendered as markdown with raw HTML disabled.
         st.markdown(section.body or "_No narrative for this priority._", unsafe_allow_html=False)
     with kpi_col:
-        kpi_ids = views.priority_kpis(data, section, section.priority)
+        kpi_ids = linked[section.key]
         if not kpi_ids:
             st.caption("No KPI is linked to this priority.")
-        for kpi_id in kpi_ids:
+        for kpi_id in kpi_ids[:MAX_TILES]:
             shared.render_tile(tiles[kpi_id], period, area, codes, compact=True)
+        if len(kpi_ids) > MAX_TILES:
+            names = dict(zip(data.catalogue["kpi_id"], data.catalogue["short_name"], strict=True))
+            st.caption(f"Also under this priority: {', '.join(names[k] for k in kpi_ids[MAX_TILES:])}. "
+                       "The Overview can filter by priority.")
 
 st.header("Performance achievements, areas for improvement, challenges and opportunities", divider="gray")
 left, right = st.columns(2, gap="large")

@@ -36,7 +36,9 @@ def signature() -> tuple:
     return store.signature(data_dir())
 
 
-@st.cache_data(show_spinner="Loading the KPI data…", max_entries=4)
+# The store is immutable and can be large, so it is cached as a shared resource rather
+# than copied out of the cache on every run; everything derived from it is cached as data.
+@st.cache_resource(show_spinner="Loading the KPI data…", max_entries=4)
 def _store(folder: str, sig: tuple) -> Store:
     return store.load(Path(folder))
 
@@ -45,9 +47,14 @@ def current_store() -> Store:
     return _store(str(data_dir()), signature())
 
 
+@st.cache_data(show_spinner=False, max_entries=128)
+def _tiles(folder: str, sig: tuple, period: str | None, area: str, kpis: tuple[str, ...]) -> list[views.Tile]:
+    return views.tiles(_store(folder, sig), _period(period), area, list(kpis))
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _tiles(folder: str, sig: tuple, period: str | None, area: str) -> list[views.Tile]:
-    return views.tiles(_store(folder, sig), _period(period), area)
+def _statuses(folder: str, sig: tuple, period: str | None, area: str) -> pl.DataFrame:
+    return views.kpi_statuses(_store(folder, sig), _period(period), area)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -70,8 +77,25 @@ def _narratives(folder: str, sig: tuple) -> tuple[list[narratives.Narrative], li
     return narratives.load_all(Path(folder) / "narratives")
 
 
-def tiles(period: Period | None, area: str) -> list[views.Tile]:
-    return _tiles(str(data_dir()), signature(), period.label if period else None, area)
+@st.cache_data(show_spinner=False, max_entries=512)
+def _sparkline_spec(folder: str, sig: tuple, period: str | None, area: str, kpi: str) -> dict:
+    """A tile's sparkline as a Vega-Lite spec: built and validated once per data change, not on every rerun."""
+    from kpis import charts
+
+    (tile,) = _tiles(folder, sig, period, area, (kpi,))
+    return charts.sparkline(tile.spark).to_dict()
+
+
+def sparkline(period: Period | None, area: str, kpi: str) -> None:
+    st.vega_lite_chart(_sparkline_spec(str(data_dir()), signature(), period.label if period else None, area, kpi), width="stretch")
+
+
+def tiles(period: Period | None, area: str, kpis: list[str]) -> list[views.Tile]:
+    return _tiles(str(data_dir()), signature(), period.label if period else None, area, tuple(kpis))
+
+
+def statuses(period: Period | None, area: str) -> pl.DataFrame:
+    return _statuses(str(data_dir()), signature(), period.label if period else None, area)
 
 
 def report(period: Period | None, area: str) -> pl.DataFrame:
@@ -231,8 +255,6 @@ def require_data() -> Store:
 
 def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str], compact: bool = False) -> None:
     """One KPI tile: value, target, period and age, status (colour, icon, word), direction, sparkline, parts, why, link."""
-    from kpis import charts
-
     kpi = tile.kpi
     row = tile.status_row
     with st.container(border=True):
@@ -261,7 +283,7 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
                     + (" " + " ".join(direction_badge(p["arrow"], str(p["direction"])).replace(">", f' title="{html.escape(str(p["area"]))}">', 1)
                                       for p in tile.parts) if not compact else ""))
         if tile.spark.height > 1:
-            st.altair_chart(charts.sparkline(tile.spark), width="stretch")
+            sparkline(period, area, str(kpi["kpi_id"]))
         if row is not None:
             with st.expander("Why this status?"):
                 rows = [tile.main] if tile.main is not None else tile.parts

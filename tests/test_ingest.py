@@ -137,3 +137,16 @@ def test_ambiguous_label_is_settled_by_the_kpi_frequency(demo_store):
     assert periods == {"rtl_uptake": "Dec 2011"}  # monthly KPI: a month
     problem = result.problems.row(0, named=True)
     assert problem["row"] == 3 and "could be a month or the financial year" in problem["problem"]  # quarterly KPI: neither fits
+
+
+def test_a_kpi_without_target_warns_once(demo_store):
+    catalogue = demo_store.catalogue.with_columns(pl.when(pl.col("kpi_id") == "mmr_5y").then(None).otherwise(pl.col("target")).alias("target"))
+    result = ingest.check_file("x.csv", (HEADER + "mmr_5y,City,2024/25 Q1,95,,\nmmr_5y,City,2024/25 Q2,96,,\n").encode(), catalogue, demo_store.areas)
+    assert result.valid
+    assert result.problems.select("row", "severity", "problem").rows() == [(2, "warning", "This KPI has no target, so it will be shown without a RAG status")]
+
+
+def test_quoted_empty_cells_are_empty(demo_store):
+    result = check(demo_store, 'kpi_id,area,period,value,numerator,denominator,note\n"mmr_5y","City","2024/25 Q1","95","","",""\n')
+    assert result.valid and result.problems.height == 0
+    assert result.frame["numerator"].to_list() == [None]

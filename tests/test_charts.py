@@ -1,0 +1,64 @@
+"""Chart builders are checked on their Vega-Lite spec: marks, encodings, titles, colours."""
+
+import polars as pl
+import pytest
+
+from kpis import charts, styles, summary, views
+
+
+@pytest.fixture(scope="module")
+def rtl(demo_store):
+    return views.trend(demo_store, ["rtl_uptake"], None, summary.default_period(demo_store))
+
+
+def marks(spec: dict) -> list[str]:
+    layers = spec.get("layer") or spec.get("spec", {}).get("layer", [])
+    return [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in layers]
+
+
+def test_trend_chart_layers_and_encodings(rtl):
+    spec = charts.trend_chart(rtl, "Ready to Learn", "percent", 0).to_dict()
+    assert spec["title"] == "Ready to Learn"
+    assert marks(spec) == ["area", "area", "line", "line", "point"]
+    line = spec["layer"][3]["encoding"]
+    assert line["x"]["field"] == "period" and line["x"]["type"] == "ordinal"
+    assert line["x"]["sort"][0] == "Apr 2021" and line["x"]["sort"][-1] == "Jun 2024"
+    assert line["color"]["scale"]["domain"] == ["North East", "North West", "South"]
+    assert line["color"]["scale"]["range"] == list(styles.AREA_PALETTE[1:4])  # colours follow the areas registry
+    target = spec["layer"][2]
+    assert target["mark"]["interpolate"] == "step-after" and target["encoding"]["y"]["field"] == "target"
+    tooltip_fields = {t["field"] for t in spec["layer"][4]["encoding"]["tooltip"]}
+    assert {"area", "period", "value", "target", "status", "numerator", "denominator"} <= tooltip_fields
+
+
+def test_trend_chart_with_intervals_adds_error_bars(rtl):
+    assert "errorbar" in marks(charts.trend_chart(rtl, "x", "percent", 0, show_interval=True).to_dict())
+
+
+def test_mixed_periods_share_one_sorted_axis(demo_store):
+    frame = views.trend(demo_store, ["rtl_uptake", "mmr_24m"], ["North East", "City"], None)
+    order = charts.trend_chart(frame, "x", "percent", 0).to_dict()["layer"][3]["encoding"]["x"]["sort"]
+    # By end date, then the longer period first: Feb 2024, then the quarter to March, then March itself.
+    assert order.index("Feb 2024") < order.index("2023/24 Q4") < order.index("Mar 2024")
+
+
+def test_locality_bars_colour_by_status_and_label_with_word(demo_store):
+    frame = views.localities(demo_store, summary.default_period(demo_store), "City").filter(pl.col("kpi_id") == "rtl_uptake")
+    spec = charts.locality_bars(frame, "Ready to Learn", "percent", 0).to_dict()
+    assert marks(spec) == ["bar", "rule", "text"]
+    bar = spec["layer"][0]["encoding"]
+    assert bar["color"]["field"] == "rag" and bar["color"]["scale"]["range"][2] == styles.RAG["red"].colour
+    labels = {row["label"] for row in spec["datasets"][spec["data"]["name"]]} if "data" in spec else set()
+    assert labels == {"87%  ✖ Red", "84%  ✖ Red", "89%  ✖ Red"}
+
+
+def test_sparkline_hides_every_axis(rtl):
+    spec = charts.sparkline(rtl.filter(pl.col("area") == "South")).to_dict()
+    for layer in spec["layer"]:
+        assert layer["encoding"]["y"]["axis"] is None and layer["encoding"]["x"]["axis"] is None
+
+
+def test_small_multiples_facet_by_area(rtl):
+    spec = charts.small_multiples(rtl, "RTL", "percent", 0).to_dict()
+    assert spec["facet"]["field"] == "area" and marks(spec) == ["line", "line"]
+    assert "data" in spec and all("data" not in layer for layer in spec["spec"]["layer"])
