@@ -20,6 +20,7 @@ PAGES = [
     st.Page("pages/localities_page.py", title="Localities", icon=":material/map:", url_path="localities"),
     st.Page("pages/priorities_page.py", title="Priorities", icon=":material/flag:", url_path="priorities"),
     st.Page("pages/definitions_page.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
+    st.Page("pages/data_page.py", title="Data", icon=":material/upload_file:", url_path="data"),
 ]
 
 page = st.navigation(PAGES, position="top")

@@ -1,6 +1,6 @@
 """`python -m kpis`: validate files and print the KPI summary, as the app computes them.
 
-Exit codes: 0 valid (warnings allowed), 1 invalid or nothing to show, 2 usage error.
+Exit codes: 0 valid or done (warnings allowed), 1 invalid, rejected or failed, 2 usage error.
 Whatever a file holds, the answer is a report, never a traceback.
 """
 
@@ -28,7 +28,20 @@ def _parser() -> argparse.ArgumentParser:
     summary_ = sub.add_parser("summary", help="the KPI summary table, as in the published report")
     summary_.add_argument("--period", help="reporting period, e.g. '2024/25 Q1' (default: the latest in the data)")
     summary_.add_argument("--area", help="area name or code (default: every area)")
-    for p in (validate, summary_):
+    ingest_ = sub.add_parser("ingest", help="check files and publish them as batches (nothing is written if any file has an error)")
+    ingest_.add_argument("files", nargs="+", metavar="FILE")
+    ingest_.add_argument("--mapping", help="a saved column mapping (data folder's mappings/NAME.json)")
+    ingest_.add_argument("--sheet", help="the Excel sheet to read (default: the first)")
+    ingest_.add_argument("--user", help="who is publishing (default: the local user)")
+    history_ = sub.add_parser("history", help="published batches")
+    undo_ = sub.add_parser("undo", help="withdraw a batch (it is kept and can be restored)")
+    restore_ = sub.add_parser("restore", help="bring a withdrawn batch back")
+    for p in (undo_, restore_):
+        p.add_argument("batch_id", metavar="BATCH_ID")
+        p.add_argument("--user", help="who is acting (default: the local user)")
+    hash_ = sub.add_parser("hash-passphrase", help="print the [analyst] lines for .streamlit/secrets.toml (reads the passphrase from stdin)")
+    hash_.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    for p in (validate, summary_, ingest_, history_, undo_, restore_):
         p.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
         p.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -97,10 +110,98 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from kpis import batches, layouts, publish
+
+    data_dir = config.data_dir(args.data_dir)
+    data = store.load(data_dir)
+    if not data.ok:
+        _print_problems(data.problems)
+        return 1
+    mapping = None
+    if args.mapping:
+        try:
+            mapping = layouts.load_mapping(data_dir, args.mapping)
+        except (OSError, ValueError) as error:
+            print(f"error: the mapping '{args.mapping}' could not be read ({error})", file=sys.stderr)
+            return 2
+    uploads, unreadable = [], []
+    for name in args.files:
+        try:
+            uploads.append(publish.Upload(Path(name).name, Path(name).read_bytes(), args.sheet))
+        except OSError as error:
+            unreadable.append(P.file_problem(Path(name).name, f"The file could not be opened ({error.strerror})", "Check the file name and path"))
+    checked = publish.check_uploads(uploads, data, mapping)
+    problems = P.combine([*unreadable, *(c.problems for c in checked)])
+    ok = not unreadable and not P.has_errors(problems) and any(c.frame.height for c in checked)
+    infos = []
+    if ok:
+        try:
+            infos = publish.publish(data_dir, checked, data, args.user or batches.local_user())
+        except batches.BusyError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    if args.json:
+        print(json.dumps({"published": ok, "batches": [i.__dict__ for i in infos], "problems": problems.to_dicts()}, ensure_ascii=False, indent=1))
+    else:
+        _print_problems(problems)
+        for info in infos:
+            print(f"published {info.source} as batch {info.batch_id}: {info.rows} row(s)")
+        if not ok:
+            print("rejected: nothing was written")
+    return 0 if ok else 1
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from kpis import batches
+
+    frame = batches.history(config.data_dir(args.data_dir))
+    if args.json:
+        print(json.dumps(frame.to_dicts(), ensure_ascii=False, indent=1))
+        return 0
+    if frame.height == 0:
+        print("no batches published yet")
+    for r in frame.iter_rows(named=True):
+        state = f"withdrawn {r['withdrawn_at']} by {r['withdrawn_by']}" if r["withdrawn"] else "in force"
+        print(f"{r['batch_id']}  {r['published_at']}  {r['user']:<20} {r['source']:<30} {r['rows']:>7} rows  sha256 {r['sha256'][:12]}…  {state}")
+    return 0
+
+
+def _set_withdrawn(args: argparse.Namespace, withdrawn: bool) -> int:
+    from kpis import batches
+
+    try:
+        batches.set_withdrawn(config.data_dir(args.data_dir), args.batch_id, args.user or batches.local_user(), withdrawn)
+    except batches.UnknownBatchError:
+        print(f"error: no batch {args.batch_id}; see `python -m kpis history`", file=sys.stderr)
+        return 1
+    except batches.BusyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"{'withdrew' if withdrawn else 'restored'} batch {args.batch_id}")
+    return 0
+
+
+def cmd_hash(args: argparse.Namespace) -> int:
+    from kpis import access
+
+    passphrase = sys.stdin.readline().rstrip("\n")
+    if len(passphrase) < 12:
+        print("error: use a passphrase of at least 12 characters", file=sys.stderr)
+        return 2
+    salt, digest = access.hash_passphrase(passphrase)
+    print(f'[analyst]\npassphrase_salt = "{salt}"\npassphrase_hash = "{digest}"')
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    commands = {
+        "validate": cmd_validate, "summary": cmd_summary, "ingest": cmd_ingest, "history": cmd_history,
+        "undo": lambda a: _set_withdrawn(a, True), "restore": lambda a: _set_withdrawn(a, False), "hash-passphrase": cmd_hash,
+    }
     try:
-        return {"validate": cmd_validate, "summary": cmd_summary}[args.command](args)
+        return commands[args.command](args)
     except Exception as error:
         print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

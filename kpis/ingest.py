@@ -49,7 +49,7 @@ NUMBER_FIX = "Use digits with an optional % sign or thousands commas, e.g. 87, 8
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Rows that passed (typed), and every problem found."""
+    """Rows that passed (typed, with the file's `row` number), and every problem found."""
 
     frame: pl.DataFrame
     problems: pl.DataFrame
@@ -75,9 +75,10 @@ def empty() -> pl.DataFrame:
     return pl.DataFrame(schema=OBSERVATION_SCHEMA)
 
 
-def as_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Observations with plain text columns, ready to stack with other files."""
-    return frame.cast(OBSERVATION_SCHEMA)
+def as_text(frame: pl.DataFrame, keep_row: bool = False) -> pl.DataFrame:
+    """Observations with plain text columns, ready to stack with other files (and the file's row number if asked)."""
+    columns = ["row", *OBSERVATION_SCHEMA] if keep_row and "row" in frame.columns else list(OBSERVATION_SCHEMA)
+    return frame.select(columns).cast(OBSERVATION_SCHEMA)
 
 
 def _area_hint(areas: pl.DataFrame) -> str:
@@ -258,7 +259,7 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
     if has_duplicates:
         good = good.filter(pl.col("row") == pl.col("_first_row"))
     # Text columns stay categories (Enum) here; the store turns them into plain text.
-    return CheckResult(good.select(OBSERVATION_SCHEMA.keys()), report)
+    return CheckResult(good.select("row", *OBSERVATION_SCHEMA.keys()), report)
 
 
 def check_file(path: Path | str, data: bytes | Path, catalogue: pl.DataFrame, areas: pl.DataFrame, today: date | None = None) -> CheckResult:

@@ -1,9 +1,12 @@
 """The store: catalogue, areas and every observation file, loaded and reconciled.
 
-Observation files are applied oldest first, by modification time (name breaks ties), so
-a file dropped in later wins. When two files hold the same KPI, area and period, the
-newer file's value is current and the older value is kept as a revision. A file with
-any error is quarantined whole: the store shows the last good data without it.
+Two kinds of source feed it: files dropped into `observations/`, and batches published
+through the Data page or `python -m kpis ingest` (see `batches`). All are applied oldest
+first (a dropped file by its modification time, a batch by its publish time; the name
+breaks ties), so a later source wins. When two sources hold the same KPI, area and
+period, the newer value is current and the older one is kept as a revision, with who
+published it and when. A dropped file with any error is quarantined whole: the store
+shows the last good data without it.
 """
 
 from __future__ import annotations
@@ -15,11 +18,17 @@ from pathlib import Path
 import polars as pl
 
 from kpis import areas as A
+from kpis import batches as B
 from kpis import catalogue as C
 from kpis import ingest
 from kpis import problems as P
 
 FILE_SCHEMA = {"file": pl.String, "rows": pl.Int64, "status": pl.String, "errors": pl.Int64, "warnings": pl.Int64}
+PROVENANCE = {"source": pl.String, "published_at": pl.String, "published_by": pl.String}
+
+
+def _empty_observations() -> pl.DataFrame:
+    return ingest.empty().with_columns(pl.lit(None, t).alias(c) for c, t in PROVENANCE.items())
 
 
 @dataclass(frozen=True)
@@ -27,7 +36,7 @@ class Store:
     catalogue: pl.DataFrame
     areas: pl.DataFrame
     observations: pl.DataFrame  # current value per KPI, area and period, with `source`
-    revisions: pl.DataFrame = field(default_factory=lambda: ingest.empty().with_columns(pl.lit(None, pl.String).alias("source")))
+    revisions: pl.DataFrame = field(default_factory=_empty_observations)
     files: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FILE_SCHEMA))
     problems: pl.DataFrame = field(default_factory=P.empty)
 
@@ -44,13 +53,13 @@ def observation_files(data_dir: Path) -> list[Path]:
     folder = data_dir / "observations"
     if not folder.is_dir():
         return []
-    files = [p for p in folder.glob("*.csv") if p.is_file()]
+    files = [p for p in folder.glob("*.csv") if p.is_file() and not p.name.startswith(".")]
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
 def signature(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
     """Names, sizes and modification times of every data file: a cache key that changes with them."""
-    paths = [data_dir / "catalogue.csv", data_dir / "areas.csv", *observation_files(data_dir)]
+    paths = [data_dir / "catalogue.csv", data_dir / "areas.csv", data_dir / B.AUDIT_FILE, *observation_files(data_dir)]
     if (data_dir / "narratives").is_dir():
         paths += sorted((data_dir / "narratives").glob("*.md"))
     out = []
@@ -64,10 +73,10 @@ def signature(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 def reconcile(frames: list[pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Current values (later frames win) and the superseded ones, from frames with `source`."""
+    """Current values (later frames win) and the superseded ones, from frames with provenance columns."""
+    frames = [f.with_columns(pl.lit(None, t).alias(c) for c, t in PROVENANCE.items() if c not in f.columns).cast(PROVENANCE) for f in frames]
     if not frames:
-        empty = ingest.empty().with_columns(pl.lit(None, pl.String).alias("source"))
-        return empty, empty
+        return _empty_observations(), _empty_observations()
     stacked = pl.concat(
         [f.with_columns(pl.lit(i, pl.Int64).alias("_order")) for i, f in enumerate(frames)], how="vertical"
     )
@@ -77,26 +86,51 @@ def reconcile(frames: list[pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
     return current, revisions
 
 
+def _mtime_iso(path: Path) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def load(data_dir: Path, today: date | None = None) -> Store:
     catalogue, catalogue_problems = C.load(data_dir / "catalogue.csv")
     areas, area_problems = A.load(data_dir / "areas.csv")
     if P.has_errors(catalogue_problems) or P.has_errors(area_problems):
         return Store(C.empty(), A.empty(), ingest.empty(), problems=P.combine([catalogue_problems, area_problems]))
-    good, file_rows, reports = [], [], [catalogue_problems, area_problems]
+    sources: list[tuple[str, str, pl.DataFrame]] = []
+    file_rows, reports = [], [catalogue_problems, area_problems]
     for path in observation_files(data_dir):
         result = ingest.check_file(path, path, catalogue, areas, today)
         errors = result.problems.filter(pl.col("severity") == "error").height
         warnings = result.problems.height - errors
         status = "quarantined" if errors else "loaded"
         if not errors:
-            good.append(ingest.as_text(result.frame).with_columns(pl.lit(path.name).alias("source")))
+            when = _mtime_iso(path)
+            sources.append((when, path.name, ingest.as_text(result.frame).with_columns(
+                pl.lit(path.name).alias("source"), pl.lit(when).alias("published_at"), pl.lit("file drop-in").alias("published_by"))))
         file_rows.append({"file": path.name, "rows": result.frame.height, "status": status, "errors": errors, "warnings": warnings})
         reports.append(result.problems)
-    current, revisions = reconcile(good)
+    for info, path in B.active(data_dir):
+        # Batches were validated when published; they are checked again so that a later catalogue change shows.
+        result = ingest.check_file(path, path, catalogue, areas, today)
+        sources.append((info.published_at, info.batch_id, ingest.as_text(result.frame).with_columns(
+            pl.lit(info.batch_id).alias("source"), pl.lit(info.published_at).alias("published_at"), pl.lit(info.user).alias("published_by"))))
+        if P.has_errors(result.problems):
+            reports.append(result.problems.filter(pl.col("severity") == "error"))
+    sources.sort(key=lambda s: (s[0], s[1]))
+    current, revisions = reconcile([frame for _, _, frame in sources])
     return Store(catalogue, areas, current, revisions, pl.DataFrame(file_rows, schema=FILE_SCHEMA), P.combine(reports))
+
+
+def with_frame(store: Store, frame: pl.DataFrame, source: str, published_at: str, published_by: str) -> Store:
+    """The store as it would be with `frame` (typed observations) applied last."""
+    extra = ingest.as_text(frame).with_columns(
+        pl.lit(source).alias("source"), pl.lit(published_at).alias("published_at"), pl.lit(published_by).alias("published_by"))
+    current, revisions = reconcile([store.observations, extra])
+    return Store(store.catalogue, store.areas, current, pl.concat([store.revisions, revisions], how="vertical"), store.files, store.problems)
 
 
 def from_frames(catalogue: pl.DataFrame, areas: pl.DataFrame, observations: list[pl.DataFrame]) -> Store:
     """A store from frames already typed (benchmarks and tests)."""
-    current, revisions = reconcile([o.with_columns(pl.lit(f"frame{i}").alias("source")) for i, o in enumerate(observations)])
+    current, revisions = reconcile([ingest.as_text(o).with_columns(pl.lit(f"frame{i}").alias("source")) for i, o in enumerate(observations)])
     return Store(catalogue, areas, current, revisions)

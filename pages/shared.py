@@ -122,13 +122,19 @@ def _period(label: str | None) -> Period | None:
 
 
 def _sync(param: str, options: list[str], default: str | None) -> None:
-    """Before the widget: take the URL's value when a link or the user changed it."""
-    key, seen = f"sel_{param}", f"_url_{param}"
+    """Before the widget: take the URL's value when a link or the user changed it.
+
+    A selection nobody chose follows the default, so that when newer figures are
+    published the board moves on to them; a chosen one (or one from a link) stays.
+    """
+    key, seen, defaulted = f"sel_{param}", f"_url_{param}", f"_default_{param}"
     from_url = st.query_params.get(param)
+    current = st.session_state.get(key)
     if from_url in options and from_url != st.session_state.get(seen):
         st.session_state[key] = from_url
-    elif st.session_state.get(key) not in options:
+    elif current not in options or (current == st.session_state.get(defaulted) and current != default):
         st.session_state[key] = default
+    st.session_state[defaulted] = default
 
 
 def _publish(param: str) -> None:
@@ -292,3 +298,149 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
                     st.markdown(prefix + summary.why(r))
         st.page_link("pages/trends_page.py", label="Open trend", icon=":material/show_chart:",
                      query_params={"kpi": str(kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})})
+
+
+# ---- analysts: access, checking, publishing ------------------------------------------------
+
+MAX_UPLOAD_MB = int(__import__("os").environ.get("KPI_MAX_UPLOAD_MB", "50"))
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def _secrets() -> dict:
+    try:
+        return {k: st.secrets[k] for k in st.secrets}
+    except Exception:  # no secrets file, or one that cannot be parsed: nothing is configured
+        return {}
+
+
+def is_local_visitor() -> bool:
+    """A visitor on this machine: no remote address, a localhost Host header, and no proxy in between."""
+    try:
+        headers = dict(st.context.headers)
+        ip = st.context.ip_address
+    except Exception:
+        return False
+    lowered = {k.lower(): v for k, v in headers.items()}
+    host = (lowered.get("host") or "").strip()
+    host = host[1:].split("]")[0] if host.startswith("[") else host.split(":")[0]
+    proxied = any(h in lowered for h in ("x-forwarded-for", "forwarded", "x-real-ip"))
+    return ip is None and host.lower() in LOCAL_HOSTS and not proxied
+
+
+def access_panel():
+    """Who may publish here, shown and decided once per run."""
+    from kpis import access, batches
+
+    secrets = _secrets()
+    analyst = dict(secrets.get("analyst", {}))
+    oidc = "auth" in secrets
+    email = None
+    if oidc:
+        try:
+            email = st.user.get("email") if st.user.is_logged_in else None
+        except Exception:
+            email = None
+    salt, expected = str(analyst.get("passphrase_salt", "")), str(analyst.get("passphrase_hash", ""))
+    decision = access.decide(
+        oidc_configured=oidc, logged_in_email=email, allowed_emails=list(analyst.get("emails", [])),
+        passphrase_configured=bool(expected), passphrase_ok=bool(st.session_state.get("_analyst_ok")),
+        is_local=is_local_visitor(), local_user=batches.local_user(),
+    )
+    with st.container(border=True):
+        if decision.can_publish:
+            st.markdown(f":material/verified_user: **You can publish.** {decision.reason}")
+        else:
+            st.markdown(f":material/visibility: **Viewing only.** {decision.reason}")
+        if oidc:
+            if email is None and st.button("Log in", key="login"):
+                st.login()
+            elif email is not None and st.button("Log out", key="logout"):
+                st.logout()
+        elif expected and not decision.can_publish:
+            with st.form("passphrase_form", border=False):
+                phrase = st.text_input("Analyst passphrase", type="password", key="passphrase")
+                if st.form_submit_button("Unlock publishing"):
+                    if access.check_passphrase(phrase, salt, expected):
+                        st.session_state["_analyst_ok"] = True
+                        st.rerun()
+                    else:
+                        st.error("That passphrase is not right.")
+    return decision
+
+
+def check_uploads(uploads: list, mapping_name: str) -> list:
+    """Check uploads once per content, sheet, mapping and data version, with progress shown for large files."""
+    from kpis import batches, layouts
+    from kpis import publish as pub
+
+    key = (tuple((batches.sha256(u.data), u.sheet, u.name) for u in uploads), mapping_name, signature())
+    cache = st.session_state.setdefault("_checked", {})
+    if key not in cache:
+        data = current_store()
+        mapping = layouts.load_mapping(data_dir(), mapping_name) if mapping_name != "(none)" else None
+        results = []
+        with st.status("Checking files…", expanded=False) as status:
+            for i, upload in enumerate(uploads, 1):
+                status.update(label=f"Checking {pub.display_name(upload.name)} ({i} of {len(uploads)})…")
+                results += pub.check_uploads([upload], data, mapping, max_bytes=MAX_UPLOAD_MB * 2**20)
+            status.update(label=f"Checked {len(uploads)} file(s)", state="complete")
+        cache.clear()
+        cache[key] = pub.cross_file_conflicts(results)
+    return cache[key]
+
+
+def preview(checked: list):
+    from kpis import publish as pub
+
+    key = (tuple((c.sha256, c.name, c.frame.height) for c in checked), signature())
+    cache = st.session_state.setdefault("_preview", {})
+    if key not in cache:
+        cache.clear()
+        cache[key] = pub.preview(checked, current_store())
+    return cache[key]
+
+
+def set_withdrawn(batch_id: str, user: str, withdrawn: bool) -> None:
+    from kpis import batches
+
+    try:
+        batches.set_withdrawn(data_dir(), batch_id, user, withdrawn)
+    except batches.BusyError as error:
+        st.warning(str(error))
+        return
+    st.session_state["published_message"] = f"{'Withdrew' if withdrawn else 'Restored'} batch {batch_id}."
+    st.rerun()
+
+
+def mapping_editor(files: list, can_save: bool) -> None:
+    """Map another system's columns and codes onto the board's, and save the mapping under a name."""
+    from kpis import layouts, readers
+
+    headers: list[str] = []
+    for f in files:
+        text = layouts.read_any(f.getvalue(), f.name)
+        if text.frame is not None:
+            headers += [c for c in text.frame.columns if c != readers.ROW_COLUMN and c not in headers]
+    if not headers:
+        st.caption("Upload a file to map its columns.")
+        return
+    st.caption("Choose which of the file's columns holds each field, and translate its codes. Save the mapping to reuse it "
+               "next quarter (also from the command line: `python -m kpis ingest FILE --mapping NAME`).")
+    columns: dict[str, str] = {}
+    grid = st.columns(4)
+    for i, target in enumerate(layouts.CANONICAL):
+        choice = grid[i % 4].selectbox(target, ["(not in file)", *headers], key=f"map_col_{target}",
+                                       index=(headers.index(target) + 1) if target in headers else 0)
+        if choice != "(not in file)" and choice != target:
+            columns[choice] = target
+    kpi_codes = st.text_area("KPI codes (one per line: CODE = kpi_id)", key="map_kpis", height=90)
+    area_codes = st.text_area("Area codes (one per line: CODE = area name)", key="map_areas", height=90)
+    name = st.text_input("Save as", key="map_name", placeholder="e.g. health-visiting-export")
+    if st.button("Save mapping", disabled=not can_save or not name, key="map_save", icon=":material/save:",
+                 help=None if can_save else "Saving a mapping needs the analyst role"):
+        try:
+            layouts.save_mapping(data_dir(), name, layouts.Mapping(columns, layouts.parse_code_lines(kpi_codes), layouts.parse_code_lines(area_codes)))
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            st.success(f"Saved the mapping '{name}'. Choose it above to use it.")

@@ -1,0 +1,156 @@
+"""Data: analysts upload figures, see every problem, preview the changes, publish, undo."""
+
+import polars as pl
+import streamlit as st
+
+from kpis import batches, layouts
+from kpis import publish as pub
+from kpis.styles import RAG
+from pages import shared
+
+data = shared.require_data()
+folder = shared.data_dir()
+st.title("Data")
+st.caption("Upload monthly or quarterly figures, check them, see what would change, and publish. "
+           "Nothing is published while any error remains, and every publish can be undone.")
+
+access = shared.access_panel()
+
+# ---- templates -------------------------------------------------------------------------------
+with st.expander("Templates and formats", icon=":material/download:"):
+    st.markdown("The long layout has one row per `kpi_id`, `area`, `period` and `value`, with optional `numerator`, "
+                "`denominator`, `target` and `note`. The report's own layout (one row per KPI, one column per area) and "
+                "Excel workbooks are accepted too. See `data/README.md` for every rule.")
+    cols = st.columns(2)
+    cols[0].download_button("Template for the next period (CSV)", shared.csv_bytes(pub.template(data)), file_name="kpi_template.csv",
+                            mime="text/csv", icon=":material/table_view:")
+    cols[1].download_button("KPI catalogue (CSV)", shared.csv_bytes(data.catalogue), file_name="kpi_catalogue.csv", mime="text/csv",
+                            icon=":material/menu_book:")
+
+# ---- upload ----------------------------------------------------------------------------------
+st.subheader("Upload")
+generation = st.session_state.setdefault("upload_generation", 0)
+files = st.file_uploader("Drop CSV or Excel files here", type=["csv", "xlsx"], accept_multiple_files=True, key=f"uploads_{generation}",
+                         help=f"Up to {shared.MAX_UPLOAD_MB} MB each. File names are only recorded, never used to store anything.")
+
+mapping_names = layouts.list_mappings(folder)
+with st.expander("Column mapping, for exports from other systems", icon=":material/swap_horiz:"):
+    chosen_mapping = st.selectbox("Use a saved mapping", ["(none)", *mapping_names], key="mapping_choice")
+    shared.mapping_editor(files or [], access.can_publish)
+mapping = layouts.load_mapping(folder, chosen_mapping) if chosen_mapping != "(none)" else None
+
+if not files:
+    shared.empty_state("No file uploaded yet. Drop a CSV or Excel file above, or use a template.")
+    checked = []
+else:
+    uploads = []
+    for f in files:
+        content = f.getvalue()
+        sheet = None
+        if layouts.is_excel(content):
+            sheets = layouts.excel_sheets(content)
+            if len(sheets) > 1:
+                sheet = st.selectbox(f"Sheet of {pub.display_name(f.name)}", sheets, key=f"sheet_{f.file_id}")
+        uploads.append(pub.Upload(f.name, content, sheet))
+    checked = shared.check_uploads(uploads, chosen_mapping)
+
+    for item in checked:
+        errors = item.problems.filter(pl.col("severity") == "error").height
+        warnings = item.problems.height - errors
+        icon = ":material/error:" if errors else (":material/warning:" if warnings else ":material/check_circle:")
+        verdict = f"{errors} error(s), {warnings} warning(s)" if item.problems.height else "no problems"
+        with st.container(border=True):
+            st.markdown(f"**{item.name}** · {item.frame.height} row(s) ready · {verdict}" + (" · report layout" if item.layout == "wide" else ""))
+            if errors:
+                st.error(f"{errors} error(s) must be fixed before this file can be published.", icon=icon)
+            elif warnings:
+                st.warning("Warnings do not block publishing; check them first.", icon=icon)
+            else:
+                st.success("Ready to publish.", icon=icon)
+            if item.problems.height:
+                report = item.problems.select("row", "column", "value", "problem", "fix", "severity")
+                st.dataframe(report.to_pandas(), hide_index=True, width="stretch",
+                             column_config={"row": st.column_config.NumberColumn("Row", format="%d"), "fix": st.column_config.TextColumn("Fix", width="large")})
+                st.download_button("Download this report (CSV)", shared.csv_bytes(report), file_name=f"report_{item.name}.csv",
+                                   mime="text/csv", key=f"report_{item.sha256}")
+
+# ---- preview and publish ---------------------------------------------------------------------
+if checked:
+    st.subheader("Preview")
+    preview = shared.preview(checked)
+    cols = st.columns(3)
+    for col, (label, key) in zip(cols, (("New figures", "new"), ("Revised figures", "revised"), ("Unchanged", "unchanged")), strict=True):
+        col.metric(label, preview.counts[key])
+    if preview.changes.height:
+        show = st.segmented_control("Show", ["new", "revised", "unchanged"], default=["new", "revised"], selection_mode="multi", key="preview_show")
+        changes = preview.changes.filter(pl.col("change").is_in(show or []))
+        st.dataframe(changes.select(
+            "file", "kpi_id", "area", "period", pl.col("old_value").alias("published value"), pl.col("value").alias("new value"), "change",
+            pl.col("old_published_at").alias("published at"), pl.col("old_published_by").alias("published by"), pl.col("old_source").alias("from"),
+        ).to_pandas(), hide_index=True, width="stretch")
+    if preview.flips.height:
+        st.markdown("**Statuses on the overview that would change**")
+        flips = preview.flips.with_columns(
+            pl.col("rag_before").replace_strict({k: f"{v.icon} {v.word}" for k, v in RAG.items()}, default="–").alias("before"),
+            pl.col("rag_after").replace_strict({k: f"{v.icon} {v.word}" for k, v in RAG.items()}, default="–").alias("after"),
+        ).select(pl.col("name").alias("KPI"), pl.col("area").alias("Area"), pl.col("period_before").alias("Period before"), pl.col("before").alias("Before"),
+                 pl.col("period_after").alias("Period after"), pl.col("after").alias("After"))
+        st.dataframe(flips.to_pandas(), hide_index=True, width="stretch")
+    else:
+        st.caption("No status on the overview would change.")
+
+    blocked = [c.name for c in checked if not c.valid]
+    rows = sum(c.frame.height for c in checked)
+    reason = (f"Fix the errors in {', '.join(blocked)} first." if blocked else "There are no rows to publish." if rows == 0
+              else None if access.can_publish else access.reason)
+    if reason:
+        st.info(reason, icon=":material/lock:")
+    if st.button("Publish", type="primary", disabled=reason is not None, icon=":material/publish:", key="publish"):
+        try:
+            infos = pub.publish(folder, checked, shared.current_store(), access.user or "analyst")
+        except batches.BusyError as error:
+            st.warning(str(error), icon=":material/hourglass_top:")
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            st.session_state["upload_generation"] = generation + 1
+            st.session_state["published_message"] = "Published " + ", ".join(f"{i.source} ({i.rows} rows) as batch {i.batch_id}" for i in infos)
+            st.rerun()
+
+if message := st.session_state.pop("published_message", None):
+    st.success(message, icon=":material/check_circle:")
+
+# ---- history ---------------------------------------------------------------------------------
+st.subheader("Published batches")
+history = batches.history(folder)
+if history.height == 0:
+    shared.empty_state("Nothing has been published here yet. Files dropped into the observations folder appear below.")
+else:
+    st.dataframe(history.select(
+        "batch_id", "published_at", "user", "source", "rows", "new", "revised", "unchanged",
+        pl.when(pl.col("withdrawn")).then(pl.lit("withdrawn")).otherwise(pl.lit("in force")).alias("state"), "withdrawn_at", "withdrawn_by",
+        pl.col("sha256").str.head(16).alias("sha256 (start)"),
+    ).reverse().to_pandas(), hide_index=True, width="stretch")
+    if access.can_publish:
+        cols = st.columns([3, 1, 1])
+        batch_id = cols[0].selectbox("Batch", history["batch_id"].reverse().to_list(), key="history_batch")
+        withdrawn = history.filter(pl.col("batch_id") == batch_id)["withdrawn"].item()
+        if cols[1].button("Undo", disabled=withdrawn, key="undo", icon=":material/undo:", help="Withdraw this batch; it is kept and can be restored"):
+            shared.set_withdrawn(batch_id, access.user or "analyst", True)
+        if cols[2].button("Restore", disabled=not withdrawn, key="restore", icon=":material/restore:"):
+            shared.set_withdrawn(batch_id, access.user or "analyst", False)
+
+# ---- dropped files ---------------------------------------------------------------------------
+st.subheader("Files in the observations folder")
+st.caption("Files copied into the data folder's observations/ appear here on the next page load. A file with any error is quarantined: "
+           "the board keeps showing the data without it.")
+if data.files.height == 0:
+    shared.empty_state("No files in the observations folder.")
+else:
+    st.dataframe(data.files.with_columns(
+        pl.when(pl.col("status") == "quarantined").then(pl.lit("✖ quarantined")).otherwise(pl.lit("✔ loaded")).alias("status")
+    ).to_pandas(), hide_index=True, width="stretch")
+    for name in data.files.filter(pl.col("status") == "quarantined")["file"]:
+        with st.expander(f"Why {name} is quarantined", icon=":material/error:"):
+            st.dataframe(data.problems.filter(pl.col("file") == name).select("row", "column", "value", "problem", "fix", "severity").to_pandas(),
+                         hide_index=True, width="stretch")
