@@ -37,6 +37,7 @@ PAGES = [
     ("localities", "localities"),
     ("priorities", "priorities"),
     ("definitions", "definitions"),
+    ("data", "data"),
     ("deep_link_trends_mmr_24m", "trends?kpi=mmr_24m&area=City&period=2024/25%20Q1"),
     ("deep_link_localities_earlier", "localities?kpi=rtl_uptake&area=City&period=2023/24%20Q2"),
 ]
@@ -53,9 +54,9 @@ def server():
     yield from serve()
 
 
-def serve():
+def serve(data_dir: Path = ROOT / "data"):
     port = free_port()
-    env = dict(os.environ, KPI_DATA_DIR=str(ROOT / "data"))
+    env = dict(os.environ, KPI_DATA_DIR=str(data_dir))
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -162,3 +163,37 @@ def test_first_visit_after_a_restart_can_be_a_deep_link(browser):
     assert errors == []
     page.close()
     next(fresh, None)
+
+
+def test_analyst_drops_a_csv_publishes_and_sees_it_on_the_overview(browser, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    upload = tmp_path / "q2_figures.csv"
+    upload.write_text("kpi_id,area,period,value\nooa_placements,City,2024/25 Q2,22\n")
+    fresh = serve(data)
+    base = next(fresh)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/data", wait_until="domcontentloaded")
+    wait_done(page)
+    assert "You can publish" in page.locator('[data-testid="stMain"]').inner_text()  # a visitor on this machine
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
+    page.get_by_text("q2_figures.csv · 1 row(s) ready").wait_for(timeout=60_000)
+    wait_done(page)
+    screenshot(page, "data_preview")
+    page.get_by_role("button", name="Publish").click()
+    page.get_by_text("Published q2_figures.csv (1 rows)").wait_for(timeout=60_000)
+    wait_done(page)
+    screenshot(page, "data_published")
+    page.get_by_role("link", name="Overview").first.click()
+    page.wait_for_url(lambda url: "/data" not in url)
+    wait_done(page)
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "2024/25 Q2" in main and "22" in main
+    assert errors == []
+    page.close()
+    next(fresh, None)
+    assert len((data / "audit.jsonl").read_text().splitlines()) == 1

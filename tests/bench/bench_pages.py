@@ -20,7 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from kpis import synthetic  # noqa: E402
 
-PAGES = ["pages/overview_page.py", "pages/trends_page.py", "pages/localities_page.py", "pages/priorities_page.py", "pages/definitions_page.py"]
+PAGES = ["pages/overview_page.py", "pages/trends_page.py", "pages/localities_page.py", "pages/priorities_page.py", "pages/definitions_page.py",
+         "pages/data_page.py"]
 
 
 def write_large(folder: Path) -> int:
