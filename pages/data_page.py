@@ -69,7 +69,9 @@ else:
                 st.success("Ready to publish.", icon=icon)
             if item.problems.height:
                 report = item.problems.select("row", "column", "value", "problem", "fix", "severity")
-                st.dataframe(report.to_pandas(), hide_index=True, width="stretch",
+                if report.height > shared.PREVIEW_ROWS:
+                    st.caption(f"Showing the first {shared.PREVIEW_ROWS:,} of {report.height:,} problems; download the report for all.")
+                st.dataframe(report.head(shared.PREVIEW_ROWS).to_pandas(), hide_index=True, width="stretch",
                              column_config={"row": st.column_config.NumberColumn("Row", format="%d"), "fix": st.column_config.TextColumn("Fix", width="large")})
                 st.download_button("Download this report (CSV)", shared.csv_bytes(report), file_name=f"report_{item.name}.csv",
                                    mime="text/csv", key=f"report_{item.sha256}")
@@ -84,7 +86,9 @@ if checked:
     if preview.changes.height:
         show = st.segmented_control("Show", ["new", "revised", "unchanged"], default=["new", "revised"], selection_mode="multi", key="preview_show")
         changes = preview.changes.filter(pl.col("change").is_in(show or []))
-        st.dataframe(changes.select(
+        if changes.height > shared.PREVIEW_ROWS:
+            st.caption(f"Showing the first {shared.PREVIEW_ROWS:,} of {changes.height:,} figures.")
+        st.dataframe(changes.head(shared.PREVIEW_ROWS).select(
             "file", "kpi_id", "area", "period", pl.col("old_value").alias("published value"), pl.col("value").alias("new value"), "change",
             pl.col("old_published_at").alias("published at"), pl.col("old_published_by").alias("published by"), pl.col("old_source").alias("from"),
         ).to_pandas(), hide_index=True, width="stretch")

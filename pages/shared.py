@@ -304,6 +304,7 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
 
 MAX_UPLOAD_MB = int(__import__("os").environ.get("KPI_MAX_UPLOAD_MB", "50"))
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+PREVIEW_ROWS = 5_000  # rows a table shows in the browser; downloads hold everything
 
 
 def _secrets() -> dict:
