@@ -226,9 +226,9 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
         (pl.col("_kpi_index").cast(pl.Int64) * len(area_names) + pl.col("_area").to_physical().cast(pl.Int64)) * n_periods
         + pl.col("period").to_physical().cast(pl.Int64)
     )
-    typed = typed.with_columns(pl.when(key_ok).then(key).alias("_key"))
-    has_duplicates = typed.select(pl.col("_key").drop_nulls().n_unique() < pl.col("_key").count()).item()
+    has_duplicates = typed.select(key.filter(key_ok).n_unique() < key_ok.sum()).item()
     if has_duplicates:
+        typed = typed.with_columns(pl.when(key_ok).then(key).alias("_key"))
         typed = typed.with_columns(
             pl.col("row").min().over("_key").alias("_first_row"),
             pl.col("value").n_unique().over("_key").alias("_distinct"),

@@ -13,7 +13,7 @@ def parse_number(column: str) -> pl.Expr:
     A comma is only taken as a thousands separator when it groups digits in threes,
     so that `1,5` (a decimal comma) is rejected rather than read as 15.
     """
-    text = pl.col(column).str.strip_suffix("%").str.strip_chars()
+    text = pl.col(column).str.strip_chars().str.strip_suffix("%").str.strip_chars()
     with_commas = text.str.contains(",", literal=True)
     cleaned = (
         pl.when(with_commas & text.str.contains(_THOUSANDS))
