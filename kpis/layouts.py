@@ -225,3 +225,28 @@ def parse_code_lines(text: str) -> dict[str, str]:
 
 def code_lines(codes: dict[str, str]) -> str:
     return "\n".join(f"{k} = {v}" for k, v in codes.items())
+
+
+def headers(data: bytes, file: str, sheet: str | None = None) -> list[str]:
+    """The normalised column headers of a CSV or workbook, reading only its first rows."""
+    if is_excel(data) and not file.lower().endswith(".csv"):
+        if _zip_problem(data):
+            return []
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # an unreadable workbook has no headers to offer; its report says why
+            return []
+        try:
+            ws = book[sheet] if sheet in book.sheetnames else book[book.sheetnames[0]]
+            first = next(ws.iter_rows(max_row=1, values_only=True), ())
+        finally:
+            book.close()
+        names = [str(v) for v in first if v is not None]
+    else:
+        try:
+            names = pl.read_csv(readers.utf8(data), n_rows=1, infer_schema=False).columns
+        except (pl.exceptions.PolarsError, ValueError):
+            return []
+    return [h for h in (readers.normalise_header(n) for n in names) if h]

@@ -26,6 +26,7 @@ class Upload:
     name: str  # only ever shown and recorded, never used as a path
     data: bytes
     sheet: str | None = None
+    ref: str | None = None  # the caller's id for this upload (e.g. the browser upload's), for caching
 
 
 @dataclass(frozen=True)

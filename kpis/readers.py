@@ -58,6 +58,15 @@ def _recode(data: bytes) -> bytes:
         return data.decode("latin-1").encode("utf-8")
 
 
+def utf8(data: bytes) -> bytes:
+    """The bytes as UTF-8: as they are when they already are, else read as Windows-1252."""
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        return _recode(data)
+
+
 def _as_text(data: bytes) -> str:
     if data.startswith(_BOM):
         data = data[len(_BOM):]

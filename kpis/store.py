@@ -128,9 +128,3 @@ def with_frame(store: Store, frame: pl.DataFrame, source: str, published_at: str
         pl.lit(source).alias("source"), pl.lit(published_at).alias("published_at"), pl.lit(published_by).alias("published_by"))
     current, revisions = reconcile([store.observations, extra])
     return Store(store.catalogue, store.areas, current, pl.concat([store.revisions, revisions], how="vertical"), store.files, store.problems)
-
-
-def from_frames(catalogue: pl.DataFrame, areas: pl.DataFrame, observations: list[pl.DataFrame]) -> Store:
-    """A store from frames already typed (benchmarks and tests)."""
-    current, revisions = reconcile([ingest.as_text(o).with_columns(pl.lit(f"frame{i}").alias("source")) for i, o in enumerate(observations)])
-    return Store(catalogue, areas, current, revisions)

@@ -6,15 +6,11 @@ direction over the last 12 months, plus the reasons behind each status.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
 from kpis import areas as A
 from kpis import rules
-from kpis.formatting import format_change, format_target, format_value
-
-__all__ = ["format_target", "format_value"]
+from kpis.formatting import format_target, format_value
 from kpis.periods import Period, parse_period
 from kpis.store import Store
 from kpis.styles import RAG, direction_label, rag_label
@@ -79,12 +75,6 @@ def status_counts(frame: pl.DataFrame) -> dict[str, int]:
     return {rag: int(counts.get(rag, 0)) for rag in ("green", "amber", "red", "grey")}
 
 
-def kpi_status(frame: pl.DataFrame) -> pl.DataFrame:
-    """One status per KPI: the selected area's own, else the worst of its parts (red before amber before green)."""
-    rank = pl.col("rag").replace_strict({"red": 0, "amber": 1, "green": 2, "grey": 3}, return_dtype=pl.Int64)
-    return frame.with_columns(rank.alias("_rank")).sort("_rank").unique(subset="kpi_id", keep="first").drop("_rank")
-
-
 def why(row: dict[str, object]) -> str:
     """One plain sentence saying why a KPI has its status."""
     unit, decimals = str(row["unit"]), int(row["decimals"] or 0)
@@ -147,26 +137,9 @@ def _joined(values: list[str], codes: list[str] | None = None) -> str:
     return "  ".join(f"{c} {v}" for c, v in zip(codes or [""] * len(values), values, strict=True)).strip()
 
 
-@dataclass(frozen=True)
-class SummaryRow:
-    kpi_id: str
-    kpi_name: str
-    area: str
-    period: str | None
-    value: float | None
-    target: float | None
-    rag: str
-    direction: str
-    change: float | None
-
-
 def summary_records(frame: pl.DataFrame) -> list[dict[str, object]]:
     """The CLI's JSON: plain records from `latest`."""
     return frame.select(
         "kpi_id", pl.col("name").alias("kpi_name"), "area", "period", "value", "target", "rag", "direction", "arrow", "change",
         "prior_period", "prior_value", "stale",
     ).to_dicts()
-
-
-def change_text(row: dict[str, object]) -> str:
-    return format_change(row.get("change"), str(row["unit"]), int(row["decimals"] or 0))

@@ -55,6 +55,26 @@ def kpi_statuses(store: Store, period: Period | None, area: str) -> pl.DataFrame
     )
 
 
+def filter_statuses(statuses: pl.DataFrame, rags: list[str], priorities: list[int]) -> list[str]:
+    """KPI ids with one of `rags` and in one of `priorities` (an empty list allows all)."""
+    keep = (pl.col("rag").is_in(rags) if rags else pl.lit(True)) & (pl.col("priority").is_in(priorities) if priorities else pl.lit(True))
+    return statuses.filter(keep)["kpi_id"].to_list()
+
+
+def trend_table(history: pl.DataFrame, with_counts: bool) -> pl.DataFrame:
+    """The values under a trend chart, as the Trends page lists and exports them."""
+    words = {k: f"{v.icon} {v.word}" for k, v in styles.RAG.items()}
+    counts = [pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
+              pl.col("ci_low").round(2).alias("95% CI low"), pl.col("ci_high").round(2).alias("95% CI high")]
+    return history.select(
+        pl.col("kpi_id").alias("KPI id"), pl.col("area").alias("Area"), pl.col("period").alias("Period"),
+        pl.col("value").alias("Value"), pl.col("target").alias("Target"),
+        pl.col("rag").replace_strict(words, default="").alias("Status"),
+        *(counts if with_counts else []),
+        pl.col("note").alias("Note"), pl.col("source").alias("Source file"),
+    )
+
+
 def tiles(store: Store, period: Period | None, area: str, kpi_ids: list[str] | None = None) -> list[Tile]:
     """Tiles for `kpi_ids` (default: every KPI), in catalogue order."""
     scope = [area, *A.children(store.areas, area)]

@@ -51,7 +51,7 @@ else:
             sheets = layouts.excel_sheets(content)
             if len(sheets) > 1:
                 sheet = st.selectbox(f"Sheet of {pub.display_name(f.name)}", sheets, key=f"sheet_{f.file_id}")
-        uploads.append(pub.Upload(f.name, content, sheet))
+        uploads.append(pub.Upload(f.name, content, sheet, ref=f.file_id))
     checked = shared.check_uploads(uploads, chosen_mapping)
 
     for item in checked:

@@ -3,6 +3,7 @@
 import polars as pl
 import streamlit as st
 
+from kpis import summary, views
 from pages import shared
 
 data = shared.require_data()
@@ -18,18 +19,15 @@ if not statuses["has_figure"].any():
                        "Choose a later reporting period or another area.")
     st.stop()
 
-counts = dict(statuses.group_by("rag").len().iter_rows())
-for col, rag in zip(st.columns(4), ("green", "amber", "red", "grey"), strict=True):
-    col.html(f'<div class="kpi-count">{counts.get(rag, 0)}</div>{shared.badge(rag)}')
+counts = summary.status_counts(statuses)
+for col, (rag, n) in zip(st.columns(4), counts.items(), strict=True):
+    col.html(f'<div class="kpi-count">{n}</div>{shared.badge(rag)}')
 
 filter_cols = st.columns([2, 2, 3])
 status_filter = filter_cols[0].multiselect("Show statuses", ["red", "amber", "green", "grey"], format_func=shared.rag_word, key="ov_status")
 priorities = sorted({int(p) for p in data.catalogue["priority"].drop_nulls()})
 priority_filter = filter_cols[1].multiselect("Partnership Priority", priorities, format_func=lambda p: f"Priority {p}", key="ov_priority")
-shown = statuses.filter(
-    (pl.col("rag").is_in(status_filter) if status_filter else pl.lit(True))
-    & (pl.col("priority").is_in(priority_filter) if priority_filter else pl.lit(True))
-)["kpi_id"].to_list()
+shown = views.filter_statuses(statuses, status_filter, priority_filter)
 
 PER_PAGE = 12
 pages = max(1, -(-len(shown) // PER_PAGE))

@@ -231,10 +231,6 @@ def target_text(kpi: dict[str, object], row: dict[str, object] | None = None) ->
                          str(kpi["unit"]), int(kpi["decimals"] or 0))
 
 
-def status_legend() -> str:
-    return " ".join(badge(k) for k in ("green", "amber", "red", "grey"))
-
-
 def empty_state(message: str) -> None:
     st.info(message, icon=":material/info:")
 
@@ -374,7 +370,8 @@ def check_uploads(uploads: list, mapping_name: str) -> list:
     from kpis import batches, layouts
     from kpis import publish as pub
 
-    key = (tuple((batches.sha256(u.data), u.sheet, u.name) for u in uploads), mapping_name, signature())
+    # Each upload has an id of its own, so content is not hashed again on every rerun.
+    key = (tuple((u.ref or batches.sha256(u.data), u.sheet, u.name) for u in uploads), mapping_name, signature())
     cache = st.session_state.setdefault("_checked", {})
     if key not in cache:
         data = current_store()
@@ -415,13 +412,11 @@ def set_withdrawn(batch_id: str, user: str, withdrawn: bool) -> None:
 
 def mapping_editor(files: list, can_save: bool) -> None:
     """Map another system's columns and codes onto the board's, and save the mapping under a name."""
-    from kpis import layouts, readers
+    from kpis import layouts
 
     headers: list[str] = []
     for f in files:
-        text = layouts.read_any(f.getvalue(), f.name)
-        if text.frame is not None:
-            headers += [c for c in text.frame.columns if c != readers.ROW_COLUMN and c not in headers]
+        headers += [h for h in layouts.headers(f.getvalue(), f.name) if h not in headers]
     if not headers:
         st.caption("Upload a file to map its columns.")
         return

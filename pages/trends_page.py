@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from kpis import areas as A
-from kpis import charts
+from kpis import charts, views
 from pages import shared
 
 data = shared.require_data()
@@ -40,14 +40,7 @@ for kpi_id in kpi_ids:
     if show_counts and frame["numerator"].null_count() == frame.height:
         st.caption("This KPI's figures were supplied without a numerator and denominator.")
 
-table = history.select(
-    pl.col("kpi_id").alias("KPI id"), pl.col("area").alias("Area"), pl.col("period").alias("Period"),
-    pl.col("value").alias("Value"), pl.col("target").alias("Target"),
-    pl.col("rag").replace_strict({k: shared.rag_word(k) for k in shared.RAG}, default="").alias("Status"),
-    *([pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
-       pl.col("ci_low").round(2).alias("95% CI low"), pl.col("ci_high").round(2).alias("95% CI high")] if show_counts else []),
-    pl.col("note").alias("Note"), pl.col("source").alias("Source file"),
-)
+table = views.trend_table(history, show_counts)
 st.subheader("Values")
 if table.height:
     st.dataframe(table.to_pandas(), hide_index=True, width="stretch")

@@ -96,3 +96,9 @@ def test_apply_mapping_keeps_unmapped_columns():
     text = pl.DataFrame({"row": [2], "kpi": ["a"], "note": ["n"]})
     out = layouts.apply_mapping(text, layouts.Mapping({"KPI": "kpi_id"}))
     assert out.columns == ["row", "kpi_id", "note"]
+
+
+def test_headers_read_only_the_first_row():
+    assert layouts.headers(b"Indicator, Locality ,Month\nx,y,z\n", "a.csv") == ["indicator", "locality", "month"]
+    assert layouts.headers(workbook([["KPI", "NE"], ["x", 1]]), "a.xlsx") == ["kpi", "ne"]
+    assert layouts.headers(b"PK\x03\x04junk", "a.xlsx") == []

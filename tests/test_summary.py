@@ -79,5 +79,8 @@ def test_why_explains_in_one_sentence(q1):
     assert green.startswith("Green: 77% meets the target of 75%")
 
 
-def test_status_counts(q1):
-    assert summary.status_counts(summary.kpi_status(q1)) == {"green": 4, "amber": 0, "red": 5, "grey": 0}
+def test_status_counts(demo_store):
+    from kpis import views
+
+    statuses = views.kpi_statuses(demo_store, parse_period("2024/25 Q1"), "City")
+    assert summary.status_counts(statuses) == {"green": 4, "amber": 0, "red": 5, "grey": 0}
