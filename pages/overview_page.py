@@ -53,6 +53,6 @@ else:
     def _colour(column):  # background by status, text in the registry's contrast colour
         return [f"background-color:{shared.RAG[c].colour};color:{shared.RAG[c].text_colour};font-weight:600" for c in colours]
 
-    st.dataframe(pdf.style.apply(_colour, subset=["RAG status"]), hide_index=True, width="stretch",
-                 column_config={"KPI": st.column_config.TextColumn(width="large")})
+    # A static table wraps long KPI names, as the published report does.
+    st.table(pdf.style.apply(_colour, subset=["RAG status"]).hide(axis="index"))
     st.download_button("Download the summary (CSV)", shared.csv_bytes(table.drop("kpi_id")), file_name="kpi_summary.csv", mime="text/csv")

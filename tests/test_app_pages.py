@@ -46,7 +46,7 @@ def test_overview_shows_all_nine_kpis_with_published_values_and_statuses():
         assert f'<div class="kpi-value">{value}</div>' in text, value
     for chip in ("<b>NE</b> 87%", "<b>NW</b> 84%", "<b>S</b> 89%", "<b>NE</b> 95%", "<b>NW</b> 98%", "<b>S</b> 97%"):
         assert chip in text, chip
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert len(table) == 9
     rows = dict(zip(table["KPI"], table["RAG status"], strict=True))
     assert rows["Uptake of the Ready to Learn Assessments"] == "All ✖ Red"
