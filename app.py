@@ -25,6 +25,7 @@ PAGES = [
 
 page = st.navigation(PAGES, position="top")
 shared.style_sheet()
+shared.refresh_signature()
 try:
     data = shared.current_store()
     if data.ok:

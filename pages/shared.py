@@ -32,8 +32,13 @@ def data_dir() -> Path:
     return config.data_dir()
 
 
+def refresh_signature() -> None:
+    """Look at the data files once per run; every cached lookup in this run uses that."""
+    st.session_state["_data_signature"] = store.signature(data_dir())
+
+
 def signature() -> tuple:
-    return store.signature(data_dir())
+    return st.session_state.get("_data_signature") or store.signature(data_dir())
 
 
 # The store is immutable and can be large, so it is cached as a shared resource rather
