@@ -77,6 +77,10 @@ def load(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     return frame, P.combine([text.problems, problems])
 
 
+def short_names(catalogue: pl.DataFrame) -> dict[str, str]:
+    return dict(zip(catalogue["kpi_id"], catalogue["short_name"], strict=True))
+
+
 def suggest(unknown: str, known: list[str]) -> str | None:
     import difflib
 

@@ -36,8 +36,7 @@ def _value_format(unit: str, decimals: int) -> str:
 
 def _with_labels(frame: pl.DataFrame) -> pl.DataFrame:
     """Adds the status as icon and word, for tooltips and labels."""
-    looks = {k: f"{v.icon} {v.word}" for k, v in styles.RAG.items()}
-    return frame.with_columns(pl.col("rag").replace_strict(looks, default="").alias("status"))
+    return frame.with_columns(styles.rag_label_expr().alias("status"))
 
 
 def sparkline(frame: pl.DataFrame, height: int = 48) -> alt.Chart:

@@ -147,6 +147,8 @@ class Mapping:
     @staticmethod
     def from_json(text: str) -> Mapping:
         raw = json.loads(text)
+        if not isinstance(raw, dict) or not all(isinstance(raw.get(k, {}), dict) for k in ("columns", "kpi_ids", "areas")):
+            raise ValueError("a mapping is a JSON object with 'columns', 'kpi_ids' and 'areas', each an object")
         return Mapping(dict(raw.get("columns", {})), dict(raw.get("kpi_ids", {})), dict(raw.get("areas", {})))
 
 

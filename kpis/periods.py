@@ -67,13 +67,14 @@ class Period:
         return self.sort_key < other.sort_key
 
     def year_earlier(self) -> Period:
-        return make_period(self.kind, _add_months(self.start, -12))
+        return make_period(self.kind, add_months(self.start, -12))
 
     def __str__(self) -> str:
         return self.label
 
 
-def _add_months(d: date, months: int) -> date:
+def add_months(d: date, months: int) -> date:
+    """The first of the month `months` after (or before) the month of `d`."""
     index = d.year * 12 + d.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -92,7 +93,7 @@ _SPAN = {
 
 
 def make_period(kind: PeriodKind, start: date) -> Period:
-    last = _add_months(start, _SPAN[kind] - 1)
+    last = add_months(start, _SPAN[kind] - 1)
     return Period(start=start, end=_month_end(last.year, last.month), kind=kind)
 
 
@@ -172,7 +173,7 @@ def parse_period(label: str, frequency: str | None = None) -> Period:
         if name == "fyq":
             fy = _fy_start(text, g["fy"], g["fy2"])
             q = _quarter(text, g["q"])
-            return make_period(PeriodKind.FY_QUARTER, _add_months(date(fy, 4, 1), 3 * (q - 1)))
+            return make_period(PeriodKind.FY_QUARTER, add_months(date(fy, 4, 1), 3 * (q - 1)))
         if name == "iso_month":
             year, second = int(g["y"]), int(g["m"])
             if second == (year + 1) % 100 and 1 <= second <= 12:

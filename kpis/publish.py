@@ -64,11 +64,16 @@ def check_upload(upload: Upload, store: S.Store, mapping: layouts.Mapping | None
     frame, layout = text.frame, "long"
     if mapping is not None:
         frame = layouts.apply_mapping(frame, mapping)
-    if layouts.detect_wide(frame, store.catalogue, store.areas):
+    ignored = P.empty()
+    if area_columns := layouts.detect_wide(frame, store.catalogue, store.areas):
+        extra = [c for c in frame.columns if c not in {*area_columns, "row", "kpi", "kpi_id", "period", "target", "note"}]
+        # In the report's layout an unrecognised column is most likely an area missing from areas.csv.
+        ignored = P.combine([P.file_problem(name, f"The column '{c}' is not an area in areas.csv, so its figures were left out",
+                                            "Rename it to an area's name or code, or add the area to areas.csv", "warning", c) for c in extra])
         frame, layout = layouts.wide_to_long(frame, store.catalogue, store.areas), "wide"
     result = ingest.check_observations(frame, store.catalogue, store.areas, name, today)
     with_rows = ingest.as_text(result.frame, keep_row=True)
-    problems = P.combine([text.problems, result.problems, _history_warnings(with_rows, store, name)])
+    problems = P.combine([text.problems, ignored, result.problems, _history_warnings(with_rows, store, name)])
     typed = ingest.as_text(result.frame) if not P.has_errors(text.problems) else ingest.empty()
     return Checked(name, digest, typed, problems, layout, sheets)
 
@@ -128,20 +133,27 @@ def preview(checked: list[Checked], store: S.Store) -> Preview:
     if not frames:
         empty = pl.DataFrame(schema={"file": pl.String, "kpi_id": pl.String, "area": pl.String, "period": pl.String, "change": pl.String})
         return Preview(empty, pl.DataFrame(), {"new": 0, "revised": 0, "unchanged": 0})
-    incoming = pl.concat(frames, how="vertical_relaxed")
-    current = store.observations.select(*ingest.KEY, pl.col("value").alias("old_value"), pl.col("source").alias("old_source"),
-                                        pl.col("published_at").alias("old_published_at"), pl.col("published_by").alias("old_published_by"))
-    changes = incoming.join(current, on=list(ingest.KEY), how="left", maintain_order="left").with_columns(
-        pl.when(pl.col("old_value").is_null()).then(pl.lit("new"))
-        .when((pl.col("value") - pl.col("old_value")).abs() < 1e-9).then(pl.lit("unchanged"))
-        .otherwise(pl.lit("revised")).alias("change")
-    )
+    changes = classify(pl.concat(frames, how="vertical_relaxed"), store)
     after = store
     for c in checked:
         if c.frame.height:
             after = S.with_frame(after, c.frame, c.name, B.now(), "preview")
-    counts = {k: int(changes.filter(pl.col("change") == k).height) for k in ("new", "revised", "unchanged")}
-    return Preview(changes, status_flips(store, after), counts)
+    return Preview(changes, status_flips(store, after), counts_of(changes))
+
+
+def classify(incoming: pl.DataFrame, store: S.Store) -> pl.DataFrame:
+    """Each incoming figure as new, revised or unchanged against the store, with the old figure's provenance."""
+    current = store.observations.select(*ingest.KEY, pl.col("value").alias("old_value"), pl.col("source").alias("old_source"),
+                                        pl.col("published_at").alias("old_published_at"), pl.col("published_by").alias("old_published_by"))
+    return incoming.join(current, on=list(ingest.KEY), how="left", maintain_order="left").with_columns(
+        pl.when(pl.col("old_value").is_null()).then(pl.lit("new"))
+        .when((pl.col("value") - pl.col("old_value")).abs() < 1e-9).then(pl.lit("unchanged"))
+        .otherwise(pl.lit("revised")).alias("change")
+    )
+
+
+def counts_of(changes: pl.DataFrame) -> dict[str, int]:
+    return {k: int(changes.filter(pl.col("change") == k).height) for k in ("new", "revised", "unchanged")}
 
 
 def status_flips(before: S.Store, after: S.Store) -> pl.DataFrame:
@@ -159,13 +171,13 @@ def publish(data_dir: Path, checked: list[Checked], store: S.Store, user: str) -
     if not checked or any(not c.valid for c in checked):
         raise ValueError("Nothing was published: every error must be fixed first")
     with B.locked(data_dir):
-        parts = [(c.frame.select(layouts.CANONICAL), c.name, c.sha256, preview([c], store).counts) for c in checked if c.frame.height]
+        parts = [(c.frame.select(layouts.CANONICAL), c.name, c.sha256, counts_of(classify(c.frame, store))) for c in checked if c.frame.height]
         return B.write_batches(data_dir, parts, user)
 
 
 def template(store: S.Store) -> pl.DataFrame:
     """A CSV template: one row per KPI and area that reports it, for the period after its latest, value to fill in."""
-    from kpis.periods import PeriodKind, make_period
+    from kpis.periods import PeriodKind, add_months, make_period
 
     latest = (
         store.observations.sort(["period_end", "period_start"]).unique(subset=["kpi_id", "area"], keep="last")
@@ -176,7 +188,7 @@ def template(store: S.Store) -> pl.DataFrame:
     step = {"month": 1, "fy_quarter": 3, "quarter": 3, "fy": 12, "year": 12}
     kinds = latest.select("period_kind", "period_start").unique()
     labels = {
-        (kind, start): make_period(PeriodKind(kind), _add_months(start, step[kind])).label
+        (kind, start): make_period(PeriodKind(kind), add_months(start, step[kind])).label
         for kind, start in kinds.iter_rows()
     }
     next_period = pl.DataFrame(
@@ -188,8 +200,3 @@ def template(store: S.Store) -> pl.DataFrame:
         pl.lit(None, pl.String).alias("numerator"), pl.lit(None, pl.String).alias("denominator"),
         pl.lit(None, pl.String).alias("target"), pl.col("kpi_name").alias("note"),
     )
-
-
-def _add_months(start: date, months: int) -> date:
-    index = start.year * 12 + start.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)

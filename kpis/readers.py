@@ -68,12 +68,7 @@ def utf8(data: bytes) -> bytes:
 
 
 def _as_text(data: bytes) -> str:
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return _recode(data).decode("utf-8")
+    return utf8(data.removeprefix(_BOM)).decode("utf-8")
 
 
 def _read(source: bytes | Path) -> pl.DataFrame:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import polars as pl
+
 
 @dataclass(frozen=True)
 class Look:
@@ -40,6 +42,11 @@ AREA_PALETTE = ("#000000", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"
 
 TARGET_COLOUR = "#444444"
 BAND_COLOUR = "#9E9E9E"
+
+
+def rag_label_expr(column: str = "rag") -> pl.Expr:
+    """`rag_label` as a Polars expression: icon and word for each status ('–' where there is none)."""
+    return pl.col(column).replace_strict({k: f"{v.icon} {v.word}" for k, v in RAG.items()}, default="–", return_dtype=pl.String)
 
 
 def rag_label(rag: str) -> str:

@@ -63,13 +63,12 @@ def filter_statuses(statuses: pl.DataFrame, rags: list[str], priorities: list[in
 
 def trend_table(history: pl.DataFrame, with_counts: bool) -> pl.DataFrame:
     """The values under a trend chart, as the Trends page lists and exports them."""
-    words = {k: f"{v.icon} {v.word}" for k, v in styles.RAG.items()}
     counts = [pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
               pl.col("ci_low").round(2).alias("95% CI low"), pl.col("ci_high").round(2).alias("95% CI high")]
     return history.select(
         pl.col("kpi_id").alias("KPI id"), pl.col("area").alias("Area"), pl.col("period").alias("Period"),
         pl.col("value").alias("Value"), pl.col("target").alias("Target"),
-        pl.col("rag").replace_strict(words, default="").alias("Status"),
+        styles.rag_label_expr().alias("Status"),
         *(counts if with_counts else []),
         pl.col("note").alias("Note"), pl.col("source").alias("Source file"),
     )
@@ -131,14 +130,13 @@ def trend(store: Store, kpi_ids: list[str] | None, areas: list[str] | None, unti
     )
 
 
-def reference_values(store: Store, period: Period | None, parent: str, kpi_ids: list[str] | None = None) -> pl.DataFrame:
-    """The parent area's value per KPI at `period`: published, else derived from the parts' counts.
+def reference_values(latest: pl.DataFrame, parent: str, children: list[str]) -> pl.DataFrame:
+    """The parent area's value per KPI, from `summary.latest` over the parent and its children:
+    published, else derived from the parts' counts.
 
     A parent without its own figure gets one only when every child reported a numerator
     and denominator for the same period; it is marked `derived`.
     """
-    children = A.children(store.areas, parent)
-    latest = summary.latest(store, period, [parent, *children], kpi_ids)
     own = latest.filter(pl.col("area") == parent).select("kpi_id", pl.col("value").alias("reference"), pl.col("period").alias("reference_period"),
                                                          pl.lit(False).alias("derived"))
     parts = latest.filter(pl.col("area").is_in(children))
@@ -159,10 +157,11 @@ def localities(store: Store, period: Period | None, parent: str) -> pl.DataFrame
     children = A.children(store.areas, parent)
     if not children:
         return pl.DataFrame()
-    latest = summary.latest(store, period, children)
+    everything = summary.latest(store, period, [parent, *children])
+    latest = everything.filter(pl.col("area").is_in(children))
     if latest.height == 0:
         return latest
-    refs = reference_values(store, period, parent)
+    refs = reference_values(everything, parent, children)
     return (
         latest.with_columns(stats.wilson_exprs())
         .join(refs, on="kpi_id", how="left")
@@ -198,11 +197,10 @@ COMPARED = {"better": "▲ Better than", "similar": "● Similar to", "worse": "
 
 def locality_matrix(frame: pl.DataFrame, areas: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """KPI × area: cell text (value, status icon and word, direction) and, alongside, each cell's RAG."""
-    looks = {k: f"{v.icon} {v.word}" for k, v in styles.RAG.items()}
     words = {k: v.word for k, v in styles.DIRECTION.items()}
     cells = frame.with_columns(
         pl.concat_str(
-            formatting.value_expr(), pl.lit("  "), pl.col("rag").replace_strict(looks, default=""), pl.lit("  "),
+            formatting.value_expr(), pl.lit("  "), styles.rag_label_expr(), pl.lit("  "),
             pl.col("arrow").replace_strict(styles.ARROWS, default="–"), pl.lit(" "), pl.col("direction").replace_strict(words, default=""),
         ).alias("cell")
     )

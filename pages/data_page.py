@@ -5,7 +5,7 @@ import streamlit as st
 
 from kpis import batches, layouts
 from kpis import publish as pub
-from kpis.styles import RAG
+from kpis.styles import rag_label_expr
 from pages import shared
 
 data = shared.require_data()
@@ -37,7 +37,6 @@ mapping_names = layouts.list_mappings(folder)
 with st.expander("Column mapping, for exports from other systems", icon=":material/swap_horiz:"):
     chosen_mapping = st.selectbox("Use a saved mapping", ["(none)", *mapping_names], key="mapping_choice")
     shared.mapping_editor(files or [], access.can_publish)
-mapping = layouts.load_mapping(folder, chosen_mapping) if chosen_mapping != "(none)" else None
 
 if not files:
     shared.empty_state("No file uploaded yet. Drop a CSV or Excel file above, or use a template.")
@@ -95,8 +94,7 @@ if checked:
     if preview.flips.height:
         st.markdown("**Statuses on the overview that would change**")
         flips = preview.flips.with_columns(
-            pl.col("rag_before").replace_strict({k: f"{v.icon} {v.word}" for k, v in RAG.items()}, default="–").alias("before"),
-            pl.col("rag_after").replace_strict({k: f"{v.icon} {v.word}" for k, v in RAG.items()}, default="–").alias("after"),
+            rag_label_expr("rag_before").alias("before"), rag_label_expr("rag_after").alias("after"),
         ).select(pl.col("name").alias("KPI"), pl.col("area").alias("Area"), pl.col("period_before").alias("Period before"), pl.col("before").alias("Before"),
                  pl.col("period_after").alias("Period after"), pl.col("after").alias("After"))
         st.dataframe(flips.to_pandas(), hide_index=True, width="stretch")

@@ -5,6 +5,8 @@ import streamlit as st
 
 from kpis import areas as A
 from kpis import charts, views
+from kpis.areas import code_of
+from kpis.catalogue import short_names
 from kpis.formatting import format_value
 from kpis.styles import RAG
 from pages import shared
@@ -12,7 +14,7 @@ from pages import shared
 data = shared.require_data()
 period, parent, kpi = shared.selected_period(), shared.selected_area(), shared.selected_kpi()
 children = A.children(data.areas, parent) if parent else []
-codes = dict(zip(data.areas["area"], data.areas["code"], strict=True))
+codes = code_of(data.areas)
 
 st.title("Localities")
 if not children:
@@ -40,7 +42,7 @@ st.dataframe(matrix.to_pandas().style.apply(_colour_cells, subset=area_cols), hi
 
 st.subheader(f"Against target, and against {parent}")
 with_parts = frame["kpi_id"].unique(maintain_order=True).to_list()
-names = dict(zip(data.catalogue["kpi_id"], data.catalogue["short_name"], strict=True))
+names = short_names(data.catalogue)
 default = with_parts if len(with_parts) <= 6 else ([kpi] if kpi in with_parts else with_parts[:1])
 kpi_ids = st.multiselect("KPIs to compare", with_parts, default=default, format_func=lambda k: names.get(k, k), key=f"loc_kpis_{parent}")
 grid = st.columns(2)

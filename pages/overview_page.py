@@ -4,11 +4,12 @@ import polars as pl
 import streamlit as st
 
 from kpis import summary, views
+from kpis.areas import code_of
 from pages import shared
 
 data = shared.require_data()
 period, area = shared.selected_period(), shared.selected_area()
-codes = dict(zip(data.areas["area"], data.areas["code"], strict=True))
+codes = code_of(data.areas)
 
 st.title("KPI performance overview")
 st.caption(f"{area} · reporting period {period.label if period else '–'} · each KPI shows its latest figure at or before this period")

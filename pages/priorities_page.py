@@ -3,11 +3,13 @@
 import streamlit as st
 
 from kpis import narratives, views
+from kpis.areas import code_of
+from kpis.catalogue import short_names
 from pages import shared
 
 data = shared.require_data()
 period, area = shared.selected_period(), shared.selected_area()
-codes = dict(zip(data.areas["area"], data.areas["code"], strict=True))
+codes = code_of(data.areas)
 
 st.title("Partnership Priorities")
 found, unreadable = shared.narrative_list()
@@ -39,7 +41,7 @@ for section in narrative.priorities():
         for kpi_id in kpi_ids[:MAX_TILES]:
             shared.render_tile(tiles[kpi_id], period, area, codes, compact=True)
         if len(kpi_ids) > MAX_TILES:
-            names = dict(zip(data.catalogue["kpi_id"], data.catalogue["short_name"], strict=True))
+            names = short_names(data.catalogue)
             st.caption(f"Also under this priority: {', '.join(names[k] for k in kpi_ids[MAX_TILES:])}. "
                        "The Overview can filter by priority.")
 

@@ -15,6 +15,8 @@ import polars as pl
 import streamlit as st
 
 from kpis import config, narratives, store, summary, views
+from kpis.areas import code_of
+from kpis.catalogue import short_names
 from kpis.formatting import format_target, format_value
 from kpis.periods import Period, PeriodError, parse_period
 from kpis.store import Store
@@ -158,8 +160,8 @@ def selectors(data: Store) -> None:
     default_period = summary.default_period(data)
     area_names = data.areas["area"].to_list()
     kpi_ids = data.catalogue["kpi_id"].to_list()
-    names = dict(zip(data.catalogue["kpi_id"], data.catalogue["short_name"], strict=True))
-    codes = dict(zip(data.areas["area"], data.areas["code"], strict=True))
+    names = short_names(data.catalogue)
+    codes = code_of(data.areas)
     roots = [a for a in area_names if data.areas.filter(pl.col("area") == a)["parent"].item() is None]
     _sync("period", periods, default_period.label if default_period else None)
     _sync("area", area_names, roots[0] if roots else (area_names[0] if area_names else None))
@@ -380,7 +382,11 @@ def check_uploads(uploads: list, mapping_name: str) -> list:
     cache = st.session_state.setdefault("_checked", {})
     if key not in cache:
         data = current_store()
-        mapping = layouts.load_mapping(data_dir(), mapping_name) if mapping_name != "(none)" else None
+        try:
+            mapping = layouts.load_mapping(data_dir(), mapping_name) if mapping_name != "(none)" else None
+        except (OSError, ValueError) as error:  # a hand-edited mapping file that is not valid JSON, or gone
+            st.error(f"The mapping '{mapping_name}' could not be read ({error}). Choose another, or save it again.", icon=":material/error:")
+            st.stop()
         results = []
         with st.status("Checking files…", expanded=False) as status:
             for i, upload in enumerate(uploads, 1):

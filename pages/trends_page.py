@@ -5,11 +5,12 @@ import streamlit as st
 
 from kpis import areas as A
 from kpis import charts, views
+from kpis.catalogue import short_names
 from pages import shared
 
 data = shared.require_data()
 period, area, kpi = shared.selected_period(), shared.selected_area(), shared.selected_kpi()
-names = dict(zip(data.catalogue["kpi_id"], data.catalogue["short_name"], strict=True))
+names = short_names(data.catalogue)
 
 st.title("Trends")
 st.caption(f"Up to {period.label if period else 'the latest period'} · the target is drawn as steps where it changed; "

@@ -118,3 +118,12 @@ def test_quarantined_drop_in_file_is_shown(data_copy, monkeypatch):
     files = next(d.value for d in at.dataframe if "status" in d.value.columns)
     assert "✖ quarantined" in list(files["status"])
     assert any("zz_broken.csv" in e.label for e in at.expander)
+
+
+def test_a_broken_mapping_file_is_a_message_not_a_traceback(app, data_copy):
+    (data_copy / "mappings").mkdir()
+    (data_copy / "mappings" / "broken.json").write_text("{not json")
+    app.run()
+    app.selectbox(key="mapping_choice").set_value("broken").run()
+    upload(app, ("q2.csv", GOOD))
+    assert any("could not be read" in e.value for e in app.error)

@@ -102,3 +102,10 @@ def test_headers_read_only_the_first_row():
     assert layouts.headers(b"Indicator, Locality ,Month\nx,y,z\n", "a.csv") == ["indicator", "locality", "month"]
     assert layouts.headers(workbook([["KPI", "NE"], ["x", 1]]), "a.xlsx") == ["kpi", "ne"]
     assert layouts.headers(b"PK\x03\x04junk", "a.xlsx") == []
+
+
+def test_wide_layout_warns_about_a_column_that_is_not_an_area(demo_store):
+    checked = pub.check_upload(pub.Upload("report.csv", b"KPI,Period,NE,Atlantis\nrtl_uptake,Jul 24,88,90\n"), demo_store)
+    assert checked.valid and checked.frame.height == 1
+    (warning,) = checked.problems.to_dicts()
+    assert (warning["severity"], warning["column"]) == ("warning", "atlantis") and "not an area" in warning["problem"]
