@@ -37,6 +37,8 @@ class CatalogueModel(pa.DataFrameModel):
     green_within: float = pa.Field(ge=0)
     amber_within: float = pa.Field(ge=0)
     decimals: int = pa.Field(ge=0, le=6)
+    per: float = pa.Field(nullable=True, gt=0)
+    direction_tolerance: float = pa.Field(ge=0)
 
     @pa.dataframe_check(name="amber_not_narrower_than_green")
     def _bands(cls, data: pa.PolarsData) -> pl.LazyFrame:
