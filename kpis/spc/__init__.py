@@ -10,7 +10,7 @@ Judgements, where NHSRplotthedots leaves a choice or the product asks for one:
 - a group of fewer than 13 points carries the short-group warning (the package warns
   under 12);
 - a constant baseline keeps its zero moving ranges (see `limits`);
-- comparisons are rounded to 9 decimals (see `rules`);
+- numbers within a relative 1e-9 of each other compare equal (see `rules`);
 - no assurance icon where a group of one point has no limits (see `icons`);
 - from the store, each KPI × area series is its history of figures up to the period
   asked for, in period order, with missing figures left out; the target for assurance

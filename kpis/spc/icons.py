@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from kpis.spc.rules import PRECISION
+from kpis.spc.rules import compare
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,8 @@ def variation_expr(point_type: pl.Expr, improvement: pl.Expr) -> pl.Expr:
 def assurance_expr(target: pl.Expr, lpl: pl.Expr, upl: pl.Expr, improvement: pl.Expr) -> pl.Expr:
     """consistent_pass / consistent_fail / inconsistent, or null (no target, neutral, or no limits)."""
     increase = improvement == "increase"
-    above = (target - upl).round(PRECISION) > 0
-    below = (target - lpl).round(PRECISION) < 0
+    above = compare(target, upl) > 0
+    below = compare(target, lpl) < 0
     return (
         pl.when(target.is_null() | target.is_nan() | lpl.is_null() | upl.is_null() | (improvement == "neutral")).then(None)
         .when(above).then(pl.when(increase).then(pl.lit("consistent_fail")).otherwise(pl.lit("consistent_pass")))

@@ -16,8 +16,8 @@ point is an improvement or a concern by the side it signals (above or below the 
 a trend, its direction, where a point shared by two trends takes the later one), or
 neutral high / low when the KPI has no better direction.
 
-Judgement: differences are rounded to 9 decimals before they are compared, so that
-float noise in a mean or a limit never decides whether a point sits on it.
+Judgement: two numbers that differ by no more than a relative 1e-9 are taken as equal,
+so that float noise in a mean or a limit never decides whether a point sits on it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from functools import reduce
 import polars as pl
 
 RUN = 7  # points in a shift or a trend
-PRECISION = 9
+TOLERANCE = 1e-9
 
 POINT_TYPES = (
     "common_cause", "special_cause_improvement", "special_cause_concern",
@@ -38,8 +38,11 @@ POINT_TYPES = (
 IMPROVEMENTS = {"increase": 1, "decrease": -1, "neutral": 0}
 
 
-def _sign(expr: pl.Expr) -> pl.Expr:
-    return expr.round(PRECISION).sign()
+def compare(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """sign(a - b): +1, -1, or 0 where they differ by no more than float noise (a relative 1e-9)."""
+    tolerance = pl.max_horizontal(pl.lit(1.0), a.abs(), b.abs()) * TOLERANCE
+    difference = a - b
+    return pl.when(difference.abs() <= tolerance).then(0).otherwise(difference.sign()).cast(pl.Int64)
 
 
 def _any_of_next(flag: pl.Expr, count: int, by: Sequence[str]) -> pl.Expr:
@@ -49,18 +52,18 @@ def _any_of_next(flag: pl.Expr, count: int, by: Sequence[str]) -> pl.Expr:
 
 def relative_to_mean() -> pl.Expr:
     """+1 above the mean, -1 below, 0 on it."""
-    return _sign(pl.col("value") - pl.col("mean")).fill_null(0)
+    return compare(pl.col("value"), pl.col("mean")).fill_null(0)
 
 
 def outside_limits() -> pl.Expr:
     value = pl.col("value")
-    return ((_sign(value - pl.col("upl")) > 0) | (_sign(value - pl.col("lpl")) < 0)).fill_null(False)
+    return ((compare(value, pl.col("upl")) > 0) | (compare(value, pl.col("lpl")) < 0)).fill_null(False)
 
 
 def beyond_two_sigma() -> pl.Expr:
     """Between the 2-sigma line (exclusive) and the process limit (inclusive)."""
     value = pl.col("value")
-    return (~outside_limits() & ((_sign(value - pl.col("u2s")) > 0) | (_sign(value - pl.col("l2s")) < 0))).fill_null(False)
+    return (~outside_limits() & ((compare(value, pl.col("u2s")) > 0) | (compare(value, pl.col("l2s")) < 0))).fill_null(False)
 
 
 def shift(by: Sequence[str]) -> pl.Expr:
@@ -71,7 +74,7 @@ def shift(by: Sequence[str]) -> pl.Expr:
 
 
 def _steps(by: Sequence[str]) -> pl.Expr:
-    return _sign(pl.col("value").diff()).over(by)
+    return compare(pl.col("value"), pl.col("value").shift(1)).over(by)
 
 
 def trend(by: Sequence[str]) -> pl.Expr:
