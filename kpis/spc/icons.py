@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from kpis.spc.rules import compare
+from kpis.styles import Look
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,16 @@ ICONS = {
     "inconsistent": Icon("assurance", "↕", "Inconsistent: may pass or fail", "The target is within the process limits"),
 }
 
-POINT_WORDS = {
-    "common_cause": "Common cause",
-    "special_cause_improvement": "Special cause: improvement",
-    "special_cause_concern": "Special cause: concern",
-    "special_cause_neutral_high": "Special cause: neutral (high)",
-    "special_cause_neutral_low": "Special cause: neutral (low)",
+# How each point type looks on a chart: Making Data Count's grey, blue, orange and purple,
+# with a word (and a shape on the chart), so that a type is never told by colour alone.
+POINTS = {
+    "common_cause": Look("#7B7D7D", "#FFFFFF", "●", "Common cause"),
+    "special_cause_improvement": Look("#1F77B4", "#FFFFFF", "▲", "Special cause: improvement"),
+    "special_cause_concern": Look("#D9730D", "#1A1A1A", "◆", "Special cause: concern"),
+    "special_cause_neutral_high": Look("#5B2C83", "#FFFFFF", "△", "Special cause: neutral (high)"),
+    "special_cause_neutral_low": Look("#5B2C83", "#FFFFFF", "▽", "Special cause: neutral (low)"),
 }
+POINT_WORDS = {k: v.word for k, v in POINTS.items()}
 
 
 def label(icon: str | None) -> str:
