@@ -31,13 +31,13 @@ from kpis import views
 from kpis.periods import Period
 from kpis.spc import icons, limits
 from kpis.spc import rules as spc_rules
-from kpis.spc.icons import ICONS, POINT_WORDS
+from kpis.spc.icons import ICONS, POINT_WORDS, icon_table
 from kpis.spc.limits import GROUP_SCHEMA
 from kpis.spc.rules import IMPROVEMENTS
 from kpis.store import Store
 from kpis.styles import RAG
 
-__all__ = ["EXPLANATION", "GROUP_SCHEMA", "ICONS", "IMPROVEMENTS", "POINT_WORDS", "SpcResult", "analyse", "for_store", "summary"]
+__all__ = ["EXPLANATION", "GROUP_SCHEMA", "ICONS", "IMPROVEMENTS", "POINT_WORDS", "SpcResult", "analyse", "for_store", "icon_table", "summary"]
 
 SERIES = ("kpi_id", "area")
 POLARITY_TO_IMPROVEMENT = {"higher_is_better": "increase", "lower_is_better": "decrease", "neutral": "neutral"}
@@ -154,7 +154,7 @@ def for_store(store: Store, kpi_id: str, area: str, until: Period | None = None,
     frame = _series(store, [kpi_id], [area], until, baselines)
     if frame.height == 0:
         return None
-    return _result(_run(frame, screen), ("period", "reason"))
+    return _result(_run(frame, screen), ("period", "reason", "fix_after"))
 
 
 DISAGREEMENT_COLUMNS = {"kpi_id": pl.String, "area": pl.String, "n": pl.Int64, "variation": pl.String, "assurance": pl.String,

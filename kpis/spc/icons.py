@@ -87,3 +87,10 @@ def assurance_expr(target: pl.Expr, lpl: pl.Expr, upl: pl.Expr, improvement: pl.
         .when(below).then(pl.when(increase).then(pl.lit("consistent_pass")).otherwise(pl.lit("consistent_fail")))
         .otherwise(pl.lit("inconsistent"))
     )
+
+
+def icon_table() -> pl.DataFrame:
+    """The icons as people read them: kind, symbol, words, meaning and the Making Data Count name."""
+    return pl.DataFrame(
+        [{"Icon": i.kind.capitalize(), "Symbol": i.symbol, "Words": i.words, "Meaning": i.meaning, "Name": name} for name, i in ICONS.items()],
+    )
