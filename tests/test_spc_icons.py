@@ -54,3 +54,13 @@ def test_every_icon_and_point_type_has_words_and_a_symbol():
     assert set(icons.POINT_WORDS) == set(spc.rules.POINT_TYPES)
     assert icons.label("common_cause") == "◆ Common cause"
     assert icons.label(None) == "–"
+
+
+def test_the_explanation_names_every_rule_and_icon():
+    text = spc.EXPLANATION
+    for words in ("Outside the limits", "Trend", "Two in three", "Shift", "2.66", "3.267", "13 points", "spc_baselines.csv"):
+        assert words in text, words
+    for words in ("common cause", "improvement", "concern", "neutral", "consistently passed", "consistently failed", "inconsistent"):
+        assert words in text, words
+    table = spc.icon_table()
+    assert table["Name"].to_list() == list(icons.ICONS) and table["Words"].null_count() == 0
