@@ -122,3 +122,22 @@ def test_groups_cover_every_point_once(series, data):
     r = spc.analyse(series, "increase", rebase=cuts)
     assert r.groups["n"].sum() == len(series)
     assert r.groups["start"].to_list() == sorted({0, *cuts})
+
+
+@settings(max_examples=40, deadline=None)
+@given(values, st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), max_size=10), st.booleans())
+def test_fixed_limits_depend_only_on_the_first_n_points(head, tail, screen):
+    fixed = spc.analyse([*head, *tail], "increase", fix_after=len(head), screen=screen).groups.row(0, named=True)
+    alone = spc.analyse(head, "increase", screen=screen).groups.row(0, named=True)
+    assert [fixed[c] for c in limits.LIMIT_COLUMNS] == [alone[c] for c in limits.LIMIT_COLUMNS]
+
+
+@settings(max_examples=60, deadline=None)
+@given(values)
+def test_a_mirrored_series_with_the_opposite_direction_reads_the_same(series):
+    up = spc.analyse(series, "increase")
+    down = spc.analyse([-v for v in series], "decrease")
+    assert up.points["point_type"].to_list() == down.points["point_type"].to_list()
+    assert up.points["rule"].to_list() == down.points["rule"].to_list()
+    mirror = {"improvement_high": "improvement_low", "concern_low": "concern_high", "common_cause": "common_cause"}
+    assert mirror[up.variation] == down.variation
