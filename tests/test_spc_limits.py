@@ -141,3 +141,16 @@ def test_a_mirrored_series_with_the_opposite_direction_reads_the_same(series):
     assert up.points["rule"].to_list() == down.points["rule"].to_list()
     mirror = {"improvement_high": "improvement_low", "concern_low": "concern_high", "common_cause": "common_cause"}
     assert mirror[up.variation] == down.variation
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"values": [], "improvement": "increase"},
+    {"values": [1, float("nan")], "improvement": "increase"},
+    {"values": [1, 2], "improvement": "up"},
+    {"values": [1, 2], "improvement": "increase", "rebase": [2]},
+    {"values": [1, 2], "improvement": "increase", "fix_after": 0},
+    {"values": [1, 2, 3], "improvement": "increase", "fix_after": {1: 2}},
+])
+def test_analyse_refuses_what_it_cannot_read(kwargs):
+    with pytest.raises(ValueError):
+        spc.analyse(**kwargs)

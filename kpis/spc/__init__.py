@@ -21,6 +21,7 @@ Judgements, where NHSRplotthedots leaves a choice or the product asks for one:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -46,7 +47,7 @@ POLARITY_TO_IMPROVEMENT = {"higher_is_better": "increase", "lower_is_better": "d
 @dataclass(frozen=True)
 class SpcResult:
     points: pl.DataFrame  # index, value, point_type, rule, group, the group's limits (and period, from the store)
-    groups: pl.DataFrame  # start, n, mean, amr, lpl, upl, l2s, u2s, short_group_warning (and period, reason)
+    groups: pl.DataFrame  # start, n, mean, amr, lpl, upl, l2s, u2s, short_group_warning (and period, reason, fix_after, from the store)
     variation: str | None
     assurance: str | None
     improvement: str
@@ -102,12 +103,16 @@ def analyse(
         raise ValueError(f"improvement must be one of {', '.join(IMPROVEMENTS)}, not {improvement!r}")
     if not values:
         raise ValueError("no values to analyse")
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError("every value must be a finite number")
     bad = [p for p in rebase if not 0 <= p < len(values)]
     if bad:
         raise ValueError(f"rebase position(s) {bad} are outside 0..{len(values) - 1}")
     fixes = dict(fix_after) if isinstance(fix_after, Mapping) else {}
     if any(n < 1 for n in ([fix_after] if isinstance(fix_after, int) else fixes.values())):
         raise ValueError("fix_after must be at least 1")
+    if set(fixes) - {0, *rebase}:
+        raise ValueError(f"fix_after names group starts {sorted(set(fixes) - {0, *rebase})} that are not 0 or a rebase position")
     index = pl.int_range(len(values), dtype=pl.Int64, eager=True)
     frame = pl.DataFrame({"index": index, "value": [float(v) for v in values]}).with_columns(
         pl.lit("").alias("kpi_id"), pl.lit("").alias("area"),
