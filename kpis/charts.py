@@ -192,7 +192,7 @@ def xmr_chart(points: pl.DataFrame, title: str, unit: str = "number", decimals: 
         layers.append(base.mark_rule(color=styles.TARGET_COLOUR, strokeDash=[8, 4], strokeWidth=2).encode(
             y=alt.Y("mean(target):Q", title=y_title), tooltip=[alt.Tooltip("mean(target):Q", title="Target", format=fmt)]))
     layers.append(base.mark_line(color="#9E9E9E", strokeWidth=1).encode(x=x, y=alt.Y("value:Q", title=y_title)))
-    kinds = list(icons.POINTS)
+    kinds = [k for k in icons.POINTS if k in set(data["point_type"])]  # the legend lists the types on this chart
     layers.append(base.mark_point(filled=True, size=80, opacity=1).encode(
         x=x, y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
         color=alt.Color("point_words:N", title="Point type", scale=alt.Scale(

@@ -27,7 +27,10 @@ def test_points_coloured_and_shaped_by_type_with_words():
     r, spec = spec_for()
     points = spec["layer"][-1]["encoding"]
     assert points["color"]["field"] == points["shape"]["field"] == "point_words"
-    assert points["color"]["scale"]["domain"] == [look.word for look in icons.POINTS.values()]
+    present = set(r.points["point_type"])
+    assert points["color"]["scale"]["domain"] == [look.word for kind, look in icons.POINTS.items() if kind in present]
+    assert points["color"]["scale"]["range"] == [look.colour for kind, look in icons.POINTS.items() if kind in present]
+    assert len(present) >= 2
     assert {t["title"] for t in points["tooltip"]} >= {"Period", "Value", "Point type", "Signal"}
     rows = spec["datasets"][spec["data"]["name"]]
     assert {row["point_words"] for row in rows} == {icons.POINT_WORDS[t] for t in r.points["point_type"]}
