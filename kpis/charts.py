@@ -152,3 +152,60 @@ def small_multiples(frame: pl.DataFrame, title: str, unit: str, decimals: int = 
         .facet(facet=alt.Facet("area:N", title=None, sort=data.sort("area_order")["area"].unique(maintain_order=True).to_list()), columns=columns)
         .properties(title=title)
     )
+
+
+_XMR_SHAPES = {"common_cause": "circle", "special_cause_improvement": "triangle-up", "special_cause_concern": "diamond",
+               "special_cause_neutral_high": "triangle-up", "special_cause_neutral_low": "triangle-down"}
+
+
+def xmr_chart(points: pl.DataFrame, title: str, unit: str = "number", decimals: int = 1, target: float | None = None) -> alt.Chart:
+    """An XmR chart from `spc` points: the values coloured and shaped by point type (with words in the
+    legend and tooltips), each group's mean and process limits, the 2-sigma lines dashed, and the target."""
+    from kpis.spc import icons
+    from kpis.spc.rules import RULE_WORDS
+
+    data = points.sort("index").with_columns(
+        (pl.col("period") if "period" in points.columns else pl.col("index").cast(pl.String)).alias("period"),
+        pl.col("point_type").replace_strict(icons.POINT_WORDS, return_dtype=pl.String).alias("point_words"),
+        pl.col("rule").replace_strict(RULE_WORDS, default="", return_dtype=pl.String).alias("rule_words"),
+        pl.lit(target, pl.Float64).alias("target"),
+    )
+    order = data["period"].to_list()
+    fmt = _value_format(unit, decimals)
+    y_title = "Percent" if unit == "percent" else "Value"
+    x = alt.X("period:O", sort=order, title="Period" if "period" in points.columns else "Point",
+              axis=alt.Axis(labelAngle=-45, labelOverlap=True))
+    base = alt.Chart(data.to_pandas())
+
+    def line(field: str, colour: str, dash: list[int] | None = None, width: float = 1.5) -> alt.Chart:
+        return base.mark_line(color=colour, strokeDash=dash or [1, 0], strokeWidth=width).encode(
+            x=x, y=alt.Y(f"{field}:Q", title=y_title), detail="group:N",
+            tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip(f"{field}:Q", title=_XMR_LINES[field], format=fmt)],
+        )
+
+    layers = [
+        line("upl", styles.BAND_COLOUR, width=2), line("lpl", styles.BAND_COLOUR, width=2),
+        line("u2s", styles.BAND_COLOUR, [4, 4], 1), line("l2s", styles.BAND_COLOUR, [4, 4], 1),
+        line("mean", "#212121", width=1.5),
+    ]
+    if target is not None:
+        layers.append(base.mark_rule(color=styles.TARGET_COLOUR, strokeDash=[8, 4], strokeWidth=2).encode(
+            y=alt.Y("mean(target):Q", title=y_title), tooltip=[alt.Tooltip("mean(target):Q", title="Target", format=fmt)]))
+    layers.append(base.mark_line(color="#9E9E9E", strokeWidth=1).encode(x=x, y=alt.Y("value:Q", title=y_title)))
+    kinds = [k for k in icons.POINTS if k in set(data["point_type"])]  # the legend lists the types on this chart
+    layers.append(base.mark_point(filled=True, size=80, opacity=1).encode(
+        x=x, y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
+        color=alt.Color("point_words:N", title="Point type", scale=alt.Scale(
+            domain=[icons.POINTS[k].word for k in kinds], range=[icons.POINTS[k].colour for k in kinds]), legend=alt.Legend(orient="top")),
+        shape=alt.Shape("point_words:N", title="Point type", scale=alt.Scale(
+            domain=[icons.POINTS[k].word for k in kinds], range=[_XMR_SHAPES[k] for k in kinds]), legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("value:Q", title="Value", format=fmt),
+                 alt.Tooltip("point_words:N", title="Point type"), alt.Tooltip("rule_words:N", title="Signal"),
+                 alt.Tooltip("mean:Q", title="Mean", format=fmt), alt.Tooltip("lpl:Q", title="Lower process limit", format=fmt),
+                 alt.Tooltip("upl:Q", title="Upper process limit", format=fmt)],
+    ))
+    return alt.layer(*layers).properties(title=title, height=360, width="container")
+
+
+_XMR_LINES = {"upl": "Upper process limit", "lpl": "Lower process limit", "u2s": "Upper 2-sigma line",
+              "l2s": "Lower 2-sigma line", "mean": "Mean"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,10 +42,26 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--user", help="who is acting (default: the local user)")
     hash_ = sub.add_parser("hash-passphrase", help="print the [analyst] lines for .streamlit/secrets.toml (reads the passphrase from stdin)")
     hash_.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    _spc_parser(sub)
     for p in (validate, summary_, ingest_, history_, undo_, restore_):
         p.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
         p.add_argument("--json", action="store_true", help="print JSON")
     return parser
+
+
+def _spc_parser(sub: argparse._SubParsersAction) -> None:
+    spc_ = sub.add_parser("spc", help="statistical process control (XmR chart): limits, special causes, variation and assurance")
+    spc_.add_argument("--values", help="a series in time order, e.g. '45,46,47'")
+    spc_.add_argument("--improvement", choices=["increase", "decrease", "neutral"], help="which direction is better (with --values)")
+    spc_.add_argument("--target", type=float, help="the target, for the assurance icon (with --values)")
+    spc_.add_argument("--fix-after", type=int, metavar="N", help="each group's limits from its first N points (with --values)")
+    spc_.add_argument("--rebase", metavar="POSITIONS", help="0-based positions where a new group starts, e.g. '12,30' (with --values)")
+    spc_.add_argument("--kpi", help="a kpi_id: analyse its history from the data folder (with --area)")
+    spc_.add_argument("--area", help="area name or code (with --kpi)")
+    spc_.add_argument("--period", help="the history up to and including this period (with --kpi; default: all of it)")
+    spc_.add_argument("--no-screen", action="store_true", help="keep every moving range (no screening at 3.267 x their mean)")
+    spc_.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
+    spc_.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _print_problems(problems: pl.DataFrame) -> None:
@@ -194,11 +211,125 @@ def cmd_hash(args: argparse.Namespace) -> int:
     return 0
 
 
+class UsageError(ValueError):
+    """A command line that cannot be acted on: exit 2 with the message."""
+
+
+def _numbers(text: str, kind: type, what: str) -> list:
+    try:
+        numbers = [kind(part) for part in text.replace(" ", "").split(",") if part != ""]
+    except ValueError:
+        raise UsageError(f"{what} must be numbers separated by commas, e.g. '45,46,47'") from None
+    if any(isinstance(n, float) and not math.isfinite(n) for n in numbers):
+        raise UsageError(f"{what} must be finite numbers")
+    return numbers
+
+
+def _spc_result(args: argparse.Namespace):
+    """The SPC analysis the arguments ask for; UsageError when they do not make sense."""
+    from kpis import spc
+    from kpis.spc import baselines
+
+    if (args.values is None) == (args.kpi is None):
+        raise UsageError("give either --values (with --improvement) or --kpi with --area")
+    if args.values is not None:
+        if args.improvement is None:
+            raise UsageError("--values needs --improvement increase, decrease or neutral")
+        if args.area or args.period:
+            raise UsageError("--area and --period go with --kpi, not --values")
+        values = _numbers(args.values, float, "--values")
+        if not values:
+            raise UsageError("--values holds no numbers")
+        rebase = _numbers(args.rebase, int, "--rebase") if args.rebase else []
+        if args.target is not None and not math.isfinite(args.target):
+            raise UsageError("--target must be a finite number")
+        try:
+            return spc.analyse(values, args.improvement, args.target, args.fix_after, rebase, not args.no_screen), None
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    if args.area is None:
+        raise UsageError("--kpi needs --area")
+    if args.improvement or args.target is not None or args.fix_after is not None or args.rebase:
+        raise UsageError("--improvement, --target, --fix-after and --rebase go with --values; for a KPI they come from the "
+                         "catalogue and spc_baselines.csv")
+    data_dir = config.data_dir(args.data_dir)
+    data = store.load(data_dir)
+    if not data.ok:
+        _print_problems(data.problems)
+        raise SystemExit(1)
+    if data.kpi(args.kpi) is None:
+        raise UsageError(f"unknown KPI '{args.kpi}'")
+    from kpis.areas import lookup
+
+    area = lookup(data.areas).get(args.area.strip().lower())
+    if area is None:
+        raise UsageError(f"unknown area '{args.area}'")
+    try:
+        period = parse_period(args.period) if args.period else None
+    except PeriodError as error:
+        raise UsageError(str(error)) from None
+    found, problems = baselines.load(data_dir, data.catalogue, data.areas)
+    for r in problems.iter_rows(named=True):
+        print(f"warning: {r['file']}: row {r['row']}: {r['problem']} ({r['column']}: {r['value']!r}); that row is left out. Fix: {r['fix']}",
+              file=sys.stderr)
+    result = spc.for_store(data, args.kpi, area, period, found, not args.no_screen)
+    if result is None:
+        print(f"error: {args.kpi} has no figures for {area}" + (f" up to {period}" if period else ""), file=sys.stderr)
+        raise SystemExit(1)
+    return result, f"{args.kpi} · {area}"
+
+
+def _finite(value: object) -> object:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def spc_record(result) -> dict:
+    """The JSON shape of an SPC result (strict JSON: no NaN)."""
+    group_keys = ("start", "n", "mean", "amr", "lpl", "upl", "l2s", "u2s", "short_group_warning")
+    return {
+        "groups": [{k: _finite(g[k]) for k in group_keys} for g in result.groups.iter_rows(named=True)],
+        "points": [{k: _finite(p[k]) for k in ("index", "value", "point_type")} for p in result.points.iter_rows(named=True)],
+        "variation": result.variation,
+        "assurance": result.assurance,
+    }
+
+
+def cmd_spc(args: argparse.Namespace) -> int:
+    from kpis.spc import icons
+    from kpis.spc.rules import RULE_WORDS
+
+    try:
+        result, title = _spc_result(args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except SystemExit as stop:
+        return int(stop.code or 1)
+    if args.json:
+        print(json.dumps(spc_record(result), ensure_ascii=False, indent=1, allow_nan=False))
+        return 0
+    number = lambda v: "–" if v is None or not math.isfinite(v) else f"{v:,.4g}"
+    print(f"XmR chart{' for ' + title if title else ''}: {len(result.points)} point(s), improvement: {result.improvement}")
+    for g in result.groups.iter_rows(named=True):
+        since = f" from {g['period']}" if g.get("period") else ""
+        reason = f" ({g['reason']})" if g.get("reason") else ""
+        print(f"group from point {g['start']}{since}{reason}: n={g['n']} mean={number(g['mean'])} limits {number(g['lpl'])} to "
+              f"{number(g['upl'])}, 2 sigma {number(g['l2s'])} to {number(g['u2s'])}"
+              + ("  warning: fewer than 13 points, the limits are uncertain" if g["short_group_warning"] else ""))
+    for p in result.points.iter_rows(named=True):
+        label = p.get("period") or ""
+        print(f"{p['index']:>4} {label:<12} {number(p['value']):>10}  {icons.POINT_WORDS[p['point_type']]:<32} {RULE_WORDS.get(p['rule'], '')}")
+    print(f"variation: {icons.label(result.variation)}")
+    print(f"assurance: {icons.label(result.assurance) if result.assurance else 'none (no target, or a neutral KPI)'}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
         "validate": cmd_validate, "summary": cmd_summary, "ingest": cmd_ingest, "history": cmd_history,
         "undo": lambda a: _set_withdrawn(a, True), "restore": lambda a: _set_withdrawn(a, False), "hash-passphrase": cmd_hash,
+        "spc": cmd_spc,
     }
     try:
         return commands[args.command](args)

@@ -32,3 +32,10 @@ for row in found.head(MAX_DETAILS).iter_rows(named=True):
                     f"- Polarity: {views.POLARITY_WORDS.get(row['polarity'], row['polarity'])}; frequency: {row['frequency']}; unit: {row['unit']}\n"
                     f"- RAG rule: {views.rule_text(row)}\n"
                     f"- Source: {row['source'] or '–'}; owner: {row['owner'] or '–'}")
+
+# ---- statistical process control ------------------------------------------------------
+from kpis import spc  # noqa: E402
+
+st.header("Statistical process control")
+st.markdown(spc.EXPLANATION)
+st.dataframe(spc.icon_table().to_pandas(), hide_index=True, width="stretch")

@@ -121,6 +121,75 @@ def narrative_list() -> tuple[list[narratives.Narrative], list[str]]:
     return _narratives(str(data_dir()), signature())
 
 
+# ---- statistical process control (computed in kpis.spc; cached here) -----------------
+
+
+def _baselines_signature(folder: str) -> tuple:
+    """spc_baselines.csv is not part of the store, so its own size and time join the cache key."""
+    from kpis.spc import baselines
+
+    try:
+        stat = (Path(folder) / baselines.FILE).stat()
+    except OSError:
+        return ()
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _spc_baselines(folder: str, sig: tuple, bsig: tuple) -> tuple[pl.DataFrame, pl.DataFrame]:
+    from kpis.spc import baselines
+
+    data = _store(folder, sig)
+    return baselines.load(Path(folder), data.catalogue, data.areas)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _spc(folder: str, sig: tuple, bsig: tuple, kpi: str, area: str, period: str | None):
+    from kpis import spc
+
+    return spc.for_store(_store(folder, sig), kpi, area, _period(period), _spc_baselines(folder, sig, bsig)[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _spc_summary(folder: str, sig: tuple, bsig: tuple, period: str | None, areas: tuple[str, ...]) -> pl.DataFrame:
+    from kpis import spc
+
+    return spc.summary(_store(folder, sig), _period(period), list(areas), None, _spc_baselines(folder, sig, bsig)[0])
+
+
+def spc_baselines() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The usable baselines and the problems with the file."""
+    folder = str(data_dir())
+    return _spc_baselines(folder, signature(), _baselines_signature(folder))
+
+
+def spc_result(kpi: str, area: str, period: Period | None):
+    folder = str(data_dir())
+    return _spc(folder, signature(), _baselines_signature(folder), kpi, area, period.label if period else None)
+
+
+def spc_summary(period: Period | None, areas: list[str]) -> pl.DataFrame:
+    """One row per KPI × area (`kpis.spc.summary`): variation and assurance words, and any disagreement with RAG."""
+    folder = str(data_dir())
+    return _spc_summary(folder, signature(), _baselines_signature(folder), period.label if period else None, tuple(areas))
+
+
+def spc_lines(kpi_id: str, rows: list[dict[str, object]], period: Period | None, area: str) -> None:
+    """Under a tile: SPC variation and assurance (symbol and words) per row, and where RAG and SPC disagree."""
+    from kpis.areas import children
+
+    table = spc_summary(period, [area, *children(current_store().areas, area)])
+    found = {(r["kpi_id"], r["area"]): r for r in table.filter(pl.col("kpi_id") == kpi_id).iter_rows(named=True)}
+    for row in rows:
+        spc = found.get((kpi_id, row["area"]))
+        if spc is None:
+            continue
+        prefix = "" if row["area"] == area else f"{row['area']}: "
+        st.html(f'<div class="kpi-meta">{html.escape(prefix)}SPC: {html.escape(str(spc["variation_label"]))} · '
+                f'Assurance: {html.escape(str(spc["assurance_label"]))}</div>'
+                + (f'<div class="kpi-stale">{html.escape(str(spc["disagreement"]))}</div>' if spc["disagreement"] else ""))
+
+
 def _period(label: str | None) -> Period | None:
     return parse_period(label) if label else None
 
@@ -291,6 +360,8 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
             st.html("".join(chip(codes.get(str(p["area"]), str(p["area"])), value_text(p), str(p["rag"])) for p in tile.parts)
                     + (" " + " ".join(direction_badge(p["arrow"], str(p["direction"])).replace(">", f' title="{html.escape(str(p["area"]))}">', 1)
                                       for p in tile.parts) if not compact else ""))
+        if tile.main is not None or tile.parts:
+            spc_lines(str(kpi["kpi_id"]), [tile.main] if tile.main is not None else tile.parts, period, area)
         if tile.spark.height > 1:
             sparkline(period, area, str(kpi["kpi_id"]))
         if row is not None:

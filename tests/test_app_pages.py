@@ -145,3 +145,36 @@ def test_definitions_search():
     assert set(at.dataframe[0].value["Id"]) == {"mmr_24m", "mmr_5y"}
     at.text_input(key="def_query").input("zebra crossing").run()
     assert "No KPI matches" in all_text(at)
+
+
+def test_trends_spc_toggle_shows_xmr_charts_and_icon_words():
+    at = open_page("pages/trends_page.py", kpi="rtl_uptake", area="City", period="2024/25 Q1")
+    at.toggle(key="tr_spc").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = all_text(at)
+    assert "statistical process control" in text
+    for area in ("North East", "North West", "South"):
+        assert f"**{area}** · Variation: **" in text, area
+    assert "Special cause: improvement (high)" in text and "Consistently fails the target" in text
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert sum("Upper process limit" in s for s in specs) == 3
+
+
+def test_trends_spc_short_group_warning():
+    at = open_page("pages/trends_page.py", kpi="mmr_24m", area="City", period="2024/25 Q1")
+    at.toggle(key="tr_spc").set_value(True).run()
+    assert any("Fewer than 13 points" in w.value for w in at.warning)
+
+
+def test_overview_tiles_show_spc_words_and_disagreement():
+    at = open_page(period="2024/25 Q1")
+    text = html_text(at)
+    assert "SPC: ◆ Common cause · Assurance: ✖ Consistently fails the target" in text
+    assert "North East: SPC: ▲ Special cause: improvement (high)" in text
+    assert "Red against the target, but the latest figure is within normal variation: no special cause." in text
+
+
+def test_definitions_explain_spc():
+    at = open_page("pages/definitions_page.py")
+    assert any(h.value == "Statistical process control" for h in at.header)
+    assert "Two in three" in all_text(at)
