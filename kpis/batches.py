@@ -64,7 +64,7 @@ FIELDS: dict[str, dict[str, type]] = {
     "undo": _ACT,
     "restore": _ACT,
 }
-OPTIONAL_FIELDS: dict[str, dict[str, type]] = {"publish": {"group": str, "group_size": int}}
+OPTIONAL_FIELDS: dict[str, dict[str, type]] = {"publish": {"group": str, "group_size": int, "file_sha256": str}}
 KEEP_FIX = "The line is kept as it is and left out; compare the log with a backup, then run `python -m kpis check`"
 
 
@@ -294,6 +294,21 @@ def append_audit(data_dir: Path, entries: list[dict[str, object]]) -> None:
 # ---- history: a fold over the valid lines ------------------------------------------------------
 
 
+BROKEN = {  # why a committed batch is broken: (problem, fix)
+    "missing": ("The batch file is missing", "Put the file back from a backup; `python -m kpis check` lists every missing file"),
+    "changed": ("The batch file was changed after it was published (its SHA-256 differs)",
+                "Put the published file back from a backup; batch files are never edited"),
+}
+
+
+def _broken(path: Path, file_sha256: str | None) -> str | None:
+    """'missing' or 'changed' (when the publish recorded the file's SHA-256), else None."""
+    try:
+        return "changed" if file_sha256 and sha256(path.read_bytes()) != file_sha256 else None
+    except FileNotFoundError:
+        return "missing"
+
+
 @dataclass(frozen=True)
 class Report:
     history: pl.DataFrame  # HISTORY_SCHEMA, one row per committed batch, oldest first
@@ -309,6 +324,7 @@ def report(data_dir: Path) -> Report:
     counts = dict(present.group_by("group").len().iter_rows()) if present.height else {}
     rows = []
     batches: dict[str, dict[str, object]] = {}
+    file_sums: dict[str, str | None] = {}
     for number, entry in audit.entries:
         action, batch_id = entry["action"], str(entry["batch_id"])
         if action == "publish":
@@ -322,6 +338,7 @@ def report(data_dir: Path) -> Report:
                 continue
             batches[batch_id] = {k: entry.get(k) for k in HISTORY_SCHEMA if k in FIELDS["publish"] or k == "batch_id"}
             batches[batch_id] |= {"withdrawn": False, "withdrawn_at": None, "withdrawn_by": None, "note": None}
+            file_sums[batch_id] = entry.get("file_sha256")  # type: ignore[assignment]
         elif batch_id not in batches:
             rows.append(_problem(number, "batch_id", audit_line(entry), f"An {action} of a batch that has no publish entry before it"))
         elif action == "undo":
@@ -333,12 +350,12 @@ def report(data_dir: Path) -> Report:
             note = f"audit.jsonl line {number} names this batch but is damaged, so it was left out: check this batch's state"
             batches[batch_id]["note"] = "; ".join(filter(None, [batches[batch_id]["note"], note]))  # type: ignore[list-item]
     for batch_id, batch in batches.items():
-        missing = not batch_path(data_dir, batch_id).exists()
-        batch["state"] = "broken" if missing else "withdrawn" if batch["withdrawn"] else "in force"
-        if missing:
+        broken = _broken(batch_path(data_dir, batch_id), file_sums.get(batch_id))
+        batch["state"] = "broken" if broken else "withdrawn" if batch["withdrawn"] else "in force"
+        if broken:
+            batch["note"] = "; ".join(filter(None, [BROKEN[broken][0], batch["note"]]))  # type: ignore[list-item]
             rows.append({"file": f"{BATCH_DIR}/{batch_id}.csv", "row": None, "column": None, "value": batch_id,
-                         "problem": "The batch file is missing, so its figures are not shown (the batch is broken)",
-                         "fix": "Put the file back from a backup; `python -m kpis check` lists every missing file", "severity": "error"})
+                         "problem": f"{BROKEN[broken][0]}, so its figures are not shown (the batch is broken)", "fix": BROKEN[broken][1], "severity": "error"})
     problems = P.combine([audit.problems, pl.DataFrame(rows, schema=P.PROBLEM_SCHEMA)])
     return Report(pl.DataFrame(list(batches.values()), schema=HISTORY_SCHEMA), problems, audit)
 
@@ -364,13 +381,15 @@ def write_batches(data_dir: Path, parts: list[tuple[pl.DataFrame, str, str, dict
     its lines share a `group` (the first batch's id) and `group_size`, and the publish
     counts only when every line of the group is whole.
     """
-    infos = []
-    for frame, source, content_sha256, _ in parts:
+    infos, entries = [], []
+    for frame, source, content_sha256, counts in parts:
         info = BatchInfo(new_batch_id(), now(), user, source, content_sha256, frame.height)
-        atomic_write(batch_path(data_dir, info.batch_id), frame.write_csv().encode("utf-8"))
+        content = frame.write_csv().encode("utf-8")
+        atomic_write(batch_path(data_dir, info.batch_id), content)
         infos.append(info)
+        entries.append({"action": "publish", **info.__dict__, **counts, "file_sha256": sha256(content)})
     group = {"group": infos[0].batch_id, "group_size": len(infos)} if infos else {}
-    append_audit(data_dir, [{"action": "publish", **info.__dict__, **counts, **group} for info, (*_, counts) in zip(infos, parts, strict=True)])
+    append_audit(data_dir, [entry | group for entry in entries])
     return infos
 
 
@@ -402,6 +421,8 @@ CHECK_KINDS = {  # kind: (problem, fix); the order is the report's
                      "Run `python -m kpis check --repair` to move it aside"),
     "missing batch file": ("The audit log names this batch but its file is missing: the batch is broken",
                            "Put the file back from a backup; --repair cannot recreate it"),
+    "changed batch file": ("The batch file differs from what was published (SHA-256): the batch is broken",
+                           "Put the published file back from a backup; --repair leaves it as it is"),
     "damaged line": ("A damaged line in the audit log, left out of the state",
                      "The log is append-only, so the line stays; --repair saves a copy beside the moved files"),
 }
@@ -431,7 +452,8 @@ def check(data_dir: Path, repair: bool = False) -> pl.DataFrame:
         findings: list[tuple[str, Path | str, int | None]] = [
             *(("temp file", p, None) for p in _temp_files(data_dir)),
             *(("orphan batch", p, None) for p in _orphans(data_dir, committed)),
-            *(("missing batch file", f"{BATCH_DIR}/{b}.csv", None) for b in found.history.filter(pl.col("state") == "broken")["batch_id"]),
+            *((f"{'missing' if note.startswith(BROKEN['missing'][0]) else 'changed'} batch file", f"{BATCH_DIR}/{b}.csv", None)
+              for b, note in found.history.filter(pl.col("state") == "broken").select("batch_id", "note").iter_rows()),
             *(("damaged line", AUDIT_FILE, n) for n, _ in found.audit.damaged),
         ]
         target = data_dir / REPAIR_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

@@ -171,7 +171,7 @@ if log_problems.height:
 if history.height == 0:
     shared.empty_state("Nothing has been published here yet. Files dropped into the observations folder appear below.")
 else:
-    state_shown = {"in force": "✔ in force", "withdrawn": "↩ withdrawn", "broken": "✖ broken (file missing)"}
+    state_shown = {"in force": "✔ in force", "withdrawn": "↩ withdrawn", "broken": "✖ broken"}
     st.dataframe(history.select(
         "batch_id", "published_at", "user", "source", "rows", "new", "revised", "unchanged",
         pl.col("state").replace_strict(state_shown, default=pl.col("state")).alias("state"), "withdrawn_at", "withdrawn_by", "note",

@@ -215,6 +215,18 @@ def test_a_deleted_batch_file_is_a_broken_batch_not_in_force(data_copy, tmp_path
     assert [f["kind"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["missing batch file"]
 
 
+def test_a_batch_file_changed_after_publishing_is_broken(data_copy, tmp_path, capsys):
+    batch_id = publish_one(data_copy, tmp_path)
+    path = data_copy / "batches" / f"{batch_id}.csv"
+    path.write_text(path.read_text().replace(",22.0", ",99.0").replace(",22,", ",99,"))
+    (row,) = B.history(data_copy).to_dicts()
+    assert row["state"] == "broken" and "changed" in row["note"]
+    assert S.load(data_copy).observations.filter(pl.col("source") == batch_id).height == 0
+    capsys.readouterr()
+    assert cli.main(["check", "--data-dir", str(data_copy), "--json"]) == 1
+    assert [f["kind"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["changed batch file"]
+
+
 def test_undo_of_a_withdrawn_batch_says_so(data_copy, tmp_path, capsys):
     batch_id = publish_one(data_copy, tmp_path)
     assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 0

@@ -149,3 +149,12 @@ def test_signature_changes_with_the_files(data_copy):
     before = store.signature(data_copy)
     (data_copy / "observations" / "new.csv").write_text("kpi_id,area,period,value\n")
     assert store.signature(data_copy) != before
+
+
+@pytest.mark.parametrize("period", ["9999/00 Q4", "0000-01"])
+def test_a_period_out_of_the_calendar_quarantines_only_its_file(data_copy, demo_store, period):
+    (data_copy / "observations" / "zz.csv").write_text(f"kpi_id,area,period,value\nmmr_5y,City,{period},95\n")
+    loaded = store.load(data_copy)
+    assert loaded.ok
+    assert loaded.files.filter(pl.col("file") == "zz.csv")["status"].item() == "quarantined"
+    assert loaded.observations.equals(demo_store.observations)
