@@ -315,6 +315,33 @@ def test_kill_at_random_instants_leaves_old_or_new_state(big_registry, tmp_path)
     assert outcomes["old"] > 0
 
 
+KILL_AT = {
+    # where a publishing process is killed (-9): the function it dies in, and what that leaves behind
+    "before rename": ("os.replace", "temp file"),
+    "before the audit append": ("kpis.batches.append_audit", "orphan batch"),
+}
+
+
+@pytest.mark.parametrize("moment", list(KILL_AT))
+def test_what_a_kill_leaves_behind_is_reported_and_moved_aside(data_copy, tmp_path, moment):
+    target, kind = KILL_AT[moment]
+    upload = tmp_path / "q2.csv"
+    upload.write_text("kpi_id,area,period,value\nooa_placements,City,2024/25 Q2,22\n")
+    module, name = target.rsplit(".", 1)
+    code = (f"import importlib, os, signal, sys; from kpis import cli; m = importlib.import_module({module!r}); "
+            f"setattr(m, {name!r}, lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)); "
+            f"cli.main(['ingest', {str(upload)!r}, '--data-dir', {str(data_copy)!r}])")
+    before = values(data_copy)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL
+    assert values(data_copy).equals(before)
+    found = B.check(data_copy)
+    assert found["kind"].to_list() == [kind]
+    B.check(data_copy, repair=True)
+    assert B.check(data_copy).height == 0 and values(data_copy).equals(before)
+    assert len(list((data_copy / B.REPAIR_DIR).rglob("*.csv*"))) == 1  # moved aside, not deleted
+
+
 def _publisher(folder: str, kpi: str, count: int) -> None:
     """Child process: publish `count` one-row batches for one KPI."""
     from pathlib import Path as _Path
