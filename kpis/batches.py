@@ -27,6 +27,7 @@ import re
 import secrets
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -319,9 +320,7 @@ class Report:
 def report(data_dir: Path) -> Report:
     """Every committed batch with its state (in force, withdrawn, broken), and every problem found on the way."""
     audit = read_lines(data_dir)
-    publishes = [(n, e) for n, e in audit.entries if e["action"] == "publish"]
-    present = pl.DataFrame({"group": [str(e.get("group", e["batch_id"])) for _, e in publishes]}, schema={"group": pl.String})
-    counts = dict(present.group_by("group").len().iter_rows()) if present.height else {}
+    counts = Counter(str(e.get("group", e["batch_id"])) for _, e in audit.entries if e["action"] == "publish")  # whole lines per publish
     rows = []
     batches: dict[str, dict[str, object]] = {}
     file_sums: dict[str, str | None] = {}
@@ -382,14 +381,21 @@ def write_batches(data_dir: Path, parts: list[tuple[pl.DataFrame, str, str, dict
     counts only when every line of the group is whole.
     """
     infos, entries = [], []
-    for frame, source, content_sha256, counts in parts:
-        info = BatchInfo(new_batch_id(), now(), user, source, content_sha256, frame.height)
-        content = frame.write_csv().encode("utf-8")
-        atomic_write(batch_path(data_dir, info.batch_id), content)
-        infos.append(info)
-        entries.append({"action": "publish", **info.__dict__, **counts, "file_sha256": sha256(content)})
-    group = {"group": infos[0].batch_id, "group_size": len(infos)} if infos else {}
-    append_audit(data_dir, [entry | group for entry in entries])
+    try:
+        for frame, source, content_sha256, counts in parts:
+            info = BatchInfo(new_batch_id(), now(), user, source, content_sha256, frame.height)
+            content = frame.write_csv().encode("utf-8")
+            atomic_write(batch_path(data_dir, info.batch_id), content)
+            infos.append(info)
+            entries.append({"action": "publish", **info.__dict__, **counts, "file_sha256": sha256(content)})
+        group = {"group": infos[0].batch_id, "group_size": len(infos)} if infos else {}
+        append_audit(data_dir, [entry | group for entry in entries])
+    except Exception:
+        # Not committed (a failed append is cut off again): the files written so far are nobody's, so they go.
+        for info in infos:
+            with contextlib.suppress(OSError):
+                batch_path(data_dir, info.batch_id).unlink()
+        raise
     return infos
 
 

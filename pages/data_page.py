@@ -168,6 +168,8 @@ if log_problems.height:
              "was changed. Run `python -m kpis check` for the details and `--repair` to move leftovers aside.", icon=":material/error:")
     st.dataframe(log_problems.select("file", "row", "value", "problem", "fix").to_pandas(), hide_index=True, width="stretch",
                  column_config={"row": st.column_config.NumberColumn("Line", format="%d")})
+for note in found.problems.filter(pl.col("severity") == "warning")["problem"]:
+    st.caption(f"Audit log: {note}.")
 if history.height == 0:
     shared.empty_state("Nothing has been published here yet. Files dropped into the observations folder appear below.")
 else:

@@ -68,7 +68,7 @@ def test_publish_then_undo_then_restore(data_copy, tmp_path):
     assert actions == ["publish", "undo", "restore"]
 
 
-def test_a_crash_between_batch_file_and_audit_entry_leaves_the_old_state(data_copy, tmp_path, monkeypatch, capsys):
+def test_a_failure_between_batch_file_and_audit_entry_leaves_the_old_state(data_copy, tmp_path, monkeypatch, capsys):
     upload = tmp_path / "q2.csv"
     upload.write_text("kpi_id,area,period,value\nooa_placements,City,2024/25 Q2,22\n")
     before = values(data_copy)
@@ -79,10 +79,9 @@ def test_a_crash_between_batch_file_and_audit_entry_leaves_the_old_state(data_co
     monkeypatch.setattr(B, "append_audit", crash_on_audit)
     assert cli.main(["ingest", str(upload), "--data-dir", str(data_copy), "--json"]) == 2
     assert "could not be written" in json.loads(capsys.readouterr().out)["error"]["problem"]
-    assert values(data_copy).equals(before)  # the orphan batch file is not in force
-    (orphan,) = (data_copy / "batches").glob("*.csv")
-    findings = B.check(data_copy)
-    assert findings.select("kind", "file").rows() == [("orphan batch", f"batches/{orphan.name}")]
+    assert values(data_copy).equals(before)
+    assert list((data_copy / "batches").iterdir()) == []  # a publish that failed takes its batch files back
+    assert B.check(data_copy).height == 0
 
 
 def publish_one(folder: Path, tmp_path: Path, text: str = "kpi_id,area,period,value\nooa_placements,City,2024/25 Q2,22\n") -> str:
@@ -156,6 +155,16 @@ def test_a_damaged_audit_line_is_reported_and_the_rest_works(data_copy, tmp_path
     assert [p["row"] for p in shown["problems"]] == [2]
     assert cli.main(["check", "--data-dir", str(data_copy), "--json"]) == 1
     assert [(f["kind"], f["row"]) for f in json.loads(capsys.readouterr().out)["findings"]] == [("damaged line", 2)]
+
+
+def test_an_edited_line_fails_its_checksum_and_is_left_out(data_copy, tmp_path):
+    batch_id = publish_one(data_copy, tmp_path)
+    assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 0
+    audit = data_copy / B.AUDIT_FILE
+    audit.write_text(audit.read_text().replace('"action": "undo"', '"action": "restore"'))  # someone turns the undo into a restore
+    assert B.history(data_copy)["state"].to_list() == ["in force"]
+    (problem,) = B.report(data_copy).problems.to_dicts()
+    assert (problem["row"], problem["column"]) == (2, "check") and "checksum" in problem["problem"]
 
 
 def test_a_batch_id_is_checked_before_it_names_a_file(data_copy):
