@@ -1,13 +1,15 @@
 """`python -m kpis`: validate files and print the KPI summary, as the app computes them.
 
-Exit codes: 0 valid or done (warnings allowed), 1 invalid, rejected or failed, 2 usage error.
-Whatever a file holds, the answer is a report, never a traceback.
+Exit codes: 0 valid or done (warnings allowed), 1 invalid, rejected or problems found, 2 usage
+or environment error (disk full, read-only folder, another publish holding the lock).
+Whatever a file holds, the answer is a report, never a traceback; with --json, always JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import sys
 from collections.abc import Sequence
@@ -40,10 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     for p in (undo_, restore_):
         p.add_argument("batch_id", metavar="BATCH_ID")
         p.add_argument("--user", help="who is acting (default: the local user)")
+    check_ = _add_check_parser(sub)
     hash_ = sub.add_parser("hash-passphrase", help="print the [analyst] lines for .streamlit/secrets.toml (reads the passphrase from stdin)")
     hash_.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     _spc_parser(sub)
-    for p in (validate, summary_, ingest_, history_, undo_, restore_):
+    for p in (validate, summary_, ingest_, history_, undo_, restore_, check_):
         p.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
         p.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -155,9 +158,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if ok:
         try:
             infos = publish.publish(data_dir, checked, data, args.user or batches.local_user())
-        except batches.BusyError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
+        except (batches.BusyError, OSError) as error:
+            return _environment_error(args, error)
     if args.json:
         print(json.dumps({"published": ok, "batches": [i.__dict__ for i in infos], "problems": problems.to_dicts()}, ensure_ascii=False, indent=1))
     else:
@@ -172,15 +174,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     from kpis import batches
 
-    frame = batches.history(config.data_dir(args.data_dir))
+    found = batches.report(config.data_dir(args.data_dir))
+    frame = found.history
     if args.json:
-        print(json.dumps(frame.to_dicts(), ensure_ascii=False, indent=1))
+        print(json.dumps({"batches": frame.to_dicts(), "problems": found.problems.to_dicts()}, ensure_ascii=False, indent=1))
         return 0
+    _print_problems(found.problems)
     if frame.height == 0:
         print("no batches published yet")
     for r in frame.iter_rows(named=True):
-        state = f"withdrawn {r['withdrawn_at']} by {r['withdrawn_by']}" if r["withdrawn"] else "in force"
-        print(f"{r['batch_id']}  {r['published_at']}  {r['user']:<20} {r['source']:<30} {r['rows']:>7} rows  sha256 {r['sha256'][:12]}…  {state}")
+        state = f"withdrawn {r['withdrawn_at']} by {r['withdrawn_by']}" if r["state"] == "withdrawn" else r["state"]
+        note = f"  ({r['note']})" if r["note"] else ""
+        print(f"{r['batch_id']}  {r['published_at']}  {r['user']:<20} {r['source']:<30} {r['rows']:>7} rows  sha256 {r['sha256'][:12]}…  {state}{note}")
     return 0
 
 
@@ -188,15 +193,62 @@ def _set_withdrawn(args: argparse.Namespace, withdrawn: bool) -> int:
     from kpis import batches
 
     try:
-        batches.set_withdrawn(config.data_dir(args.data_dir), args.batch_id, args.user or batches.local_user(), withdrawn)
+        changed = batches.set_withdrawn(config.data_dir(args.data_dir), args.batch_id, args.user or batches.local_user(), withdrawn)
     except batches.UnknownBatchError:
         print(f"error: no batch {args.batch_id}; see `python -m kpis history`", file=sys.stderr)
         return 1
-    except batches.BusyError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except batches.BrokenBatchError:
+        print(f"error: batch {args.batch_id} cannot be restored: its file is missing; see `python -m kpis check`", file=sys.stderr)
         return 1
+    except (batches.BusyError, OSError) as error:
+        return _environment_error(args, error)
+    if not changed:  # asking again for the state a batch is in is not an error: nothing is written
+        print(f"batch {args.batch_id} was already {'withdrawn' if withdrawn else 'in force'}: nothing changed")
+        return 0
     print(f"{'withdrew' if withdrawn else 'restored'} batch {args.batch_id}")
     return 0
+
+
+def _add_check_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    check_ = sub.add_parser("check", help="look for temporary files, orphan or missing batch files and damaged audit lines")
+    check_.add_argument("--repair", action="store_true", help="move temporary files and orphan batches aside into set-aside/<time>/ (nothing is deleted)")
+    return check_
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when nothing is found, 1 when something is (with --repair: something that needs a person), 2 on an environment error."""
+    from kpis import batches
+
+    try:
+        findings = batches.check(config.data_dir(args.data_dir), repair=args.repair)
+    except (batches.BusyError, OSError) as error:
+        return _environment_error(args, error)
+    remaining = findings.filter(pl.col("moved_to").is_null())
+    if args.json:
+        print(json.dumps({"clean": findings.height == 0, "findings": findings.to_dicts()}, ensure_ascii=False, indent=1))
+    else:
+        for r in findings.iter_rows(named=True):
+            where = f"{r['file']} line {r['row']}" if r["row"] is not None else r["file"]
+            done = f" Moved to {r['moved_to']}." if r["moved_to"] else f" Fix: {r['fix']}"
+            print(f"{where}: {r['kind']}: {r['problem']}.{done}")
+        print("clean: nothing found" if findings.height == 0 else f"{findings.height} finding(s), {remaining.height} left for a person")
+    return 1 if remaining.height else 0
+
+
+def _emit_error(args: argparse.Namespace, problem: str, fix: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps({"error": {"problem": problem, "fix": fix}}, ensure_ascii=False, indent=1))
+    else:
+        print(f"error: {problem}. Fix: {fix}", file=sys.stderr)
+
+
+def _environment_error(args: argparse.Namespace, error: BaseException) -> int:
+    """Disk full, read-only folder, no permission, lock held: exit 2 with its own message and fix."""
+    from kpis import publish
+
+    problem, fix = publish.explain_error(error) or (f"{type(error).__name__}: {error}", "Try again")
+    _emit_error(args, problem, fix)
+    return 2
 
 
 def cmd_hash(args: argparse.Namespace) -> int:
@@ -329,10 +381,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {
         "validate": cmd_validate, "summary": cmd_summary, "ingest": cmd_ingest, "history": cmd_history,
         "undo": lambda a: _set_withdrawn(a, True), "restore": lambda a: _set_withdrawn(a, False), "hash-passphrase": cmd_hash,
-        "spc": cmd_spc,
+        "spc": cmd_spc, "check": cmd_check,
     }
     try:
         return commands[args.command](args)
     except Exception as error:
-        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        from kpis import publish
+
+        if publish.explain_error(error):
+            return _environment_error(args, error)
+        logging.getLogger("kpis").debug("command failed", exc_info=True)
+        _emit_error(args, f"The command failed ({type(error).__name__}: {error})", "Run `python -m kpis check`; if it persists, report it with this message")
         return 1

@@ -6,6 +6,7 @@ way wherever it comes in. Nothing is written unless every file is free of errors
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -173,6 +174,28 @@ def publish(data_dir: Path, checked: list[Checked], store: S.Store, user: str) -
     with B.locked(data_dir):
         parts = [(c.frame.select(layouts.CANONICAL), c.name, c.sha256, counts_of(classify(c.frame, store))) for c in checked if c.frame.height]
         return B.write_batches(data_dir, parts, user)
+
+
+# Why a write failed, said so that the person can act on it: errno -> (problem, fix).
+WRITE_ERRORS: dict[int, tuple[str, str]] = {
+    errno.ENOSPC: ("The disk is full, so nothing was written", "Free some space on the disk that holds the data folder, then try again"),
+    errno.EDQUOT: ("The disk quota is used up, so nothing was written", "Free some space or raise the quota, then try again"),
+    errno.EROFS: ("The data folder is read-only, so nothing was written", "Mount the data folder read-write (or point KPI_DATA_DIR at a writable folder), then try again"),
+    errno.EACCES: ("The data folder may not be written by this user, so nothing was written",
+                   "Give the user the board runs as write access to the data folder, then try again"),
+    errno.EPERM: ("The data folder may not be written by this user, so nothing was written",
+                  "Give the user the board runs as write access to the data folder, then try again"),
+}
+
+
+def explain_error(error: BaseException) -> tuple[str, str] | None:
+    """(problem, fix) for a write that failed for a reason outside the data (busy, disk full, read-only), else None."""
+    if isinstance(error, B.BusyError):
+        return str(error), "Wait a moment and try again; nothing was written"
+    if isinstance(error, OSError):
+        return WRITE_ERRORS.get(error.errno or 0, (f"The data folder could not be written ({error.strerror or error}), so nothing was written",
+                                                   "Check the disk and the data folder's permissions, then try again"))
+    return None
 
 
 def template(store: S.Store) -> pl.DataFrame:

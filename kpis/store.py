@@ -7,21 +7,33 @@ breaks ties), so a later source wins. When two sources hold the same KPI, area a
 period, the newer value is current and the older one is kept as a revision, with who
 published it and when. A dropped file with any error is quarantined whole: the store
 shows the last good data without it.
+
+Every source (each dropped file, each batch, the audit log, the catalogue, the areas) is
+loaded under one guard: whatever goes wrong while loading it, the source is quarantined
+with a problem row and the rest of the board loads. A catalogue row with an error takes
+out that KPI only (`Store.left_out`); an area row with an error takes out that area when
+no other area hangs under it. The store is empty only when no KPI or no area is left.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
 from kpis import areas as A
 from kpis import batches as B
 from kpis import catalogue as C
-from kpis import ingest
+from kpis import ingest, readers
 from kpis import problems as P
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FILE_SCHEMA = {"file": pl.String, "rows": pl.Int64, "status": pl.String, "errors": pl.Int64, "warnings": pl.Int64}
 PROVENANCE = {"source": pl.String, "published_at": pl.String, "published_by": pl.String}
@@ -39,6 +51,7 @@ class Store:
     revisions: pl.DataFrame = field(default_factory=_empty_observations)
     files: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FILE_SCHEMA))
     problems: pl.DataFrame = field(default_factory=P.empty)
+    left_out: tuple[str, ...] = ()  # KPI ids and areas whose catalogue or areas row has an error
 
     @property
     def ok(self) -> bool:
@@ -53,13 +66,19 @@ def observation_files(data_dir: Path) -> list[Path]:
     folder = data_dir / "observations"
     if not folder.is_dir():
         return []
-    files = [p for p in folder.glob("*.csv") if p.is_file() and not p.name.startswith(".")]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    stamped = []
+    for path in folder.glob("*.csv"):
+        try:
+            if path.is_file() and not path.name.startswith("."):
+                stamped.append((path.stat().st_mtime_ns, path.name, path))
+        except OSError:  # gone or unreadable since the listing: the next load sees it as it is then
+            continue
+    return [path for *_, path in sorted(stamped)]
 
 
 def signature(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
     """Names, sizes and modification times of every data file: a cache key that changes with them."""
-    paths = [data_dir / "catalogue.csv", data_dir / "areas.csv", data_dir / B.AUDIT_FILE, *observation_files(data_dir)]
+    paths = [data_dir / "catalogue.csv", data_dir / "areas.csv", data_dir / B.AUDIT_FILE, data_dir / B.BATCH_DIR, *observation_files(data_dir)]
     if (data_dir / "narratives").is_dir():
         paths += sorted((data_dir / "narratives").glob("*.md"))
     out = []
@@ -92,34 +111,105 @@ def _mtime_iso(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def guard(source: str, load: Callable[[], T], fallback: T) -> tuple[T, pl.DataFrame]:
+    """Run one source's `load`; any exception quarantines that source with a problem row (and is logged)."""
+    try:
+        return load(), P.empty()
+    except Exception as error:
+        log.exception("%s could not be loaded and is quarantined", source)
+        return fallback, P.file_problem(source, f"The file could not be loaded ({type(error).__name__}: {str(error)[:200]})",
+                                        "Check or replace the file; the rest of the board is shown without it")
+
+
+def _keep_good_rows(text: readers.TextFrame, parse: Callable[[pl.DataFrame, str], tuple[pl.DataFrame, pl.DataFrame]],
+                    file: str, key: str) -> tuple[pl.DataFrame | None, pl.DataFrame, pl.DataFrame]:
+    """Parse a registry file, then drop the rows with an error: (rows left or None if the file is unusable, problems, rows left out as text)."""
+    none = pl.DataFrame(schema={key: pl.String})
+    if text.frame is None:
+        return None, text.problems, none
+    typed, problems = parse(text.frame, file)
+    problems = P.combine([text.problems, problems])
+    errors = problems.filter(pl.col("severity") == "error")
+    if errors.height == 0:
+        return typed, problems, none
+    if errors["row"].null_count() or key not in text.frame.columns:
+        return None, problems, none
+    bad = text.frame.filter(pl.col("row").is_in(errors["row"].implode()))
+    return typed.filter(~pl.col(key).is_in(bad[key].drop_nulls().implode()) & pl.col(key).is_not_null()), problems, bad
+
+
+def _catalogue(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    if not path.exists():
+        return (*C.load(path), [])
+    text = readers.read_text_csv(path.read_bytes(), path.name)
+    if text.frame is not None and "kpi_id" in text.frame.columns:
+        text = readers.TextFrame(text.frame.with_columns(pl.col("kpi_id").str.to_lowercase()), text.problems)
+    frame, problems, bad = _keep_good_rows(text, C.parse, path.name, "kpi_id")
+    return (C.empty() if frame is None else frame), problems, bad["kpi_id"].drop_nulls().to_list()
+
+
+def _areas(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    if not path.exists():
+        return (*A.load(path), [])
+    frame, problems, bad = _keep_good_rows(readers.read_text_csv(path.read_bytes(), path.name), A.parse, path.name, "area")
+    out = bad["area"].drop_nulls().to_list()
+    if frame is None or frame.filter(pl.col("parent").is_in(out)).height:
+        return A.empty(), problems, []  # an area left out with areas under it: the tree is unusable
+    return frame, problems, [*out, *(bad["code"].drop_nulls().to_list() if "code" in bad.columns else [])]
+
+
+def _excuse_left_out(problems: pl.DataFrame, catalogue_out: list[str], areas_out: list[str]) -> pl.DataFrame:
+    """A row for a KPI or area that is left out (its registry row has an error) is skipped with a warning, not an error."""
+    if not catalogue_out and not areas_out:
+        return problems
+    value = pl.col("value").str.strip_chars().str.to_lowercase()
+    kpi = (pl.col("column") == "kpi_id") & pl.col("problem").str.starts_with("Unknown KPI id") & value.is_in([k.lower() for k in catalogue_out])
+    area = (pl.col("column") == "area") & pl.col("problem").str.starts_with("Unknown area") & value.is_in([a.lower() for a in areas_out])
+    return problems.with_columns(
+        pl.when(kpi | area).then(pl.lit("warning")).otherwise(pl.col("severity")).alias("severity"),
+        pl.when(kpi).then(pl.format("The KPI '{}' is left out: its row in catalogue.csv has an error", pl.col("value")))
+        .when(area).then(pl.format("The area '{}' is left out: its row in areas.csv has an error", pl.col("value")))
+        .otherwise(pl.col("problem")).alias("problem"),
+        pl.when(kpi | area).then(pl.lit("Fix the catalogue or areas row (see the Data page); this row loads once it is fixed"))
+        .otherwise(pl.col("fix")).alias("fix"),
+    )
+
+
 def load(data_dir: Path, today: date | None = None) -> Store:
-    catalogue, catalogue_problems = C.load(data_dir / "catalogue.csv")
-    areas, area_problems = A.load(data_dir / "areas.csv")
-    if P.has_errors(catalogue_problems) or P.has_errors(area_problems):
-        return Store(C.empty(), A.empty(), ingest.empty(), problems=P.combine([catalogue_problems, area_problems]))
+    (catalogue, catalogue_problems, catalogue_out), crash_c = guard("catalogue.csv", lambda: _catalogue(data_dir / "catalogue.csv"), (C.empty(), P.empty(), []))
+    (areas, area_problems, areas_out), crash_a = guard("areas.csv", lambda: _areas(data_dir / "areas.csv"), (A.empty(), P.empty(), []))
+    reports = [catalogue_problems, crash_c, area_problems, crash_a]
+    if catalogue.height == 0 or areas.height == 0:
+        return Store(C.empty(), A.empty(), ingest.empty(), problems=P.combine(reports))
+    excuse = lambda problems: _excuse_left_out(problems, catalogue_out, areas_out)
     sources: list[tuple[str, str, pl.DataFrame]] = []
-    file_rows, reports = [], [catalogue_problems, area_problems]
+    file_rows = []
     for path in observation_files(data_dir):
-        result = ingest.check_file(path, path, catalogue, areas, today)
-        errors = result.problems.filter(pl.col("severity") == "error").height
-        warnings = result.problems.height - errors
-        status = "quarantined" if errors else "loaded"
-        if not errors:
+        result, crash = guard(path.name, lambda path=path: ingest.check_file(path, path, catalogue, areas, today), None)
+        problems = P.combine([excuse(result.problems), crash]) if result else crash
+        errors = problems.filter(pl.col("severity") == "error").height
+        if result is not None and not errors:
             when = _mtime_iso(path)
             sources.append((when, path.name, ingest.as_text(result.frame).with_columns(
                 pl.lit(path.name).alias("source"), pl.lit(when).alias("published_at"), pl.lit("file drop-in").alias("published_by"))))
-        file_rows.append({"file": path.name, "rows": result.frame.height, "status": status, "errors": errors, "warnings": warnings})
-        reports.append(result.problems)
-    for info, path in B.active(data_dir):
+        file_rows.append({"file": path.name, "rows": result.frame.height if result else 0, "status": "quarantined" if errors else "loaded",
+                          "errors": errors, "warnings": problems.height - errors})
+        reports.append(problems)
+    report, crash = guard(B.AUDIT_FILE, lambda: B.report(data_dir), B.Report(pl.DataFrame(schema=B.HISTORY_SCHEMA), P.empty()))
+    reports += [report.problems, crash]
+    for info, path in B.active(data_dir, report.history):
         # Batches were validated when published; they are checked again so that a later catalogue change shows.
-        result = ingest.check_file(path, path, catalogue, areas, today)
+        result, crash = guard(f"{B.BATCH_DIR}/{path.name}", lambda path=path: ingest.check_file(path, path, catalogue, areas, today), None)
+        reports.append(crash)
+        if result is None:
+            continue
         sources.append((info.published_at, info.batch_id, ingest.as_text(result.frame).with_columns(
             pl.lit(info.batch_id).alias("source"), pl.lit(info.published_at).alias("published_at"), pl.lit(info.user).alias("published_by"))))
-        if P.has_errors(result.problems):
-            reports.append(result.problems.filter(pl.col("severity") == "error"))
+        reports.append(excuse(result.problems).filter(pl.col("severity") == "error"))
     sources.sort(key=lambda s: (s[0], s[1]))
     current, revisions = reconcile([frame for _, _, frame in sources])
-    return Store(catalogue, areas, current, revisions, pl.DataFrame(file_rows, schema=FILE_SCHEMA), P.combine(reports))
+    return Store(catalogue, areas, current, revisions, pl.DataFrame(file_rows, schema=FILE_SCHEMA), P.combine(reports),
+                 tuple([*catalogue_out, *areas_out]))
 
 
 def with_frame(store: Store, frame: pl.DataFrame, source: str, published_at: str, published_by: str) -> Store:
@@ -127,4 +217,5 @@ def with_frame(store: Store, frame: pl.DataFrame, source: str, published_at: str
     extra = ingest.as_text(frame).with_columns(
         pl.lit(source).alias("source"), pl.lit(published_at).alias("published_at"), pl.lit(published_by).alias("published_by"))
     current, revisions = reconcile([store.observations, extra])
-    return Store(store.catalogue, store.areas, current, pl.concat([store.revisions, revisions], how="vertical"), store.files, store.problems)
+    return Store(store.catalogue, store.areas, current, pl.concat([store.revisions, revisions], how="vertical"), store.files, store.problems,
+                 store.left_out)

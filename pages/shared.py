@@ -328,6 +328,9 @@ def require_data() -> Store:
         st.error("The KPI catalogue or the list of areas could not be read, so there is nothing to show yet.", icon=":material/warning:")
         st.dataframe(data.problems.to_pandas(), hide_index=True)
         st.stop()
+    if data.left_out:
+        st.warning(f"Not shown, because their row in catalogue.csv or areas.csv has an error: {', '.join(data.left_out)}. "
+                   "The Data page lists the problems.", icon=":material/warning:")
     return data
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -66,23 +68,222 @@ def test_publish_then_undo_then_restore(data_copy, tmp_path):
     assert actions == ["publish", "undo", "restore"]
 
 
-def test_a_crash_between_batch_file_and_audit_entry_leaves_the_old_state(data_copy, tmp_path, monkeypatch):
+def test_a_failure_between_batch_file_and_audit_entry_leaves_the_old_state(data_copy, tmp_path, monkeypatch, capsys):
     upload = tmp_path / "q2.csv"
     upload.write_text("kpi_id,area,period,value\nooa_placements,City,2024/25 Q2,22\n")
     before = values(data_copy)
-    real = B.atomic_write
-    calls = []
 
-    def crash_on_audit(path, data):
-        calls.append(path.name)
-        if path.name == B.AUDIT_FILE:
-            raise OSError("disk unplugged")
-        real(path, data)
+    def crash_on_audit(data_dir, entries):
+        raise OSError(errno.EIO, "disk unplugged")
 
-    monkeypatch.setattr(B, "atomic_write", crash_on_audit)
-    assert cli.main(["ingest", str(upload), "--data-dir", str(data_copy)]) == 1
-    assert calls[-1] == B.AUDIT_FILE and any(c.endswith(".csv") for c in calls)
-    assert values(data_copy).equals(before)  # the orphan batch file is not in force
+    monkeypatch.setattr(B, "append_audit", crash_on_audit)
+    assert cli.main(["ingest", str(upload), "--data-dir", str(data_copy), "--json"]) == 2
+    assert "could not be written" in json.loads(capsys.readouterr().out)["error"]["problem"]
+    assert values(data_copy).equals(before)
+    assert list((data_copy / "batches").iterdir()) == []  # a publish that failed takes its batch files back
+    assert B.check(data_copy).height == 0
+
+
+def publish_one(folder: Path, tmp_path: Path, text: str = "kpi_id,area,period,value\nooa_placements,City,2024/25 Q2,22\n") -> str:
+    upload = tmp_path / "one.csv"
+    upload.write_text(text)
+    assert cli.main(["ingest", str(upload), "--data-dir", str(folder)]) == 0
+    return B.history(folder)["batch_id"][-1]
+
+
+def test_the_batch_write_is_temp_file_fsync_rename(data_copy, tmp_path, monkeypatch):
+    """Fails if a batch file is ever written in place, or renamed before its data reached the disk."""
+    final = data_copy / "batches"
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("rename", f"{src} -> {dst}"))
+        assert not Path(dst).exists() or Path(dst).parent != final, "a batch file is never replaced"
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    batch_id = publish_one(data_copy, tmp_path)
+    path = final / f"{batch_id}.csv"
+    renames = [e for kind, e in events if kind == "rename" and e.endswith(str(path))]
+    assert len(renames) == 1, events
+    temp = renames[0].split(" -> ")[0]
+    assert Path(temp).parent == final and Path(temp).name.endswith(".tmp")
+    fsynced = [target for kind, target in events if kind == "fsync"]
+    assert temp in fsynced and events.index(("fsync", temp)) < events.index(("rename", renames[0]))
+    audit_fsync = [i for i, (kind, target) in enumerate(events) if kind == "fsync" and target == str(data_copy / B.AUDIT_FILE)]
+    assert audit_fsync and audit_fsync[-1] > events.index(("rename", renames[0]))  # the batch is on disk before its commit
+
+
+def test_the_audit_log_is_appended_never_rewritten(data_copy, tmp_path):
+    publish_one(data_copy, tmp_path)
+    audit = data_copy / B.AUDIT_FILE
+    before, inode = audit.read_bytes(), audit.stat().st_ino
+    batch_id = B.history(data_copy)["batch_id"][0]
+    assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 0
+    assert audit.stat().st_ino == inode and audit.read_bytes().startswith(before)
+    for line in audit.read_text().splitlines():
+        entry = json.loads(line)
+        assert entry["check"] == hashlib.sha256(json.dumps({k: v for k, v in entry.items() if k != "check"}, sort_keys=True,
+                                                           ensure_ascii=False).encode()).hexdigest()
+
+
+DAMAGED = ["null", "[]", "42", '{"action":"publish","batch_id":"x","rows":"many"}', '{"action":"erase","batch_id":"20241126T105700123456Z-3f9a1c"}',
+           '{"action":"publish","batch_id":"../../catalogue","published_at":"t","user":"u","source":"s","sha256":"h","rows":1,"new":1,"revised":0,"unchanged":0}',
+           "{\"action\": \"und"]
+
+
+@pytest.mark.parametrize("line", DAMAGED)
+def test_a_damaged_audit_line_is_reported_and_the_rest_works(data_copy, tmp_path, line, capsys):
+    batch_id = publish_one(data_copy, tmp_path)
+    audit = data_copy / B.AUDIT_FILE
+    with audit.open("a") as handle:
+        handle.write(line + "\n")
+    found = B.report(data_copy)
+    assert found.history.select("batch_id", "state").rows() == [(batch_id, "in force")]
+    (problem,) = found.problems.filter(pl.col("file") == B.AUDIT_FILE).to_dicts()
+    assert (problem["row"], problem["severity"], problem["value"]) == (2, "error", line[:120])
+    assert S.load(data_copy).observations.filter(pl.col("source") == batch_id).height == 1
+    capsys.readouterr()
+    assert cli.main(["history", "--data-dir", str(data_copy), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [p["row"] for p in shown["problems"]] == [2]
+    assert cli.main(["check", "--data-dir", str(data_copy), "--json"]) == 1
+    assert [(f["kind"], f["row"]) for f in json.loads(capsys.readouterr().out)["findings"]] == [("damaged line", 2)]
+
+
+def test_an_edited_line_fails_its_checksum_and_is_left_out(data_copy, tmp_path):
+    batch_id = publish_one(data_copy, tmp_path)
+    assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 0
+    audit = data_copy / B.AUDIT_FILE
+    audit.write_text(audit.read_text().replace('"action": "undo"', '"action": "restore"'))  # someone turns the undo into a restore
+    assert B.history(data_copy)["state"].to_list() == ["in force"]
+    (problem,) = B.report(data_copy).problems.to_dicts()
+    assert (problem["row"], problem["column"]) == (2, "check") and "checksum" in problem["problem"]
+
+
+def test_a_batch_id_is_checked_before_it_names_a_file(data_copy):
+    with pytest.raises(ValueError, match="Not a batch id"):
+        B.batch_path(data_copy, "../catalogue")
+    assert B.is_batch_id(B.new_batch_id())
+    with pytest.raises(B.UnknownBatchError):
+        B.set_withdrawn(data_copy, "../../etc/passwd", "me", True)
+
+
+def test_an_undo_line_cut_short_is_reported_and_kept(data_copy, tmp_path):
+    batch_id = publish_one(data_copy, tmp_path)
+    assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 0
+    audit = data_copy / B.AUDIT_FILE
+    cut = audit.read_bytes()[:-40]  # the undo line loses its end, as in a crash mid-write
+    audit.write_bytes(cut)
+    (row,) = B.history(data_copy).to_dicts()
+    assert row["state"] == "in force" and "line 2" in row["note"]  # rebuilt from the valid lines, with a warning on the batch
+    problems = B.report(data_copy).problems
+    assert problems.select("row", "severity").rows() == [(2, "error")]
+    # The next write appends on a new line and keeps the damaged text as it is.
+    publish_one(data_copy, tmp_path, "kpi_id,area,period,value\nhwc_referrals,City,2024/25 Q2,800\n")
+    assert audit.read_bytes().startswith(cut + b"\n")
+    assert [n for n, _ in B.read_lines(data_copy).damaged] == [2]
+    assert B.history(data_copy).height == 2
+
+
+def test_a_publish_of_several_files_is_all_or_nothing_in_the_log(data_copy, tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("kpi_id,area,period,value\nooa_placements,City,2024/25 Q2,22\n")
+    b.write_text("kpi_id,area,period,value\nhwc_referrals,City,2024/25 Q2,800\n")
+    before = values(data_copy)
+    assert cli.main(["ingest", str(a), str(b), "--data-dir", str(data_copy)]) == 0
+    assert B.history(data_copy).height == 2
+    audit = data_copy / B.AUDIT_FILE
+    lines = audit.read_bytes().split(b"\n")
+    audit.write_bytes(lines[0] + b"\n" + lines[1][:25])  # the second line of the one write is torn
+    assert B.history(data_copy).height == 0
+    assert values(data_copy).equals(before)
+    problems = B.report(data_copy).problems
+    assert problems.select("row").to_series().to_list() == [1, 2]
+    assert "did not complete" in problems["problem"][0]
+
+
+def test_a_deleted_batch_file_is_a_broken_batch_not_in_force(data_copy, tmp_path, capsys):
+    batch_id = publish_one(data_copy, tmp_path)
+    signature = S.signature(data_copy)
+    (data_copy / "batches" / f"{batch_id}.csv").unlink()
+    assert S.signature(data_copy) != signature  # a running board notices at the next page load
+    assert B.history(data_copy)["state"].to_list() == ["broken"]
+    assert B.active(data_copy) == []
+    loaded = S.load(data_copy)
+    assert loaded.problems.filter(pl.col("file") == f"batches/{batch_id}.csv")["problem"].str.contains("missing").all()
+    assert cli.main(["restore", batch_id, "--data-dir", str(data_copy)]) == 0  # not withdrawn: nothing to restore
+    capsys.readouterr()
+    assert cli.main(["check", "--data-dir", str(data_copy), "--json"]) == 1
+    assert [f["kind"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["missing batch file"]
+
+
+def test_a_batch_file_changed_after_publishing_is_broken(data_copy, tmp_path, capsys):
+    batch_id = publish_one(data_copy, tmp_path)
+    path = data_copy / "batches" / f"{batch_id}.csv"
+    path.write_text(path.read_text().replace(",22.0", ",99.0").replace(",22,", ",99,"))
+    (row,) = B.history(data_copy).to_dicts()
+    assert row["state"] == "broken" and "changed" in row["note"]
+    assert S.load(data_copy).observations.filter(pl.col("source") == batch_id).height == 0
+    capsys.readouterr()
+    assert cli.main(["check", "--data-dir", str(data_copy), "--json"]) == 1
+    assert [f["kind"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["changed batch file"]
+
+
+def test_undo_of_a_withdrawn_batch_says_so(data_copy, tmp_path, capsys):
+    batch_id = publish_one(data_copy, tmp_path)
+    assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 0
+    capsys.readouterr()
+    lines = (data_copy / B.AUDIT_FILE).read_bytes()
+    assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 0
+    assert "already withdrawn" in capsys.readouterr().out
+    assert (data_copy / B.AUDIT_FILE).read_bytes() == lines
+
+
+def test_legacy_lines_without_a_checksum_are_read_and_reported_once(data_copy, tmp_path):
+    batch_id = publish_one(data_copy, tmp_path)
+    audit = data_copy / B.AUDIT_FILE
+    entry = {k: v for k, v in json.loads(audit.read_text()).items() if k not in ("check", "group", "group_size")}
+    undo = {"action": "undo", "batch_id": batch_id, "user": "old", "at": "2024-01-01T00:00:00Z"}
+    audit.write_text(json.dumps(entry) + "\n" + json.dumps(undo) + "\n")
+    assert B.history(data_copy)["state"].to_list() == ["withdrawn"]
+    (problem,) = B.report(data_copy).problems.to_dicts()
+    assert problem["severity"] == "warning" and "2 line(s)" in problem["problem"]
+
+
+@pytest.mark.parametrize(("setting", "mode"), [(None, 0o640), ("600", 0o600), ("0o644", 0o644), ("rubbish", 0o640)])
+def test_files_are_written_with_the_configured_mode(data_copy, tmp_path, monkeypatch, setting, mode):
+    if setting is None:
+        monkeypatch.delenv(B.ENV_FILE_MODE, raising=False)
+    else:
+        monkeypatch.setenv(B.ENV_FILE_MODE, setting)
+    batch_id = publish_one(data_copy, tmp_path)
+    assert (data_copy / "batches" / f"{batch_id}.csv").stat().st_mode & 0o777 == mode
+    assert (data_copy / B.AUDIT_FILE).stat().st_mode & 0o777 == mode
+
+
+def test_a_failed_append_leaves_no_damaged_line(data_copy, tmp_path, monkeypatch):
+    publish_one(data_copy, tmp_path)
+    audit = data_copy / B.AUDIT_FILE
+    before = audit.read_bytes()
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        if len(data) > 20:
+            real_write(fd, bytes(data[:20]))
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", half_then_full)
+    with B.locked(data_copy), pytest.raises(OSError):
+        B.append_audit(data_copy, [{"action": "undo", "batch_id": B.history(data_copy)["batch_id"][0], "user": "u", "at": "t"}])
+    assert audit.read_bytes() == before
 
 
 def test_kill_at_random_instants_leaves_old_or_new_state(big_registry, tmp_path):
@@ -100,6 +301,7 @@ def test_kill_at_random_instants_leaves_old_or_new_state(big_registry, tmp_path)
 
     rng = random.Random(20241126)
     outcomes = {"old": 0, "new": 0}
+    leftovers = {"temp file": 0, "orphan batch": 0}
     for trial in range(24):
         folder = tmp_path / f"trial{trial}"
         shutil.copytree(pristine, folder)
@@ -111,10 +313,42 @@ def test_kill_at_random_instants_leaves_old_or_new_state(big_registry, tmp_path)
         state = values(folder)
         assert state.equals(old) or state.equals(new), f"trial {trial}: a half state"
         outcomes["old" if state.equals(old) else "new"] += 1
-        assert not list((folder / "batches").glob(".*.tmp")) or state.equals(old) or state.equals(new)
+        found = B.check(folder)
+        assert set(found["kind"]) <= set(leftovers), found  # never a damaged line nor a missing batch file
+        for kind in found["kind"]:
+            leftovers[kind] += 1
+        B.check(folder, repair=True)  # what a kill leaves behind is reported, then moved aside
+        assert B.check(folder).height == 0 and values(folder).equals(state)
         shutil.rmtree(folder)
-    print(f"kill -9 outcomes over 24 trials: {outcomes}")
+    print(f"kill -9 outcomes over 24 trials: {outcomes}; left behind and moved aside by check --repair: {leftovers}")
     assert outcomes["old"] > 0
+
+
+KILL_AT = {
+    # where a publishing process is killed (-9): the function it dies in, and what that leaves behind
+    "before rename": ("os.replace", "temp file"),
+    "before the audit append": ("kpis.batches.append_audit", "orphan batch"),
+}
+
+
+@pytest.mark.parametrize("moment", list(KILL_AT))
+def test_what_a_kill_leaves_behind_is_reported_and_moved_aside(data_copy, tmp_path, moment):
+    target, kind = KILL_AT[moment]
+    upload = tmp_path / "q2.csv"
+    upload.write_text("kpi_id,area,period,value\nooa_placements,City,2024/25 Q2,22\n")
+    module, name = target.rsplit(".", 1)
+    code = (f"import importlib, os, signal, sys; from kpis import cli; m = importlib.import_module({module!r}); "
+            f"setattr(m, {name!r}, lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)); "
+            f"cli.main(['ingest', {str(upload)!r}, '--data-dir', {str(data_copy)!r}])")
+    before = values(data_copy)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL
+    assert values(data_copy).equals(before)
+    found = B.check(data_copy)
+    assert found["kind"].to_list() == [kind]
+    B.check(data_copy, repair=True)
+    assert B.check(data_copy).height == 0 and values(data_copy).equals(before)
+    assert len(list((data_copy / B.REPAIR_DIR).rglob("*.csv*"))) == 1  # moved aside, not deleted
 
 
 def _publisher(folder: str, kpi: str, count: int) -> None:

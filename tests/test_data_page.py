@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from kpis import access
+from kpis import access, batches
 
 PASSPHRASE = "correct horse battery staple"
 GOOD = b"kpi_id,area,period,value\nooa_placements,City,2024/25 Q2,22\nhwc_referrals,City,2024/25 Q1,812\nmmr_5y,City,2023/24 Q4,94.97\n"
@@ -127,3 +129,75 @@ def test_a_broken_mapping_file_is_a_message_not_a_traceback(app, data_copy):
     app.selectbox(key="mapping_choice").set_value("broken").run()
     upload(app, ("q2.csv", GOOD))
     assert any("could not be read" in e.value for e in app.error)
+
+
+def open_data_page(data_copy, monkeypatch) -> AppTest:
+    monkeypatch.setenv("KPI_DATA_DIR", str(data_copy))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/data_page.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def history_table(at: AppTest):
+    return next(d.value for d in at.dataframe if "batch_id" in d.value.columns)
+
+
+def test_a_damaged_audit_line_and_a_missing_batch_file_are_shown(app, data_copy):
+    unlock(app)
+    upload(app, ("q2.csv", GOOD))
+    publish_button(app).click().run()
+    (batch,) = (data_copy / "batches").glob("*.csv")
+    batch.unlink()
+    with (data_copy / "audit.jsonl").open("a") as handle:
+        handle.write('{"action":"publish","batch_id":"x","rows":"many"}\n')
+    app.run()
+    assert not app.exception
+    assert any("problem(s) in the audit log" in e.value for e in app.error)
+    problems = next(d.value for d in app.dataframe if "problem" in d.value.columns and "file" in d.value.columns)
+    assert {"audit.jsonl", f"batches/{batch.name}"} <= set(problems["file"])
+    shown = history_table(app)
+    assert list(shown["state"]) == ["✖ broken"] and "missing" in shown["note"][0]
+
+
+def test_the_data_page_works_without_a_usable_catalogue(data_copy, monkeypatch):
+    (data_copy / "catalogue.csv").write_text("kpi_id,name\nrtl_uptake,x\n")
+    at = open_data_page(data_copy, monkeypatch)
+    assert any("could not be read" in e.value for e in at.error)
+    assert any(h.value == "Published batches" for h in at.subheader)
+    assert any(h.value == "Files in the observations folder" for h in at.subheader)
+    assert not at.file_uploader  # nothing can be checked without a catalogue
+
+
+def test_a_damaged_catalogue_row_is_a_notice_not_a_blank_board(data_copy, monkeypatch):
+    text = (data_copy / "catalogue.csv").read_text().replace("higher_is_better,95,95%,monthly", "higher_is_better,abc,95%,monthly", 1)
+    (data_copy / "catalogue.csv").write_text(text)
+    at = open_data_page(data_copy, monkeypatch)
+    assert any("rtl_uptake" in w.value for w in at.warning)
+    at.switch_page("pages/overview_page.py").run()
+    assert not at.exception
+    assert any("rtl_uptake" in w.value for w in at.warning)
+    assert '<div class="kpi-value">' in "\n".join(str(h.proto.body) for h in at.get("html"))  # the other KPIs are shown
+
+
+@pytest.mark.parametrize(("error", "said"), [
+    (OSError(errno.ENOSPC, "No space left on device"), "The disk is full"),
+    (OSError(errno.EROFS, "Read-only file system"), "read-only"),
+])
+def test_publish_and_undo_say_why_a_write_failed(app, data_copy, monkeypatch, error, said):
+    unlock(app)
+    upload(app, ("q2.csv", GOOD))
+    publish_button(app).click().run()
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(batches, "append_audit", fail)
+    app.button(key="undo").click().run()
+    assert not app.exception
+    assert any(said in e.value for e in app.error)
+    upload(app, ("q2b.csv", GOOD.replace(b"22", b"23")))
+    publish_button(app).click().run()
+    assert any(said in e.value for e in app.error)
+    assert batches.history(data_copy).height == 1

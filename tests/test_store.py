@@ -2,8 +2,9 @@ import hashlib
 from pathlib import Path
 
 import polars as pl
+import pytest
 
-from kpis import store
+from kpis import ingest, readers, store
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -51,9 +52,82 @@ def test_catalogue_rules_are_checked(data_copy):
     text = (data_copy / "catalogue.csv").read_text().replace("higher_is_better,95,95%,monthly", "upwards,95,95%,monthly", 1)
     (data_copy / "catalogue.csv").write_text(text)
     loaded = store.load(data_copy)
-    assert not loaded.ok
-    row = loaded.problems.row(0, named=True)
+    row = loaded.problems.filter(pl.col("file") == "catalogue.csv").row(0, named=True)
     assert row["row"] == 2 and row["column"] == "polarity" and row["value"] == "upwards"
+
+
+def kpis_with_figures(loaded: store.Store) -> set[str]:
+    return set(loaded.observations["kpi_id"].unique())
+
+
+@pytest.mark.parametrize(("find", "replace", "column"), [
+    ("higher_is_better,95,95%,monthly", "upwards,95,95%,monthly", "polarity"),
+    ("higher_is_better,95,95%,monthly", "higher_is_better,abc,95%,monthly", "target"),
+])
+def test_a_damaged_catalogue_row_takes_out_that_kpi_only(data_copy, demo_store, find, replace, column):
+    text = (data_copy / "catalogue.csv").read_text()
+    (data_copy / "catalogue.csv").write_text(text.replace(find, replace, 1))
+    loaded = store.load(data_copy)
+    assert loaded.ok
+    assert loaded.left_out == ("rtl_uptake",)
+    assert set(loaded.catalogue["kpi_id"]) == set(demo_store.catalogue["kpi_id"]) - {"rtl_uptake"}
+    assert kpis_with_figures(loaded) == kpis_with_figures(demo_store) - {"rtl_uptake"}
+    catalogue_errors = loaded.problems.filter((pl.col("file") == "catalogue.csv") & (pl.col("severity") == "error"))
+    assert catalogue_errors.select("row", "column").rows() == [(2, column)]
+    # Files that hold figures for the KPI left out still load, with a warning per row instead of being quarantined.
+    assert set(loaded.files["status"]) == {"loaded"}
+    skipped = loaded.problems.filter(pl.col("problem").str.contains("left out"))
+    assert skipped.height > 0 and set(skipped["severity"]) == {"warning"}
+
+
+def test_an_unusable_catalogue_still_empties_the_store(data_copy):
+    (data_copy / "catalogue.csv").write_text("kpi_id,name\nrtl_uptake,x\n")
+    loaded = store.load(data_copy)
+    assert not loaded.ok and "Missing column" in loaded.problems["problem"][0]
+
+
+def test_a_damaged_leaf_area_takes_out_that_area_only(data_copy, demo_store):
+    text = (data_copy / "areas.csv").read_text().replace("South,S,City,4", "South,NE,City,4")  # a code used twice
+    (data_copy / "areas.csv").write_text(text)
+    loaded = store.load(data_copy)
+    assert loaded.ok
+    assert set(loaded.areas["area"]) == {"City", "North West"}  # both rows that share the code are out
+    assert set(loaded.observations["area"]) == {"City", "North West"}
+    assert set(loaded.files["status"]) == {"loaded"}
+
+
+def test_a_damaged_parent_area_empties_the_store(data_copy):
+    text = (data_copy / "areas.csv").read_text().replace("City,City,,1", "City,NE,,1")
+    (data_copy / "areas.csv").write_text(text)
+    assert not store.load(data_copy).ok
+
+
+@pytest.mark.parametrize("target", ["zz.csv", "catalogue.csv", "areas.csv"])
+def test_any_exception_while_loading_a_source_quarantines_it(data_copy, demo_store, monkeypatch, caplog, target):
+    (data_copy / "observations" / "zz.csv").write_text("kpi_id,area,period,value\nmmr_5y,City,2024/25 Q1,95\n")
+    real_check, real_read = ingest.check_file, readers.read_text_csv
+
+    def check_file(path, data, *args, **kwargs):
+        if Path(path).name == target:
+            raise OverflowError("date value out of range")
+        return real_check(path, data, *args, **kwargs)
+
+    def read_text_csv(source, file, *args, **kwargs):
+        if file == target:
+            raise MemoryError("out of memory")
+        return real_read(source, file, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "check_file", check_file)
+    monkeypatch.setattr(readers, "read_text_csv", read_text_csv)
+    loaded = store.load(data_copy)
+    (problem,) = loaded.problems.filter(pl.col("file") == target).to_dicts()
+    assert "could not be loaded" in problem["problem"] and problem["severity"] == "error"
+    assert target in caplog.text  # logged with its traceback, not swallowed
+    if target == "zz.csv":
+        assert loaded.files.filter(pl.col("file") == "zz.csv")["status"].item() == "quarantined"
+        assert loaded.observations.equals(demo_store.observations)
+    else:
+        assert not loaded.ok
 
 
 def test_areas_come_from_data(data_copy):
@@ -75,3 +149,12 @@ def test_signature_changes_with_the_files(data_copy):
     before = store.signature(data_copy)
     (data_copy / "observations" / "new.csv").write_text("kpi_id,area,period,value\n")
     assert store.signature(data_copy) != before
+
+
+@pytest.mark.parametrize("period", ["9999/00 Q4", "0000-01"])
+def test_a_period_out_of_the_calendar_quarantines_only_its_file(data_copy, demo_store, period):
+    (data_copy / "observations" / "zz.csv").write_text(f"kpi_id,area,period,value\nmmr_5y,City,{period},95\n")
+    loaded = store.load(data_copy)
+    assert loaded.ok
+    assert loaded.files.filter(pl.col("file") == "zz.csv")["status"].item() == "quarantined"
+    assert loaded.observations.equals(demo_store.observations)
