@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import streamlit as st
 
@@ -32,6 +33,8 @@ try:
         shared.selectors(data)
     page.run()
 except Exception:  # Streamlit's own control flow is BaseException and passes through.
+    if os.environ.get("KPI_RAISE_ERRORS") == "1":  # tests: let AppTest and the browser see the failure itself
+        raise
     shared.log.exception("Unexpected error on page %s", page.title)
     st.error("Sorry, something went wrong while showing this page. The details have been logged for the board's maintainers. "
              "Try another period or area, or reload the page.", icon=":material/error:")
