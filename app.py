@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -11,7 +12,10 @@ from pages import shared
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-st.set_page_config(page_title="KPI performance board", page_icon=":material/monitoring:", layout="wide", initial_sidebar_state="expanded")
+# The favicon is a local image: a `:material/...:` page icon is fetched from a font server
+# outside by every browser. (Icons elsewhere come from the fonts Streamlit serves itself.)
+FAVICON = Path(__file__).parent / "assets" / "favicon.png"
+st.set_page_config(page_title="KPI performance board", page_icon=str(FAVICON), layout="wide", initial_sidebar_state="expanded")
 
 # Page files are named `*_page.py`, unlike their url_paths: a file named after its url_path
 # would also match Streamlit's older pages/ convention, and AppTest would then run it alone.
