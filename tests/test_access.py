@@ -195,3 +195,29 @@ def test_data_page_refuses_a_second_try_within_the_wait_and_logs_without_the_phr
     failures = [r.getMessage() for r in caplog.records if "wrong analyst passphrase" in r.getMessage()]
     assert failures and failures[0].endswith("(1 failures)"), failures
     assert not any("wrong guess one" in r.getMessage() or "correct horse" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("remote_ip", "headers", "can"),
+    [
+        ("::ffff:127.0.0.1", {"Host": "127.0.0.1:8501"}, True),  # a browser at http://127.0.0.1:8501
+        (None, {"Host": "localhost:8501"}, True),
+        (None, {"Host": "[::1]:8501"}, True),
+        (None, {"Host": "127.0.0.1:8501", "Via": "1.1 proxy"}, False),
+        (None, {"Host": "localhost:8501", "X-Forwarded-Host": "board.example.org"}, False),
+        (None, {"Host": "localhost:8501", "CF-Connecting-IP": "203.0.113.7"}, False),
+        ("192.168.1.20", {"Host": "127.0.0.1:8501"}, False),
+    ],
+)
+def test_data_page_reads_the_connection_without_secrets(data_copy, monkeypatch, remote_ip, headers, can):
+    from streamlit.testing.v1 import AppTest
+
+    from pages import shared
+
+    monkeypatch.setenv("KPI_DATA_DIR", str(data_copy))
+    monkeypatch.setattr(shared, "_connection", lambda: (remote_ip, headers))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/data_page.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("You can publish" in m.value for m in at.markdown) is can
