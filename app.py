@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -10,7 +12,10 @@ from pages import shared
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-st.set_page_config(page_title="KPI performance board", page_icon=":material/monitoring:", layout="wide", initial_sidebar_state="expanded")
+# The favicon is a local image: a `:material/...:` page icon is fetched from a font server
+# outside by every browser. (Icons elsewhere come from the fonts Streamlit serves itself.)
+FAVICON = Path(__file__).parent / "assets" / "favicon.png"
+st.set_page_config(page_title="KPI performance board", page_icon=str(FAVICON), layout="wide", initial_sidebar_state="expanded")
 
 # Page files are named `*_page.py`, unlike their url_paths: a file named after its url_path
 # would also match Streamlit's older pages/ convention, and AppTest would then run it alone.
@@ -32,6 +37,8 @@ try:
         shared.selectors(data)
     page.run()
 except Exception:  # Streamlit's own control flow is BaseException and passes through.
+    if os.environ.get("KPI_RAISE_ERRORS") == "1":  # tests: let AppTest and the browser see the failure itself
+        raise
     shared.log.exception("Unexpected error on page %s", page.title)
     st.error("Sorry, something went wrong while showing this page. The details have been logged for the board's maintainers. "
              "Try another period or area, or reload the page.", icon=":material/error:")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import html
 import logging
+import math
+import uuid
 from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
 from kpis import config, narratives, store, summary, views
+from kpis.access import PassphraseBackoff, backoff_seconds, check_passphrase, is_direct_loopback
 from kpis.areas import code_of
 from kpis.catalogue import short_names
 from kpis.formatting import format_target, format_value
@@ -380,7 +383,6 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
 # ---- analysts: access, checking, publishing ------------------------------------------------
 
 MAX_UPLOAD_MB = int(__import__("os").environ.get("KPI_MAX_UPLOAD_MB", "50"))
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 PREVIEW_ROWS = 5_000  # rows a table shows in the browser; downloads hold everything
 
 
@@ -391,18 +393,48 @@ def _secrets() -> dict:
         return {}
 
 
+def _connection() -> tuple[str | None, dict[str, str]]:
+    """The peer address as Streamlit reports it (None for 127.0.0.1 and ::1) and the request headers."""
+    return st.context.ip_address, dict(st.context.headers)
+
+
 def is_local_visitor() -> bool:
-    """A visitor on this machine: no remote address, a localhost Host header, and no proxy in between."""
+    """A visitor on this machine: a loopback peer and Host, and no proxy header (see `kpis.access`)."""
     try:
-        headers = dict(st.context.headers)
-        ip = st.context.ip_address
+        ip, headers = _connection()
     except Exception:
         return False
-    lowered = {k.lower(): v for k, v in headers.items()}
-    host = (lowered.get("host") or "").strip()
-    host = host[1:].split("]")[0] if host.startswith("[") else host.split(":")[0]
-    proxied = any(h in lowered for h in ("x-forwarded-for", "forwarded", "x-real-ip"))
-    return ip is None and host.lower() in LOCAL_HOSTS and not proxied
+    return is_direct_loopback(remote_ip=ip, headers=headers)
+
+
+# One record of wrong passphrases for the whole server, shared by every session.
+PASSPHRASE_BACKOFF = PassphraseBackoff()
+
+
+def _backoff_keys() -> tuple[str, str]:
+    """Wrong passphrases count against this browser session and against the address it comes from."""
+    try:
+        ip, _ = _connection()
+    except Exception:
+        ip = None
+    session = st.session_state.setdefault("_backoff_session", uuid.uuid4().hex)
+    return f"session:{session}", f"address:{ip or 'loopback'}"
+
+
+def _try_passphrase(phrase: str, salt: str, expected: str) -> None:
+    """Check a passphrase unless this session or address is still waiting; log each failure, never the phrase."""
+    guard, keys = PASSPHRASE_BACKOFF, _backoff_keys()
+    wait = guard.wait(keys)
+    if wait > 0:
+        st.error(f"Too many wrong passphrases. Try again in {math.ceil(wait)} s.", icon=":material/timer:")
+        return
+    if check_passphrase(phrase, salt, expected):
+        guard.succeed(keys)
+        st.session_state["_analyst_ok"] = True
+        st.rerun()
+    failures = guard.fail(keys)
+    log.warning("wrong analyst passphrase from %s (%d failures)", keys[1].removeprefix("address:"), failures)
+    st.error(f"That passphrase is not right. Try again in {math.ceil(backoff_seconds(failures))} s.", icon=":material/error:")
 
 
 def access_panel():
@@ -438,11 +470,7 @@ def access_panel():
             with st.form("passphrase_form", border=False):
                 phrase = st.text_input("Analyst passphrase", type="password", key="passphrase")
                 if st.form_submit_button("Unlock publishing"):
-                    if access.check_passphrase(phrase, salt, expected):
-                        st.session_state["_analyst_ok"] = True
-                        st.rerun()
-                    else:
-                        st.error("That passphrase is not right.")
+                    _try_passphrase(phrase, salt, expected)
     return decision
 
 

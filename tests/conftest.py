@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
+
+# The router shows users a friendly message for any page error; under tests it re-raises, so a
+# page that fails makes its test fail (and a served app shows Streamlit's exception element).
+os.environ.setdefault("KPI_RAISE_ERRORS", "1")
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +28,12 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def _fresh_passphrase_backoff():
+    """Wrong passphrases in one test must not make the next one wait."""
+    yield
+    shared = sys.modules.get("pages.shared")
+    if shared is not None:
+        shared.PASSPHRASE_BACKOFF.clear()

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -23,8 +24,8 @@ SHOTS = ROOT / "tests" / "screenshots"
 DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-# The frontend probes <page>/_stcore/... while finding its base path, and asks for web fonts it cannot reach offline.
-BENIGN = ("/_stcore/health", "/_stcore/host-config", "fonts.gstatic.com", "ERR_NAME_NOT_RESOLVED")
+# The frontend probes <page>/_stcore/... while finding its base path.
+BENIGN = ("/_stcore/health", "/_stcore/host-config", "ERR_NAME_NOT_RESOLVED")
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,11 +55,11 @@ def server():
     yield from serve()
 
 
-def serve(data_dir: Path = ROOT / "data"):
+def serve(data_dir: Path = ROOT / "data", address: str = "127.0.0.1"):
     port = free_port()
     env = dict(os.environ, KPI_DATA_DIR=str(data_dir))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", "127.0.0.1",
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", address,
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
@@ -197,3 +198,26 @@ def test_analyst_drops_a_csv_publishes_and_sees_it_on_the_overview(browser, tmp_
     page.close()
     next(fresh, None)
     assert len((data / "audit.jsonl").read_text().splitlines()) == 1
+
+
+@pytest.fixture(scope="module")
+def dual_stack_server():
+    """Bound as `streamlit run` binds by default (the dual-stack wildcard): 127.0.0.1 then arrives as ::ffff:127.0.0.1."""
+    yield from serve(address="::")
+
+
+def test_no_request_leaves_the_machine_and_a_browser_at_127_0_0_1_may_publish(dual_stack_server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    urls: list[str] = []
+    context.on("request", lambda r: urls.append(r.url))
+    page = context.new_page()
+    for path in [p for _, p in PAGES if p != "data"] + ["data"]:
+        page.goto(f"{dual_stack_server}/{path}", wait_until="domcontentloaded")
+        wait_done(page)
+    page.wait_for_timeout(1500)  # the favicon and late icons
+    assert "You can publish" in page.locator('[data-testid="stMain"]').inner_text()
+    context.close()
+    local = {"127.0.0.1", "localhost", "::1"}
+    outside = sorted({u for u in urls if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname not in local})
+    assert urls and outside == []
+    assert any("/media/" in u and u.endswith(".png") for u in urls)  # the favicon, from the repository's own image
