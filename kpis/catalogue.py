@@ -8,7 +8,7 @@ import polars as pl
 
 from kpis import problems as P
 from kpis import readers, validation
-from kpis.numbers import parse_number, unparsed
+from kpis.numbers import number_problem, parse_number, unparsed
 from kpis.schemas import CatalogueModel
 
 REQUIRED = ("kpi_id", "name", "unit", "polarity", "frequency")
@@ -49,7 +49,8 @@ def parse(text: pl.DataFrame, file: str = "catalogue.csv") -> tuple[pl.DataFrame
         *(parse_number(c).alias(f"_{c}") for c in numeric),
     )
     bad_numbers = [
-        P.row_problems(typed, file, unparsed(c, f"_{c}"), c, pl.col(c), f"'{c}' is not a number", f"Write {c} as a number, or leave it empty")
+        P.row_problems(typed, file, unparsed(c, f"_{c}"), c, pl.col(c), pl.format("{}: {}", pl.lit(c), number_problem(c)),
+                       f"Write {c} as a finite number in digits (not NaN or infinity), or leave it empty")
         for c in numeric
     ]
     typed = typed.with_columns(
