@@ -189,7 +189,7 @@ def parse_period(label: str, frequency: str | None = None) -> Period:
         raise
     except (ValueError, OverflowError):  # a date the calendar cannot hold, e.g. year 0 or 10000
         period = None
-    if period is None or not (FIRST_YEAR <= period.start.year and period.end.year <= LAST_YEAR):
+    if period is None or period.start.year < FIRST_YEAR or period.end.year > LAST_YEAR:
         raise PeriodError(text, f"'{text}' is outside the years {FIRST_YEAR} to {LAST_YEAR}")
     return period
 

@@ -190,7 +190,7 @@ def test_non_finite_catalogue_targets_are_errors(demo_store, target):
 
     text = pl.DataFrame({"row": [2], "kpi_id": ["k"], "name": ["K"], "unit": ["percent"], "polarity": ["higher_is_better"],
                          "frequency": ["monthly"], "target": [target]})
-    frame, problems = catalogue.parse(text)
+    _, problems = catalogue.parse(text)
     rows = [(r["row"], r["column"], r["severity"]) for r in problems.iter_rows(named=True)]
     assert rows == [(2, "target", "error")], problems
     assert "finite" in problems["fix"][0] and target in problems["problem"][0]
