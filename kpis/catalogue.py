@@ -26,6 +26,8 @@ SCHEMA = {
 }
 
 EXPLAIN = {
+    "catalogue_numbers_finite": validation.Explanation(
+        "target", "A number is NaN or infinite", "Write target, bands, per and direction_tolerance as finite numbers"),
     "amber_not_narrower_than_green": validation.Explanation(
         "amber_within", "amber_within is smaller than green_within",
         "amber_within is the outer band: make it at least green_within"),

@@ -35,6 +35,7 @@ OBSERVATION_SCHEMA = {
 }
 
 EXPLAIN = {
+    "figures_finite": validation.Explanation("value", "A figure is NaN or infinite", "Write finite figures in digits"),
     "numerator_not_negative": validation.Explanation("numerator", "The numerator is negative", "Counts cannot be below zero"),
     "denominator_positive": validation.Explanation("denominator", "The denominator is zero or negative", "Use the number of people or events counted; it must be above zero"),
     "percent_in_range": validation.Explanation("value", "A percentage outside 0–100", "Give the percentage as a number from 0 to 100 (87 or 87%, not 0.87 or 870)"),

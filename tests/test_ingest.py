@@ -235,3 +235,17 @@ def test_years_out_of_range_are_problem_rows(demo_store, period):
     result = check(demo_store, HEADER + f"mmr_5y,City,{period},95,,\n")
     assert not result.valid
     assert problems_of(result)[0][:2] == (2, "period"), problems_of(result)
+
+
+def test_schemas_reject_non_finite_figures_that_reach_them():
+    """Parsing already turns NaN and infinity into problems; the schemas say the same, as a declaration."""
+    from kpis.schemas import ObservationModel
+
+    frame = pl.DataFrame({"row": [2, 3], "value": [float("nan"), 1.0], "numerator": [None, float("inf")],
+                          "denominator": [None, None], "target": [None, None]})
+    with pytest.raises(Exception, match="figures_finite"):
+        ObservationModel.validate(frame.with_columns(
+            *(pl.lit(None, t).alias(c) for c, t in {"kpi_id": pl.String, "area": pl.String, "period": pl.String,
+                                                     "period_start": pl.Date, "period_end": pl.Date, "period_kind": pl.String,
+                                                     "note": pl.String, "unit": pl.String, "frequency": pl.String,
+                                                     "decimals": pl.Int64}.items())), lazy=True)
