@@ -55,7 +55,7 @@ SIGNIFICANCE_METHODS = {
     "two_proportion": "a two-proportion z-test (pooled), for percentages with a numerator and denominator in both periods",
     "poisson": "a test of two Poisson counts (z = (x1 − x2) / √(x1 + x2), the normal approximation), for whole-number counts",
 }
-DIRECTION_NOTES = {True: "a significant change", False: "within normal variation", None: "not tested"}
+DIRECTION_NOTES = {True: "a significant change", False: "within normal variation", None: "significance not tested"}
 
 DIRECTION_RULE = (
     "Direction compares the latest value with the value for the same period a year earlier. "
@@ -162,7 +162,7 @@ def significance_exprs() -> list[pl.Expr]:
     pooled = (n1 + n2) / (d1 + d2)
     spread = (pooled * (1 - pooled) * (1 / d1 + 1 / d2)).sqrt()
     z_proportion = pl.when(spread > 0).then((n1 / d1 - n2 / d2) / spread).otherwise(0.0)
-    whole = lambda x: x.is_not_null() & x.is_finite() & (x >= 0) & (x == x.round(0))  # noqa: E731
+    whole = lambda x: x.is_not_null() & x.is_finite() & (x >= 0) & (x == x.round(0))
     counts = (pl.col("unit") == "count") & whole(x1) & whole(x2)
     z_count = pl.when(x1 + x2 > 0).then((x1 - x2) / (x1 + x2).sqrt()).otherwise(0.0)
     z = pl.when(proportions).then(z_proportion).when(counts).then(z_count)
