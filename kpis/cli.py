@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +48,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _finite_only(value: object) -> object:
+    """The value with every NaN or infinite float replaced by null, through lists and dicts."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_only(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_only(v) for v in value]
+    return value
+
+
+def to_json(value: object) -> str:
+    """Strict JSON for every `--json` output: NaN and infinity become null, never the non-JSON `NaN`."""
+    return json.dumps(_finite_only(value), ensure_ascii=False, default=str, indent=1, allow_nan=False)
+
+
 def _print_problems(problems: pl.DataFrame) -> None:
     for r in problems.iter_rows(named=True):
         where = f"row {r['row']}" if r["row"] is not None else "file"
@@ -70,7 +87,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     problems = P.combine(reports)
     valid = not P.has_errors(problems)
     if args.json:
-        print(json.dumps({"valid": valid, "problems": problems.to_dicts()}, ensure_ascii=False, indent=1))
+        print(to_json({"valid": valid, "problems": problems.to_dicts()}))
     else:
         _print_problems(problems)
         errors = problems.filter(pl.col("severity") == "error").height
@@ -99,14 +116,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
         areas = [name]
     frame = summary.latest(data, period, areas)
     if args.json:
-        print(json.dumps(summary.summary_records(frame), ensure_ascii=False, default=str, indent=1))
+        print(to_json(summary.summary_records(frame)))
         return 0
     print(f"KPI summary at {period}" if period else "KPI summary")
     for r in frame.iter_rows(named=True):
         value = summary.format_value(r["value"], r["unit"], r["decimals"])
         target = summary.format_target(r["target"], r["target_wording"], r["unit"], r["decimals"])
         print(f"{r['kpi_id']:<26} {r['code'] or r['area']:<6} {value:>9}  target {target:<28} {r['period']:<11} "
-              f"{rag_label(r['rag']):<12} {direction_label(r['arrow'], r['direction'])}")
+              f"{rag_label(r['rag']):<12} {direction_label(r['arrow'], r['direction'], r['change_significant'])}")
     return 0
 
 
@@ -142,7 +159,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 1
     if args.json:
-        print(json.dumps({"published": ok, "batches": [i.__dict__ for i in infos], "problems": problems.to_dicts()}, ensure_ascii=False, indent=1))
+        print(to_json({"published": ok, "batches": [i.__dict__ for i in infos], "problems": problems.to_dicts()}))
     else:
         _print_problems(problems)
         for info in infos:
@@ -157,7 +174,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     frame = batches.history(config.data_dir(args.data_dir))
     if args.json:
-        print(json.dumps(frame.to_dicts(), ensure_ascii=False, indent=1))
+        print(to_json(frame.to_dicts()))
         return 0
     if frame.height == 0:
         print("no batches published yet")

@@ -51,9 +51,15 @@ SIGNIFICANCE_COLUMNS = ("change_z", "significance_method", "change_significant",
 Z_95 = 1.959963984540054
 
 # How each kind of KPI is tested, and the words for the outcome: one registry, read by the rule text.
+@dataclass(frozen=True)
+class Method:
+    name: str  # what the test is
+    applies: str  # to which figures
+
+
 SIGNIFICANCE_METHODS = {
-    "two_proportion": "a two-proportion z-test (pooled), for percentages with a numerator and denominator in both periods",
-    "poisson": "a test of two Poisson counts (z = (x1 − x2) / √(x1 + x2), the normal approximation), for whole-number counts",
+    "two_proportion": Method("a two-proportion z-test (pooled)", "for percentages with a numerator and denominator in both periods"),
+    "poisson": Method("a test of two Poisson counts (z = (x1 − x2) / √(x1 + x2), the normal approximation)", "for whole-number counts"),
 }
 DIRECTION_NOTES = {True: "a significant change", False: "within normal variation", None: "significance not tested"}
 
@@ -62,9 +68,10 @@ DIRECTION_RULE = (
     "A change in the good direction larger than the KPI's direction tolerance is Improving, in the bad direction "
     "Worsening; a change no larger than the tolerance is Maintained. "
     "Beside it, the board says whether the change is statistically significant at 95% (|z| > 1.96): "
-    f"{SIGNIFICANCE_METHODS['two_proportion']}; {SIGNIFICANCE_METHODS['poisson']}. "
+    + "; ".join(f"{m.name}, {m.applies}" for m in SIGNIFICANCE_METHODS.values()) + ". "
     "A change that is not significant is 'within normal variation': the data cannot tell it from chance. "
-    "Other figures (rates, figures without counts) are 'not tested'."
+    "Other figures (rates, percentages without counts) are marked 'significance not tested'. "
+    "Both tests compare periods of the same length, a year apart. The published table shows the arrow and word only, as the report does."
 )
 
 # Rounded before comparing, so that 97.5 against 100 is exactly 2.5% short.
@@ -259,7 +266,8 @@ def direction_rule_text(kpi: dict[str, object]) -> str:
         held = f"A change of up to {tolerance:g}{points} against a year earlier is Maintained."
     else:
         held = "Any change against a year earlier counts (direction tolerance 0)."
-    test = {"percent": "Significance: " + SIGNIFICANCE_METHODS["two_proportion"] + "; without them, not tested.",
-            "count": "Significance: " + SIGNIFICANCE_METHODS["poisson"] + "."}.get(unit, "Significance: not tested for this unit.")
+    proportion, counts = SIGNIFICANCE_METHODS["two_proportion"], SIGNIFICANCE_METHODS["poisson"]
+    test = {"percent": f"Significance at 95%: {proportion.name}, {proportion.applies}; without them, not tested.",
+            "count": f"Significance at 95%: {counts.name}, {counts.applies}."}.get(unit, "Significance: not tested for this unit.")
     return f"{held} {test}"
 

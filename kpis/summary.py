@@ -142,7 +142,7 @@ def why_direction(row: dict[str, object]) -> str | None:
     held = (f"a change of up to {format_value(tolerance, unit, decimals).replace('%', ' percentage points')} is maintained"
             if tolerance > 0 else "any change counts")
     method = row.get("significance_method")
-    tested = (f"the change is tested at 95% with {rules.SIGNIFICANCE_METHODS[str(method)].split(',')[0]} (z = {float(row['change_z']):.2f})"
+    tested = (f"the change is tested at 95% with {rules.SIGNIFICANCE_METHODS[str(method)].name} (z = {float(row['change_z']):.2f})"
               if method else "the change is not tested for significance (a test needs a numerator and denominator "
                              "for a percentage in both periods, or a whole-number count)")
     return f"Direction: {label} ({compared}; against the same period a year earlier {held}; {tested})."
