@@ -55,11 +55,14 @@ Z_95 = 1.959963984540054
 class Method:
     name: str  # what the test is
     applies: str  # to which figures
+    short: str  # its name in a sentence about one change
 
 
 SIGNIFICANCE_METHODS = {
-    "two_proportion": Method("a two-proportion z-test (pooled)", "for percentages with a numerator and denominator in both periods"),
-    "poisson": Method("a test of two Poisson counts (z = (x1 − x2) / √(x1 + x2), the normal approximation)", "for whole-number counts"),
+    "two_proportion": Method("a two-proportion z-test (pooled)", "for percentages with a numerator and denominator in both periods",
+                             "a two-proportion z-test"),
+    "poisson": Method("a test of two Poisson counts (z = (x1 − x2) / √(x1 + x2), the normal approximation)", "for whole-number counts",
+                      "a Poisson test of the two counts"),
 }
 DIRECTION_NOTES = {True: "a significant change", False: "within normal variation", None: "significance not tested"}
 

@@ -130,7 +130,7 @@ def shown_miss(miss: float, *bands: float) -> str:
 
 
 def why_direction(row: dict[str, object]) -> str | None:
-    """One sentence for the direction: the two figures compared, the words on the tile, and the rule."""
+    """The direction in words: the two figures compared, the words on the tile, and the rule behind them."""
     if "direction" not in row:
         return None
     unit, decimals = str(row["unit"]), int(row["decimals"] or 0)
@@ -139,13 +139,18 @@ def why_direction(row: dict[str, object]) -> str | None:
     label = direction_label(row.get("arrow"), str(row["direction"]), row.get("change_significant"))
     compared = f"{format_value(row['value'], unit, decimals)} against {format_value(row['prior_value'], unit, decimals)} in {row['prior_period']}"
     tolerance = float(row.get("direction_tolerance") or 0.0)
-    held = (f"a change of up to {format_value(tolerance, unit, decimals).replace('%', ' percentage points')} is maintained"
+    held = (f"a change of up to {format_value(tolerance, unit, decimals).replace('%', ' percentage points')} counts as maintained"
             if tolerance > 0 else "any change counts")
     method = row.get("significance_method")
-    tested = (f"the change is tested at 95% with {rules.SIGNIFICANCE_METHODS[str(method)].name} (z = {float(row['change_z']):.2f})"
-              if method else "the change is not tested for significance (a test needs a numerator and denominator "
-                             "for a percentage in both periods, or a whole-number count)")
-    return f"Direction: {label} ({compared}; against the same period a year earlier {held}; {tested})."
+    if method is None:
+        tested = ("Significance is not tested: that needs a numerator and denominator in both periods for a percentage, "
+                  "or a whole-number count.")
+    else:
+        z = float(row["change_z"])
+        verdict = "the change is significant" if row.get("change_significant") else "the data cannot tell this change from chance"
+        test = rules.SIGNIFICANCE_METHODS[str(method)].short
+        tested = f"{test[0].upper()}{test[1:]} at 95% gives z = {z:.2f} (|z| > 1.96 is significant): {verdict}."
+    return f"Direction: {label}: {compared}, the same period a year earlier ({held}). {tested}"
 
 
 def report_table(store: Store, period: Period | None, area: str) -> pl.DataFrame:

@@ -184,12 +184,20 @@ def test_latest_says_whether_the_change_is_significant(q1):
 def test_why_explains_the_direction_and_its_rule(q1):
     row = q1.filter(pl.col("kpi_id") == "mmr_5y").row(0, named=True)
     text = summary.why(row)
-    assert "Direction: ↑ Improving, significance not tested (94.97% against" in text
-    assert "any change counts" in text and "not tested for significance" in text
+    assert "Direction: ↑ Improving, significance not tested: 94.97% against 94.60% in 2022/23 Q4" in text
+    assert "(any change counts)" in text and "Significance is not tested" in text
     rtl = q1.filter((pl.col("kpi_id") == "rtl_uptake") & (pl.col("area") == "North East")).row(0, named=True)
-    assert "two-proportion z-test" in summary.why(rtl) and "z = " in summary.why(rtl)
+    assert "A two-proportion z-test at 95% gives z = 1.04" in summary.why(rtl)
+    assert "cannot tell this change from chance" in summary.why(rtl)
 
 
 def test_report_table_keeps_the_reports_arrows(demo_store):
     table = summary.report_table(demo_store, parse_period("2024/25 Q1"), "City")
     assert not any("variation" in v or "significan" in v for v in table["Direction in last 12 months"].to_list())
+
+
+def test_why_names_the_tolerance_and_the_poisson_test(q1):
+    row = q1.filter(pl.col("kpi_id") == "hwc_referrals").row(0, named=True)
+    text = summary.why_direction(row | {"direction_tolerance": 50.0})
+    assert "(a change of up to 50 counts as maintained)" in text
+    assert "A Poisson test of the two counts at 95% gives z = 5.06" in text and "the change is significant" in text  # (800 − 610) / √1410
