@@ -6,6 +6,7 @@ direction over the last 12 months, plus the reasons behind each status.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
@@ -100,7 +101,7 @@ def why_rag(row: dict[str, object]) -> str:
         return f"{look.word}: there is no value for this period."
     if row["polarity"] == "neutral":
         return f"{look.word}: this KPI is tracked without a good or bad direction, so it is not rated."
-    if target is None:
+    if target is None or not math.isfinite(float(target)):
         return f"{look.word}: this KPI has no target, so it is not rated."
     shown = format_value(value, unit, decimals)
     aim = format_value(target, unit, decimals)

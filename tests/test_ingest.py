@@ -184,15 +184,16 @@ def test_non_finite_row_targets_are_errors(demo_store, target):
     assert result.frame.height == 0
 
 
-@pytest.mark.parametrize("target", ["nan", "inf", "1e309"])
-def test_non_finite_catalogue_targets_are_errors(demo_store, target):
+@pytest.mark.parametrize(("column", "target"), [("target", "nan"), ("target", "inf"), ("target", "1e309"),
+                                               ("green_within", "NaN"), ("direction_tolerance", "inf"), ("per", "-inf")])
+def test_non_finite_catalogue_numbers_are_errors(column, target):
     from kpis import catalogue
 
     text = pl.DataFrame({"row": [2], "kpi_id": ["k"], "name": ["K"], "unit": ["percent"], "polarity": ["higher_is_better"],
-                         "frequency": ["monthly"], "target": [target]})
+                         "frequency": ["monthly"], column: [target]})
     _, problems = catalogue.parse(text)
     rows = [(r["row"], r["column"], r["severity"]) for r in problems.iter_rows(named=True)]
-    assert rows == [(2, "target", "error")], problems
+    assert rows == [(2, column, "error")], problems
     assert "finite" in problems["fix"][0] and target in problems["problem"][0]
 
 

@@ -201,3 +201,10 @@ def test_why_names_the_tolerance_and_the_poisson_test(q1):
     text = summary.why_direction(row | {"direction_tolerance": 50.0})
     assert "(a change of up to 50 counts as maintained)" in text
     assert "A Poisson test of the two counts at 95% gives z = 5.06" in text and "the change is significant" in text  # (800 − 610) / √1410
+
+
+@pytest.mark.parametrize("target", [float("nan"), float("inf")])
+def test_why_never_quotes_a_non_finite_target(target):
+    row = _row(99.0, target) | {"polarity": "higher_is_better"}
+    assert row["rag"] == "grey"
+    assert summary.why_rag(row) == "No status: this KPI has no target, so it is not rated."
