@@ -250,3 +250,13 @@ def test_schemas_reject_non_finite_figures_that_reach_them():
                                                      "period_start": pl.Date, "period_end": pl.Date, "period_kind": pl.String,
                                                      "note": pl.String, "unit": pl.String, "frequency": pl.String,
                                                      "decimals": pl.Int64}.items())), lazy=True)
+
+
+def test_same_dates_across_files_are_a_revision(demo_store):
+    from kpis import store
+
+    older = check(demo_store, HEADER + "mmr_5y,City,2025 Q1,95,,\n", "older.csv")
+    newer = check(demo_store, HEADER + "mmr_5y,City,2024/25 Q4,96,,\n", "newer.csv")
+    current, revisions = store.reconcile([ingest.as_text(older.frame), ingest.as_text(newer.frame)])
+    assert current.select("period", "value").rows() == [("2024/25 Q4", 96.0)]
+    assert revisions.select("period", "value").rows() == [("2024/25 Q4", 95.0)]
