@@ -122,7 +122,7 @@ def rag_exprs() -> list[pl.Expr]:
         .otherwise(pl.lit(Rag.RED.value))
     )
     rule = pl.format(
-        "green if short of target by less than {}{}, amber if less than {}{}, red otherwise",
+        "green if on target or short of it by less than {}{}, amber if less than {}{}, red otherwise",
         pl.col("green_within"), _band_unit(), pl.col("amber_within"), _band_unit(),
     )
     return [shortfall.alias("shortfall"), miss.alias("miss"), rag.alias("rag"), rule.alias("rag_rule")]
