@@ -210,3 +210,25 @@ def test_direction_rule_text(kpi, fragments):
     text = rules.direction_rule_text(kpi)
     assert all(f in text for f in fragments), text
     assert "95%" in rules.DIRECTION_RULE and "within normal variation" in rules.DIRECTION_RULE
+
+
+counts_strategy = st.integers(0, 5000)
+
+
+@settings(deadline=None, max_examples=60)
+@given(counts_strategy, counts_strategy, st.integers(1, 5000), st.integers(1, 5000))
+def test_significance_does_not_depend_on_which_period_is_first(a, b, n1, n2):
+    """Swapping the two periods flips z's sign and keeps the verdict, for proportions and counts alike."""
+    a, b = min(a, n1), min(b, n2)
+    forward = direction(a / n1 * 100, b / n2 * 100, unit="percent", counts=(a, n1, b, n2))
+    backward = direction(b / n2 * 100, a / n1 * 100, unit="percent", counts=(b, n2, a, n1))
+    assert forward.significant == backward.significant and forward.z == pytest.approx(-backward.z, abs=1e-9)
+    assert direction(a, b, unit="count").significant == direction(b, a, unit="count").significant
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.floats(0, 100), st.floats(0, 100), st.floats(0, 10))
+def test_a_change_within_the_tolerance_is_maintained(value, prior, tolerance):
+    result = direction(value, prior, "higher_is_better", tolerance)
+    within = abs(round(value - prior, 9)) <= tolerance
+    assert (result.direction == Direction.MAINTAINED) == within
