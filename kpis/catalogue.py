@@ -8,7 +8,7 @@ import polars as pl
 
 from kpis import problems as P
 from kpis import readers, validation
-from kpis.numbers import parse_number, unparsed
+from kpis.numbers import number_problem, parse_number, unparsed
 from kpis.schemas import CatalogueModel
 
 REQUIRED = ("kpi_id", "name", "unit", "polarity", "frequency")
@@ -26,6 +26,8 @@ SCHEMA = {
 }
 
 EXPLAIN = {
+    "catalogue_numbers_finite": validation.Explanation(
+        "target", "A number is NaN or infinite", "Write target, bands, per and direction_tolerance as finite numbers"),
     "amber_not_narrower_than_green": validation.Explanation(
         "amber_within", "amber_within is smaller than green_within",
         "amber_within is the outer band: make it at least green_within"),
@@ -49,7 +51,8 @@ def parse(text: pl.DataFrame, file: str = "catalogue.csv") -> tuple[pl.DataFrame
         *(parse_number(c).alias(f"_{c}") for c in numeric),
     )
     bad_numbers = [
-        P.row_problems(typed, file, unparsed(c, f"_{c}"), c, pl.col(c), f"'{c}' is not a number", f"Write {c} as a number, or leave it empty")
+        P.row_problems(typed, file, unparsed(c, f"_{c}"), c, pl.col(c), pl.format("{}: {}", pl.lit(c), number_problem(c)),
+                       f"Write {c} as a finite number in digits (not NaN or infinity), or leave it empty")
         for c in numeric
     ]
     typed = typed.with_columns(

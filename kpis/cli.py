@@ -52,6 +52,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _finite_only(value: object) -> object:
+    """The value with every NaN or infinite float replaced by null, through lists and dicts."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_only(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_only(v) for v in value]
+    return value
+
+
+def to_json(value: object) -> str:
+    """Strict JSON for every `--json` output: NaN and infinity become null, never the non-JSON `NaN`."""
+    return json.dumps(_finite_only(value), ensure_ascii=False, default=str, indent=1, allow_nan=False)
+
+
 def _spc_parser(sub: argparse._SubParsersAction) -> None:
     spc_ = sub.add_parser("spc", help="statistical process control (XmR chart): limits, special causes, variation and assurance")
     spc_.add_argument("--values", help="a series in time order, e.g. '45,46,47'")
@@ -90,7 +106,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     problems = P.combine(reports)
     valid = not P.has_errors(problems)
     if args.json:
-        print(json.dumps({"valid": valid, "problems": problems.to_dicts()}, ensure_ascii=False, indent=1))
+        print(to_json({"valid": valid, "problems": problems.to_dicts()}))
     else:
         _print_problems(problems)
         errors = problems.filter(pl.col("severity") == "error").height
@@ -119,14 +135,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
         areas = [name]
     frame = summary.latest(data, period, areas)
     if args.json:
-        print(json.dumps(summary.summary_records(frame), ensure_ascii=False, default=str, indent=1))
+        print(to_json(summary.summary_records(frame)))
         return 0
     print(f"KPI summary at {period}" if period else "KPI summary")
     for r in frame.iter_rows(named=True):
         value = summary.format_value(r["value"], r["unit"], r["decimals"])
         target = summary.format_target(r["target"], r["target_wording"], r["unit"], r["decimals"])
         print(f"{r['kpi_id']:<26} {r['code'] or r['area']:<6} {value:>9}  target {target:<28} {r['period']:<11} "
-              f"{rag_label(r['rag']):<12} {direction_label(r['arrow'], r['direction'])}")
+              f"{rag_label(r['rag']):<12} {direction_label(r['arrow'], r['direction'], r['change_significant'])}")
     return 0
 
 
@@ -161,7 +177,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         except (batches.BusyError, OSError) as error:
             return _environment_error(args, error)
     if args.json:
-        print(json.dumps({"published": ok, "batches": [i.__dict__ for i in infos], "problems": problems.to_dicts()}, ensure_ascii=False, indent=1))
+        print(to_json({"published": ok, "batches": [i.__dict__ for i in infos], "problems": problems.to_dicts()}))
     else:
         _print_problems(problems)
         for info in infos:
@@ -177,7 +193,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     found = batches.report(config.data_dir(args.data_dir))
     frame = found.history
     if args.json:
-        print(json.dumps({"batches": frame.to_dicts(), "problems": found.problems.to_dicts()}, ensure_ascii=False, indent=1))
+        print(to_json({"batches": frame.to_dicts(), "problems": found.problems.to_dicts()}))
         return 0
     _print_problems(found.problems)
     if frame.height == 0:
@@ -225,7 +241,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return _environment_error(args, error)
     remaining = findings.filter(pl.col("moved_to").is_null())
     if args.json:
-        print(json.dumps({"clean": findings.height == 0, "findings": findings.to_dicts()}, ensure_ascii=False, indent=1))
+        print(to_json({"clean": findings.height == 0, "findings": findings.to_dicts()}))
     else:
         for r in findings.iter_rows(named=True):
             where = f"{r['file']} line {r['row']}" if r["row"] is not None else r["file"]
@@ -237,7 +253,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _emit_error(args: argparse.Namespace, problem: str, fix: str) -> None:
     if getattr(args, "json", False):
-        print(json.dumps({"error": {"problem": problem, "fix": fix}}, ensure_ascii=False, indent=1))
+        print(to_json({"error": {"problem": problem, "fix": fix}}))
     else:
         print(f"error: {problem}. Fix: {fix}", file=sys.stderr)
 
@@ -358,7 +374,7 @@ def cmd_spc(args: argparse.Namespace) -> int:
     except SystemExit as stop:
         return int(stop.code or 1)
     if args.json:
-        print(json.dumps(spc_record(result), ensure_ascii=False, indent=1, allow_nan=False))
+        print(to_json(spc_record(result)))
         return 0
     number = lambda v: "–" if v is None or not math.isfinite(v) else f"{v:,.4g}"
     print(f"XmR chart{' for ' + title if title else ''}: {len(result.points)} point(s), improvement: {result.improvement}")

@@ -20,7 +20,7 @@ from kpis import areas as A
 from kpis import catalogue as C
 from kpis import periods, readers, validation
 from kpis import problems as P
-from kpis.numbers import parse_number
+from kpis.numbers import NUMBER_FIX, fast_number, number_problem, parse_number
 from kpis.schemas import FREQUENCIES, UNITS, ObservationModel
 
 REQUIRED = ("kpi_id", "area", "period", "value")
@@ -35,6 +35,7 @@ OBSERVATION_SCHEMA = {
 }
 
 EXPLAIN = {
+    "figures_finite": validation.Explanation("value", "A figure is NaN or infinite", "Write finite figures in digits"),
     "numerator_not_negative": validation.Explanation("numerator", "The numerator is negative", "Counts cannot be below zero"),
     "denominator_positive": validation.Explanation("denominator", "The denominator is zero or negative", "Use the number of people or events counted; it must be above zero"),
     "percent_in_range": validation.Explanation("value", "A percentage outside 0–100", "Give the percentage as a number from 0 to 100 (87 or 87%, not 0.87 or 870)"),
@@ -43,8 +44,6 @@ EXPLAIN = {
     "value_matches_fraction": validation.Explanation("value", "The value does not match numerator ÷ denominator", "Recalculate the percentage, or correct the numerator or denominator"),
     "period_fits_frequency": validation.Explanation("period", "The period does not fit the KPI's frequency", "Use a month for a monthly KPI, a quarter for a quarterly one and a year for an annual one"),
 }
-
-NUMBER_FIX = "Use digits with an optional % sign or thousands commas, e.g. 87, 87% or 1,024"
 
 
 @dataclass(frozen=True)
@@ -105,11 +104,41 @@ def _label_table(labels: list[str]) -> tuple[pl.DataFrame, int]:
             blocks.append(table.update(reread, on="raw_period", include_nulls=True))
         table = pl.concat(blocks)
         variants = 1 + len(FREQUENCIES)
-    canonical = table["period"].drop_nulls().unique().sort().to_list()
+    table = table.with_columns(_canonical_columns(table))
+    labels_in_use = pl.concat([table[c] for c in table.columns if c == "period" or c.startswith("period_as_")])
+    canonical = labels_in_use.drop_nulls().unique().sort().to_list()
+    kinds = pl.Enum([k.value for k in periods.PeriodKind])
     return table.with_columns(
-        pl.col("period").cast(pl.Enum(canonical)),
-        pl.col("period_kind").cast(pl.Enum([k.value for k in periods.PeriodKind])),
+        *(pl.col(c).cast(pl.Enum(canonical)) for c in table.columns if c == "period" or c.startswith("period_as_")),
+        *(pl.col(c).cast(kinds) for c in table.columns if c == "period_kind" or c.startswith("kind_as_")),
     ), variants
+
+
+CANONICAL_FREQUENCIES = sorted({frequency for frequency, _ in periods.CANONICAL_KIND})
+
+
+def _canonical_columns(table: pl.DataFrame) -> list[pl.Series]:
+    """Per frequency that stores some kind as another (quarterly: calendar quarters as financial ones),
+    the label and kind each parsed period takes for a KPI of that frequency."""
+    parsed = [
+        periods.make_period(periods.PeriodKind(kind), start) if kind is not None else None
+        for kind, start in zip(table["period_kind"], table["period_start"], strict=True)
+    ]
+    out = []
+    for frequency in CANONICAL_FREQUENCIES:
+        same = [periods.canonical_for(p, frequency) if p is not None else None for p in parsed]
+        out.append(pl.Series(f"period_as_{frequency}", [p.label if p else None for p in same], pl.String))
+        out.append(pl.Series(f"kind_as_{frequency}", [str(p.kind) if p else None for p in same], pl.String))
+    return out
+
+
+def _canonical_expr(table: pl.DataFrame, column: str, index: pl.Expr) -> pl.Expr:
+    """`period` or `period_kind` of each row, as stored for the row's KPI frequency."""
+    prefix = "period_as_" if column == "period" else "kind_as_"
+    expr = pl.lit(table[column]).gather(index)
+    for frequency in CANONICAL_FREQUENCIES:
+        expr = pl.when(pl.col("frequency") == frequency).then(pl.lit(table[f"{prefix}{frequency}"]).gather(index)).otherwise(expr)
+    return expr.alias(column)
 
 
 def _report(frame: pl.DataFrame, file: str, rules: list[Rule]) -> list[pl.DataFrame]:
@@ -142,7 +171,7 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
         text.lazy().select(
             pl.col("kpi_id").cast(kpi_type, strict=False).alias("_kpi"),
             pl.col("area").cast(area_type, strict=False).alias("_area"),
-            *(pl.col(c).cast(pl.Float64, strict=False) for c in NUMBERS),
+            *(fast_number(c) for c in NUMBERS),
         ),
         text.lazy().select(pl.col("period").drop_nulls().unique()),
     ])
@@ -181,7 +210,9 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
         )
         .with_columns(period_index.alias("_period_index"))
         .with_columns(
-            *(pl.lit(table[c]).gather(pl.col("_period_index")).alias(c) for c in ("period", "period_start", "period_end", "period_kind")),
+            # A period is stored under one label for its KPI's frequency (2025 Q1 is 2024/25 Q4 for a quarterly KPI).
+            *(_canonical_expr(table, c, pl.col("_period_index")) for c in ("period", "period_kind")),
+            *(pl.lit(table[c]).gather(pl.col("_period_index")).alias(c) for c in ("period_start", "period_end")),
             (pl.lit(table["period_error"]).gather(pl.col("_period_index")) if table["period_error"].null_count() < table.height
              else pl.lit(None, pl.String)).alias("period_error"),
             pl.col("_kpi").alias("kpi_id"),
@@ -208,10 +239,13 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
         Rule(pl.col("raw_period").is_null(), "period", pl.col("raw_period"), "The period is empty", f"Write the period, e.g. {periods.ACCEPTED_FORMS}"),
         Rule(pl.col("period_error").is_not_null(), "period", pl.col("raw_period"), pl.col("period_error"), f"Accepted forms are {periods.ACCEPTED_FORMS}"),
         Rule(pl.col("raw_value").is_null(), "value", pl.col("raw_value"), "The value is empty", "Enter the figure, or remove the row if there is none for this period"),
-        *(Rule(pl.col(f"raw_{c}").is_not_null() & pl.col(c).is_null(), c, pl.col(f"raw_{c}"), pl.format("'{}' is not a number", pl.col(f"raw_{c}")), NUMBER_FIX)
+        *(Rule(pl.col(f"raw_{c}").is_not_null() & pl.col(c).is_null(), c, pl.col(f"raw_{c}"), number_problem(f"raw_{c}"), NUMBER_FIX)
           for c in NUMBERS),
-        Rule(pl.col("period_start") > pl.lit(today), "period", pl.col("raw_period"), "This period has not started yet",
-             "Check the period; figures are usually for a past period", "warning"),
+        Rule(pl.col("period_start").is_between(pl.lit(today), pl.lit(periods.future_limit(today)), closed="right"), "period",
+             pl.col("raw_period"), "This period has not started yet", "Check the period; figures are usually for a past period", "warning"),
+        Rule(pl.col("period_start") > pl.lit(periods.future_limit(today)), "period", pl.col("raw_period"),
+             pl.format("This period starts more than a year after today ({})", pl.lit(today.isoformat())),
+             "Check the year: figures are for past periods (two-digit years are read as 1950–2049)"),
     ]
 
     if no_target_ids.len():

@@ -1,7 +1,13 @@
 """Reporting periods: parse every label a UK public-sector analyst writes.
 
 A period is a closed date range with a type and one canonical label. Periods of
-different types share one axis: they order by end date, then by start date.
+different types share one axis, in one total order: by end date, then start date,
+then kind (`KIND_RANK`), then label, so that a sort gives the same order every run.
+
+Two-digit years are read within 1950–2049 (`Jun 99` is June 1999, `Jun 24` June
+2024), never a century ahead. Years outside 1900–2999 are not periods here.
+For a quarterly KPI a calendar quarter is the financial quarter with the same dates
+(`2025 Q1` is `2024/25 Q4`): `canonical_for` gives the one label it is stored under.
 """
 
 from __future__ import annotations
@@ -28,8 +34,22 @@ ACCEPTED_FORMS = (
     "financial-year quarter (April start): 2024/25 Q1, Q1 2024/25, 2024-25 Q1; "
     "financial year: 2024/25, 2024-25; "
     "calendar quarter: 2024 Q1, 2024Q1, Q1 2024; "
-    "calendar year: 2024"
+    "calendar year: 2024; "
+    "two-digit years are 1950–2049"
 )
+
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+TWO_DIGIT_PIVOT = 50  # 00–49 are 2000–2049, 50–99 are 1950–1999
+
+# Tie-break between kinds covering the same dates, in the one total order of periods.
+KIND_RANK: dict[PeriodKind, int] = {
+    PeriodKind.MONTH: 0, PeriodKind.FY_QUARTER: 1, PeriodKind.QUARTER: 2, PeriodKind.FY: 3, PeriodKind.YEAR: 4,
+}
+
+# Per frequency, kinds that are stored as another kind with the same dates: the report's financial quarters.
+CANONICAL_KIND: dict[tuple[str, PeriodKind], PeriodKind] = {
+    ("quarterly", PeriodKind.QUARTER): PeriodKind.FY_QUARTER,
+}
 
 # Which period kinds each catalogue frequency accepts.
 FREQUENCY_KINDS: dict[str, frozenset[PeriodKind]] = {
@@ -60,8 +80,8 @@ class Period:
         return canonical_label(self.kind, self.start)
 
     @property
-    def sort_key(self) -> tuple[date, date]:
-        return (self.end, self.start)
+    def sort_key(self) -> tuple[date, date, int, str]:
+        return (self.end, self.start, KIND_RANK[self.kind], self.label)
 
     def __lt__(self, other: Period) -> bool:
         return self.sort_key < other.sort_key
@@ -163,6 +183,23 @@ def parse_period(label: str, frequency: str | None = None) -> Period:
     read two ways: `2011-12` is December 2011 for a monthly KPI, 2011/12 for an annual one.
     """
     text = " ".join(str(label).split())
+    try:
+        period = _parse(label, text, frequency)
+    except PeriodError:
+        raise
+    except (ValueError, OverflowError):  # a date the calendar cannot hold, e.g. year 0 or 10000
+        period = None
+    if period is None or period.start.year < FIRST_YEAR or period.end.year > LAST_YEAR:
+        raise PeriodError(text, f"'{text}' is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return period
+
+
+def two_digit_year(year: int) -> int:
+    """A two-digit year within 1950–2049."""
+    return year + (2000 if year < TWO_DIGIT_PIVOT else 1900)
+
+
+def _parse(label: str, text: str, frequency: str | None) -> Period:
     if not text:
         raise PeriodError(label, "the period is empty")
     for name, pattern in _PATTERNS:
@@ -204,7 +241,7 @@ def parse_period(label: str, frequency: str | None = None) -> Period:
             if month is None:
                 raise PeriodError(text, f"'{g['mon']}' in '{text}' is not a month name")
             year = int(g["y"])
-            return make_period(PeriodKind.MONTH, date(year + 2000 if year < 100 else year, month, 1))
+            return make_period(PeriodKind.MONTH, date(two_digit_year(year) if len(g["y"]) == 2 else year, month, 1))
     if re.fullmatch(r"Q\d", text, re.IGNORECASE):
         raise PeriodError(text, f"'{text}' has no year; write e.g. 2024/25 {text.upper()} or 2024 {text.upper()}")
     return _reject(text)
@@ -214,6 +251,27 @@ def _reject(text: str) -> Period:
     if re.search(r"[A-Za-z]{3,}.*\d{4}\s*/\s*\d{2}", text):
         raise PeriodError(text, f"'{text}' mixes a month with a financial year; write the month alone, e.g. Jun 2024")
     raise PeriodError(text, f"'{text}' is not a period this board recognises")
+
+
+def canonical_for(period: Period, frequency: str | None) -> Period:
+    """The period a KPI of `frequency` stores this one as: same dates, one label."""
+    kind = CANONICAL_KIND.get((frequency or "", period.kind))
+    return make_period(kind, period.start) if kind else period
+
+
+def future_limit(today: date) -> date:
+    """The last start date allowed: one year after today (a period starting later is an error)."""
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + 1, day=28)
+
+
+def order_exprs(prefix: str = "period") -> list[pl.Expr]:
+    """The total order of periods as Polars sort keys over `period_end`, `period_start`, `period_kind`, `period`."""
+    rank = pl.col(f"{prefix}_kind").cast(pl.String).replace_strict(
+        {k.value: r for k, r in KIND_RANK.items()}, default=len(KIND_RANK), return_dtype=pl.Int64)
+    return [pl.col(f"{prefix}_end"), pl.col(f"{prefix}_start"), rank, pl.col(prefix).cast(pl.String)]
 
 
 def try_parse(label: str, frequency: str | None = None) -> Period | PeriodError:

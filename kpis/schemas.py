@@ -19,6 +19,15 @@ RAG_BASES = ("relative", "absolute")
 SLUG = r"^[a-z][a-z0-9_]*$"
 
 
+FINITE_CATALOGUE_COLUMNS = ("target", "green_within", "amber_within", "per", "direction_tolerance")
+FINITE_OBSERVATION_COLUMNS = ("value", "numerator", "denominator", "target")
+
+
+def _all_finite(columns: tuple[str, ...]) -> pl.Expr:
+    """True where every one of `columns` is a finite number or empty: NaN and infinity are not figures."""
+    return pl.all_horizontal(pl.col(c).is_finite().fill_null(True) for c in columns)
+
+
 class CatalogueModel(pa.DataFrameModel):
     row: int
     kpi_id: str = pa.Field(unique=True, str_matches=SLUG)
@@ -39,6 +48,10 @@ class CatalogueModel(pa.DataFrameModel):
     decimals: int = pa.Field(ge=0, le=6)
     per: float = pa.Field(nullable=True, gt=0)
     direction_tolerance: float = pa.Field(ge=0)
+
+    @pa.dataframe_check(name="catalogue_numbers_finite")
+    def _finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(_all_finite(FINITE_CATALOGUE_COLUMNS))
 
     @pa.dataframe_check(name="amber_not_narrower_than_green")
     def _bands(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -82,6 +95,10 @@ class ObservationModel(pa.DataFrameModel):
     unit: str = pa.Field(nullable=True)
     frequency: str = pa.Field(nullable=True)
     decimals: int = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="figures_finite")
+    def _finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(_all_finite(FINITE_OBSERVATION_COLUMNS))
 
     @pa.check("numerator", name="numerator_not_negative")
     def _num(cls, data: pa.PolarsData) -> pl.LazyFrame:

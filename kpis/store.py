@@ -29,7 +29,7 @@ import polars as pl
 from kpis import areas as A
 from kpis import batches as B
 from kpis import catalogue as C
-from kpis import ingest, readers
+from kpis import ingest, periods, readers
 from kpis import problems as P
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def reconcile(frames: list[pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
         [f.with_columns(pl.lit(i, pl.Int64).alias("_order")) for i, f in enumerate(frames)], how="vertical"
     )
     latest = pl.col("_order") == pl.col("_order").max().over(ingest.KEY)
-    current = stacked.filter(latest).drop("_order").sort(["kpi_id", "area", "period_end"])
+    current = stacked.filter(latest).drop("_order").sort([pl.col("kpi_id"), pl.col("area"), *periods.order_exprs()])
     revisions = stacked.filter(~latest).drop("_order")
     return current, revisions
 

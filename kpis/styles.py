@@ -7,8 +7,11 @@ red, grey) and each carries text at WCAG AA contrast. Status is never colour alo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import EllipsisType
 
 import polars as pl
+
+from kpis.rules import DIRECTION_NOTES
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,18 @@ def rag_label(rag: str) -> str:
     return f"{look.icon} {look.word}"
 
 
-def direction_label(arrow: str | None, direction: str) -> str:
+# Directions that say a change happened: on a tile they carry whether the change is significant.
+QUALIFIED_DIRECTIONS = frozenset({"improving", "worsening", "not_judged"})
+
+
+def direction_label(arrow: str | None, direction: str, significant: bool | EllipsisType | None = ...) -> str:
+    """Arrow and word, as the published table shows them ('↑ Improving').
+
+    Given `significant` (True, False, or None where it could not be tested), a change also
+    says whether the data can tell it from noise: '↑ Improving, within normal variation'.
+    """
     look = DIRECTION.get(direction, DIRECTION["unknown"])
-    return f"{ARROWS.get(arrow, '–')} {look.word}"
+    label = f"{ARROWS.get(arrow, '–')} {look.word}"
+    if significant is ... or direction not in QUALIFIED_DIRECTIONS:
+        return label
+    return f"{label}, {DIRECTION_NOTES[significant]}"

@@ -6,17 +6,21 @@ direction over the last 12 months, plus the reasons behind each status.
 
 from __future__ import annotations
 
+import math
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+
 import polars as pl
 
 from kpis import areas as A
 from kpis import rules
 from kpis.formatting import format_target, format_value
-from kpis.periods import Period, parse_period
+from kpis.periods import Period, order_exprs, parse_period
 from kpis.store import Store
 from kpis.styles import RAG, direction_label, rag_label
 
 CATALOGUE_FIELDS = ("kpi_id", "name", "short_name", "priority", "unit", "polarity", "target_wording", "frequency",
-                    "rag_basis", "green_within", "amber_within", "decimals")
+                    "rag_basis", "green_within", "amber_within", "decimals", "direction_tolerance")
 
 
 def periods_available(store: Store) -> list[Period]:
@@ -25,13 +29,15 @@ def periods_available(store: Store) -> list[Period]:
     return sorted(parse_period(label) for label in labels)
 
 
-def default_period(store: Store) -> Period | None:
-    """The latest period in the data; of those ending together, the longest (a quarter over its last month)."""
-    available = periods_available(store)
+def default_period(store: Store, today: date | None = None) -> Period | None:
+    """The latest period in the data that has started by `today`; of those ending together, the longest
+    (a quarter over its last month). A period not started yet is never the default."""
+    today = today or date.today()
+    available = [p for p in periods_available(store) if p.start <= today]
     if not available:
         return None
     last_end = max(p.end for p in available)
-    return min((p for p in available if p.end == last_end), key=lambda p: p.start)
+    return min(p for p in available if p.end == last_end)  # the earliest start, then the total order
 
 
 def latest(store: Store, period: Period | None, areas: list[str] | None = None, kpi_ids: list[str] | None = None) -> pl.DataFrame:
@@ -46,10 +52,11 @@ def latest(store: Store, period: Period | None, areas: list[str] | None = None, 
         obs = obs.filter(pl.col("area").is_in(areas))
     if kpi_ids is not None:
         obs = obs.filter(pl.col("kpi_id").is_in(kpi_ids))
-    last = obs.sort(["period_end", "period_start"]).unique(subset=["kpi_id", "area"], keep="last")
+    last = obs.sort(order_exprs()).unique(subset=["kpi_id", "area"], keep="last")
     prior = store.observations.lazy().select(
         "kpi_id", "area", "period_kind",
         pl.col("period_start").alias("prior_start"), pl.col("period").alias("prior_period"), pl.col("value").alias("prior_value"),
+        pl.col("numerator").alias("prior_numerator"), pl.col("denominator").alias("prior_denominator"),
     )
     area_info = store.areas.lazy().select("area", "code", "parent", pl.col("order").alias("area_order"))
     frame = (
@@ -76,29 +83,75 @@ def status_counts(frame: pl.DataFrame) -> dict[str, int]:
 
 
 def why(row: dict[str, object]) -> str:
-    """One plain sentence saying why a KPI has its status."""
+    """Why a KPI has its status, in plain sentences: the RAG rule with the figures it was judged on
+    (as shown, so the words never contradict the badge), then the direction and its rule."""
+    if row.get("value") is None:
+        return f"{RAG[str(row['rag'])].word}: there is no value for this period."
+    direction = why_direction(row)
+    return f"{why_rag(row)} {direction}" if direction else why_rag(row)
+
+
+def why_rag(row: dict[str, object]) -> str:
+    """One sentence for the RAG status, from the rounded figures the status was judged on."""
     unit, decimals = str(row["unit"]), int(row["decimals"] or 0)
-    value, target = row.get("value"), row.get("target")
+    value = row.get("rag_value", row.get("value"))
+    target = row.get("rag_target", row.get("target"))
     look = RAG[str(row["rag"])]
     if value is None:
         return f"{look.word}: there is no value for this period."
     if row["polarity"] == "neutral":
         return f"{look.word}: this KPI is tracked without a good or bad direction, so it is not rated."
-    if target is None:
+    if target is None or not math.isfinite(float(target)):
         return f"{look.word}: this KPI has no target, so it is not rated."
     shown = format_value(value, unit, decimals)
     aim = format_value(target, unit, decimals)
-    shortfall, miss = float(row["shortfall"]), float(row["miss"])
+    shortfall = float(row["shortfall"])
     relative = row["rag_basis"] == "relative"
-    band = (f"green within {row['green_within']:g}% of target, amber within {row['amber_within']:g}%" if relative
-            else f"green within {format_value(row['green_within'], unit, decimals)} of target, amber within {format_value(row['amber_within'], unit, decimals)}")
+    green, amber = float(row["green_within"]), float(row["amber_within"])
+    band = (f"green within {green:g}% of target, amber within {amber:g}%" if relative
+            else f"green within {green:g}{' percentage points' if unit == 'percent' else ''} of target, amber within {amber:g}")
     better = "above" if row["polarity"] == "higher_is_better" else "below"
     worse = "below" if better == "above" else "above"
     if shortfall <= 0:
         return f"{look.word}: {shown} meets the target of {aim} ({'at' if shortfall == 0 else better} target; {band})."
     gap = format_value(abs(shortfall), unit, decimals).replace("%", " percentage points") if unit == "percent" else format_value(abs(shortfall), unit, decimals)
-    measured = f", {miss:.1f}% of the target" if relative else ""
+    measured = f", {shown_miss(float(row['miss']), green, amber)} of the target" if relative else ""
     return f"{look.word}: {shown} is {gap} {worse} the target of {aim}{measured} ({band})."
+
+
+def shown_miss(miss: float, *bands: float) -> str:
+    """The miss as a percentage, rounded down at the bands' precision (at least one decimal), so that
+    the number read against the bands gives the same status: 4.997 against 'amber within 5%' is 4.9%."""
+    places = max([1, *(max(0, -Decimal(repr(b)).normalize().as_tuple().exponent) for b in bands)])
+    places = min(places, 6)
+    floored = Decimal(repr(miss)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_FLOOR)
+    if floored == 0 and miss > 0:
+        return f"less than {Decimal(1).scaleb(-places)}%"
+    return f"{floored}%"
+
+
+def why_direction(row: dict[str, object]) -> str | None:
+    """The direction in words: the two figures compared, the words on the tile, and the rule behind them."""
+    if "direction" not in row:
+        return None
+    unit, decimals = str(row["unit"]), int(row["decimals"] or 0)
+    if row["direction"] == rules.Direction.UNKNOWN.value:
+        return "Direction: there is no figure for the same period a year earlier, so no direction is shown."
+    label = direction_label(row.get("arrow"), str(row["direction"]), row.get("change_significant"))
+    compared = f"{format_value(row['value'], unit, decimals)} against {format_value(row['prior_value'], unit, decimals)} in {row['prior_period']}"
+    tolerance = float(row.get("direction_tolerance") or 0.0)
+    held = (f"a change of up to {format_value(tolerance, unit, decimals).replace('%', ' percentage points')} counts as maintained"
+            if tolerance > 0 else "any change counts")
+    method = row.get("significance_method")
+    if method is None:
+        tested = ("Significance is not tested: that needs a numerator and denominator in both periods for a percentage, "
+                  "or a whole-number count.")
+    else:
+        z = float(row["change_z"])
+        verdict = "the change is significant" if row.get("change_significant") else "the data cannot tell this change from chance"
+        test = rules.SIGNIFICANCE_METHODS[str(method)].short
+        tested = f"{test[0].upper()}{test[1:]} at 95% gives z = {z:.2f} (|z| > 1.96 is significant): {verdict}."
+    return f"Direction: {label}: {compared}, the same period a year earlier ({held}). {tested}"
 
 
 def report_table(store: Store, period: Period | None, area: str) -> pl.DataFrame:
@@ -141,5 +194,5 @@ def summary_records(frame: pl.DataFrame) -> list[dict[str, object]]:
     """The CLI's JSON: plain records from `latest`."""
     return frame.select(
         "kpi_id", pl.col("name").alias("kpi_name"), "area", "period", "value", "target", "rag", "direction", "arrow", "change",
-        "prior_period", "prior_value", "stale",
+        "prior_period", "prior_value", "stale", "change_significant", "direction_note",
     ).to_dicts()

@@ -12,7 +12,7 @@ import polars as pl
 from kpis import areas as A
 from kpis import formatting, rules, stats, styles, summary
 from kpis import narratives as N
-from kpis.periods import Period
+from kpis.periods import Period, order_exprs
 from kpis.store import Store
 
 SPARK_POINTS = 13  # a year and a bit of monthly points, or three years of quarters
@@ -125,7 +125,7 @@ def trend(store: Store, kpi_ids: list[str] | None, areas: list[str] | None, unti
             (pl.col("target") + side * width * pl.col("amber_within")).alias("amber_limit"),
             *stats.wilson_exprs(),
         )
-        .sort(["kpi_id", "area_order", "period_end", "period_start"])
+        .sort([pl.col("kpi_id"), pl.col("area_order"), *order_exprs()])
         .collect()
     )
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kpis import views
+from kpis import rules, views
 from kpis.formatting import format_target
 from pages import shared
 
@@ -21,6 +21,10 @@ st.dataframe(table.to_pandas(), hide_index=True, width="stretch",
              column_config={"Definition": st.column_config.TextColumn(width="large")})
 st.download_button("Download the catalogue (CSV)", shared.csv_bytes(found), file_name="kpi_catalogue.csv", mime="text/csv")
 
+# How direction is judged: one block, the same words as "Why this status?".
+with st.expander("How direction is judged"):
+    st.markdown(rules.DIRECTION_RULE)
+
 MAX_DETAILS = 20
 if found.height > MAX_DETAILS:
     st.caption(f"Details below for the first {MAX_DETAILS} of {found.height} KPIs; search to narrow the list.")
@@ -31,6 +35,7 @@ for row in found.head(MAX_DETAILS).iter_rows(named=True):
         st.markdown(f"- Target: {format_target(row['target'], row['target_wording'], row['unit'], row['decimals'])}\n"
                     f"- Polarity: {views.POLARITY_WORDS.get(row['polarity'], row['polarity'])}; frequency: {row['frequency']}; unit: {row['unit']}\n"
                     f"- RAG rule: {views.rule_text(row)}\n"
+                    f"- Direction rule: {rules.direction_rule_text(row)}\n"
                     f"- Source: {row['source'] or '–'}; owner: {row['owner'] or '–'}")
 
 # ---- statistical process control ------------------------------------------------------

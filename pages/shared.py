@@ -277,9 +277,10 @@ def badge(rag: str) -> str:
             f'<span aria-hidden="true">{look.icon}</span> {look.word}</span>')
 
 
-def direction_badge(arrow: str | None, direction: str) -> str:
+def direction_badge(arrow: str | None, direction: str, significant: bool | None = None) -> str:
+    """The direction with whether the change is significant ('↑ Improving, within normal variation')."""
     look = DIRECTION.get(direction, DIRECTION["unknown"])
-    return f'<span class="kpi-direction" style="color:{look.colour}">{html.escape(direction_label(arrow, direction))}</span>'
+    return f'<span class="kpi-direction" style="color:{look.colour}">{html.escape(direction_label(arrow, direction, significant))}</span>'
 
 
 def chip(code: str, value: str, rag: str) -> str:
@@ -349,7 +350,7 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
                     f'<div class="kpi-meta">Target {html.escape(target_text(kpi, main))} · {html.escape(str(main["period"]))}</div>')
             if main["stale"]:
                 st.html(f'<div class="kpi-stale">Older figure: the latest is for {html.escape(str(main["period"]))}, before the selected period</div>')
-            st.html(f'{badge(str(main["rag"]))} &nbsp; {direction_badge(main["arrow"], str(main["direction"]))}'
+            st.html(f'{badge(str(main["rag"]))} &nbsp; {direction_badge(main["arrow"], str(main["direction"]), main.get("change_significant"))}'
                     + (f'<span class="kpi-meta"> vs {html.escape(str(main["prior_period"]))}</span>' if main.get("prior_period") else ""))
         elif tile.parts:
             worst = str(row["rag"]) if row else "grey"
@@ -364,7 +365,7 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
                     f'{badge("grey")}')
         if tile.parts:
             st.html("".join(chip(codes.get(str(p["area"]), str(p["area"])), value_text(p), str(p["rag"])) for p in tile.parts)
-                    + (" " + " ".join(direction_badge(p["arrow"], str(p["direction"])).replace(">", f' title="{html.escape(str(p["area"]))}">', 1)
+                    + (" " + " ".join(direction_badge(p["arrow"], str(p["direction"]), p.get("change_significant")).replace(">", f' title="{html.escape(str(p["area"]))}">', 1)
                                       for p in tile.parts) if not compact else ""))
         if tile.main is not None or tile.parts:
             spc_lines(str(kpi["kpi_id"]), [tile.main] if tile.main is not None else tile.parts, period, area)

@@ -76,3 +76,38 @@ def test_data_dir_from_environment(tmp_path):
     done = run("summary", "--json", env_dir=str(tmp_path))
     assert done.returncode == 1  # an empty folder has no catalogue: said, not raised
     assert "catalogue" in done.stdout.lower()
+
+
+def _strict(text: str):
+    """json.loads that refuses NaN and Infinity, which are not JSON."""
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_to_json_maps_non_finite_numbers_to_null():
+    from kpis.cli import to_json
+
+    out = to_json({"a": float("nan"), "b": [1.5, float("inf"), {"c": float("-inf")}], "d": None})
+    assert _strict(out) == {"a": None, "b": [1.5, None, {"c": None}], "d": None}
+
+
+def test_summary_json_is_strict_and_says_whether_changes_are_significant():
+    done = run("summary", "--period", "2024/25 Q1", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = {(r["kpi_id"], r["area"]): r for r in _strict(done.stdout)}
+    assert all(r["change_significant"] in (True, False, None) for r in rows.values())
+    assert rows[("mmr_5y", "City")]["change_significant"] is None  # no counts: not tested
+    assert rows[("mmr_5y", "City")]["direction"] == "improving"  # the report's arrow is kept
+    assert isinstance(rows[("rtl_uptake", "North East")]["change_significant"], bool)
+
+
+@pytest.mark.parametrize("cell", ["nan", "inf", "1e309"])
+def test_non_finite_figures_are_rejected_and_json_stays_strict(tmp_path, cell):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"kpi_id,area,period,value,target\nrtl_uptake,NE,Jun 24,99,{cell}\nhwc_referrals,City,2024/25 Q1,{cell},\n")
+    done = run("validate", str(bad), "--json", "--data-dir", str(DATA))
+    assert done.returncode == 1
+    report = _strict(done.stdout)
+    assert [(p["row"], p["column"], p["severity"]) for p in report["problems"]] == [(2, "target", "error"), (3, "value", "error")]

@@ -1,6 +1,6 @@
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpis.formatting import format_change, format_target, format_value, value_expr
@@ -25,6 +25,7 @@ def test_format_change():
     assert format_change(-2.0, "count", 0) == "-2"
 
 
+@settings(deadline=None)
 @given(st.floats(-1e9, 1e9, allow_nan=False), st.sampled_from(["percent", "count", "rate", "number"]), st.integers(0, 3))
 def test_expression_and_python_formatting_agree(value, unit, decimals):
     # Both round half to even on the binary value; skip the few values that sit on a rounding edge.
@@ -36,3 +37,21 @@ def test_expression_and_python_formatting_agree(value, unit, decimals):
     if expected.startswith("-") and set(expected.strip("-%").replace(",", "").replace(".", "")) == {"0"}:
         expected = expected[1:]  # "-0.0": the expression drops the sign of a value that rounds to zero
     assert frame.select(value_expr()).item() == expected
+
+
+@pytest.mark.parametrize(
+    ("arrow", "direction", "significant", "label"),
+    [
+        ("up", "improving", ..., "↑ Improving"),  # the published table: the report's arrows and words only
+        ("up", "improving", False, "↑ Improving, within normal variation"),
+        ("up", "improving", True, "↑ Improving, a significant change"),
+        ("down", "worsening", None, "↓ Worsening, significance not tested"),
+        ("up", "not_judged", False, "↑ Changed (not judged), within normal variation"),
+        ("flat", "maintained", False, "→ Maintained"),  # no change to qualify
+        (None, "unknown", None, "– No figure a year earlier"),
+    ],
+)
+def test_direction_label_says_whether_a_change_is_significant(arrow, direction, significant, label):
+    from kpis.styles import direction_label
+
+    assert direction_label(arrow, direction, significant) == label

@@ -1,11 +1,14 @@
 """Each malformed-file class yields a report, not an exception."""
 
+from datetime import date
+
 import polars as pl
 import pytest
 
 from kpis import ingest
 
 HEADER = "kpi_id,area,period,value,numerator,denominator\n"
+TODAY = date(2024, 6, 15)
 
 
 def check(demo_store, text: str | bytes, name: str = "upload.csv"):
@@ -112,7 +115,7 @@ def test_row_numbers_count_blank_lines(demo_store):
 
 
 def test_warnings_do_not_block(demo_store):
-    result = check(demo_store, HEADER + "mmr_5y,City,2099/00 Q1,95,,\n")
+    result = ingest.check_file("x.csv", (HEADER + "mmr_5y,City,2024/25 Q2,95,,\n").encode(), demo_store.catalogue, demo_store.areas, TODAY)
     assert result.valid
     assert result.problems["severity"].to_list() == ["warning"]
     assert "not started" in result.problems["problem"][0]
@@ -150,3 +153,110 @@ def test_quoted_empty_cells_are_empty(demo_store):
     result = check(demo_store, 'kpi_id,area,period,value,numerator,denominator,note\n"mmr_5y","City","2024/25 Q1","95","","",""\n')
     assert result.valid and result.problems.height == 0
     assert result.frame["numerator"].to_list() == [None]
+
+
+# Finite numbers only: NaN, infinity and overflowing figures are errors that name row, column, problem and fix.
+@pytest.mark.parametrize(
+    ("line", "column", "problem"),
+    [
+        ("rtl_uptake,NE,Jun 24,nan,,", "value", "'nan' is not a number (NaN)"),
+        ("rtl_uptake,NE,Jun 24,NaN,,", "value", "'NaN' is not a number (NaN)"),
+        ("rtl_uptake,NE,Jun 24,inf,,", "value", "'inf' is infinite"),
+        ("hwc_referrals,City,2024/25 Q1,1e309,,", "value", "'1e309' is too large to be a figure"),
+        ("rtl_uptake,NE,Jun 24,87,nan,300", "numerator", "'nan' is not a number (NaN)"),
+        ("rtl_uptake,NE,Jun 24,87,261,inf", "denominator", "'inf' is infinite"),
+    ],
+)
+def test_non_finite_figures_are_errors(demo_store, line, column, problem):
+    result = check(demo_store, HEADER + "mmr_5y,City,2024/25 Q1,95,,\n" + line + "\n")
+    assert not result.valid
+    found = [r for r in result.problems.iter_rows(named=True) if r["column"] == column and r["problem"] == problem]
+    assert found and found[0]["row"] == 3 and found[0]["severity"] == "error" and "finite" in found[0]["fix"], problems_of(result)
+    assert result.frame.height == 1
+    assert result.frame["value"].is_finite().all()
+
+
+@pytest.mark.parametrize("target", ["nan", "NaN", "inf", "-inf", "1e309"])
+def test_non_finite_row_targets_are_errors(demo_store, target):
+    result = check(demo_store, "kpi_id,area,period,value,target\nrtl_uptake,NE,Jun 24,99," + target + "\n")
+    assert not result.valid
+    assert [(r["row"], r["column"]) for r in result.problems.iter_rows(named=True)] == [(2, "target")]
+    assert result.frame.height == 0
+
+
+@pytest.mark.parametrize(("column", "target"), [("target", "nan"), ("target", "inf"), ("target", "1e309"),
+                                               ("green_within", "NaN"), ("direction_tolerance", "inf"), ("per", "-inf")])
+def test_non_finite_catalogue_numbers_are_errors(column, target):
+    from kpis import catalogue
+
+    text = pl.DataFrame({"row": [2], "kpi_id": ["k"], "name": ["K"], "unit": ["percent"], "polarity": ["higher_is_better"],
+                         "frequency": ["monthly"], column: [target]})
+    _, problems = catalogue.parse(text)
+    rows = [(r["row"], r["column"], r["severity"]) for r in problems.iter_rows(named=True)]
+    assert rows == [(2, column, "error")], problems
+    assert "finite" in problems["fix"][0] and target in problems["problem"][0]
+
+
+# Periods: one key per dates, future periods, years out of range.
+def test_calendar_and_financial_quarters_are_one_key(demo_store):
+    result = check(demo_store, HEADER + "mmr_5y,City,2024 Q1,95,,\nmmr_5y,City,2023/24 Q4,96,,\n")
+    assert not result.valid
+    found = {(r["row"], r["severity"], r["problem"]) for r in result.problems.iter_rows(named=True)}
+    assert (3, "error", "The same KPI, area and period as row 2 with a different value") in found
+
+
+def test_calendar_quarter_is_stored_as_the_financial_one(demo_store):
+    result = check(demo_store, HEADER + "mmr_5y,City,2025 Q1,95,,\nmmr_5y,City,2024/25 Q4,95,,\nmmr_5y,City,Q3 2024,94,,\n")
+    assert result.valid
+    assert [(r["row"], r["problem"]) for r in result.problems.iter_rows(named=True)] == [(3, "Repeats row 2")]
+    frame = ingest.as_text(result.frame)
+    assert frame.select("period", "period_kind").rows() == [("2024/25 Q4", "fy_quarter"), ("2024/25 Q2", "fy_quarter")]
+
+
+@pytest.mark.parametrize(
+    ("period", "severity"),
+    [
+        ("2024/25 Q2", "warning"),  # starts next month: not started yet
+        ("Jun 2025", "warning"),  # starts within a year of today
+        ("Jul 2025", "error"),  # starts more than a year after today
+        ("9999 Q4", "error"),
+        ("Jun 99", None),  # June 1999, a past period
+    ],
+)
+def test_future_periods(demo_store, period, severity):
+    kpi = "mmr_5y" if "Q" in period else "rtl_uptake"
+    area = "City" if kpi == "mmr_5y" else "NE"
+    result = ingest.check_file("x.csv", f"{HEADER}{kpi},{area},{period},95,,\n".encode(), demo_store.catalogue, demo_store.areas, TODAY)
+    assert result.problems["severity"].to_list() == ([severity] if severity else []), problems_of(result)
+    assert result.frame.height == (0 if severity == "error" else 1)
+
+
+@pytest.mark.parametrize("period", ["0000", "Jan 0000", "0000 Q1", "10000", "9999/00 Q4", "0001"])
+def test_years_out_of_range_are_problem_rows(demo_store, period):
+    result = check(demo_store, HEADER + f"mmr_5y,City,{period},95,,\n")
+    assert not result.valid
+    assert problems_of(result)[0][:2] == (2, "period"), problems_of(result)
+
+
+def test_schemas_reject_non_finite_figures_that_reach_them():
+    """Parsing already turns NaN and infinity into problems; the schemas say the same, as a declaration."""
+    from kpis.schemas import ObservationModel
+
+    frame = pl.DataFrame({"row": [2, 3], "value": [float("nan"), 1.0], "numerator": [None, float("inf")],
+                          "denominator": [None, None], "target": [None, None]})
+    with pytest.raises(Exception, match="figures_finite"):
+        ObservationModel.validate(frame.with_columns(
+            *(pl.lit(None, t).alias(c) for c, t in {"kpi_id": pl.String, "area": pl.String, "period": pl.String,
+                                                     "period_start": pl.Date, "period_end": pl.Date, "period_kind": pl.String,
+                                                     "note": pl.String, "unit": pl.String, "frequency": pl.String,
+                                                     "decimals": pl.Int64}.items())), lazy=True)
+
+
+def test_same_dates_across_files_are_a_revision(demo_store):
+    from kpis import store
+
+    older = check(demo_store, HEADER + "mmr_5y,City,2025 Q1,95,,\n", "older.csv")
+    newer = check(demo_store, HEADER + "mmr_5y,City,2024/25 Q4,96,,\n", "newer.csv")
+    current, revisions = store.reconcile([ingest.as_text(older.frame), ingest.as_text(newer.frame)])
+    assert current.select("period", "value").rows() == [("2024/25 Q4", 96.0)]
+    assert revisions.select("period", "value").rows() == [("2024/25 Q4", 95.0)]

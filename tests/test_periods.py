@@ -4,7 +4,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpis.periods import ACCEPTED_FORMS, PeriodError, PeriodKind, make_period, parse_labels, parse_period, period_order
+from kpis.periods import (
+    ACCEPTED_FORMS,
+    PeriodError,
+    PeriodKind,
+    canonical_for,
+    future_limit,
+    make_period,
+    order_exprs,
+    parse_labels,
+    parse_period,
+    period_order,
+)
 
 
 @pytest.mark.parametrize(
@@ -108,4 +119,77 @@ def test_parse_of_label_round_trips(period):
 
 @given(periods, periods)
 def test_order_follows_end_then_start(a, b):
-    assert (a < b) == ((a.end, a.start) < (b.end, b.start))
+    if (a.end, a.start) != (b.end, b.start):
+        assert (a < b) == ((a.end, a.start) < (b.end, b.start))
+
+
+@given(periods, periods)
+def test_order_is_total(a, b):
+    """Exactly one of a < b, b < a, a == b: periods with the same dates are still ordered, by kind then label."""
+    assert [a < b, b < a, a == b].count(True) == 1
+
+
+@given(st.lists(periods, max_size=12), st.randoms())
+def test_sorting_does_not_depend_on_input_order(items, random):
+    shuffled = list(items)
+    random.shuffle(shuffled)
+    assert sorted(shuffled) == sorted(items)
+
+
+def test_same_dates_order_by_kind_then_label():
+    assert period_order(["2024 Q1", "2023/24 Q4"]) == period_order(["2023/24 Q4", "2024 Q1"]) == ["2023/24 Q4", "2024 Q1"]
+
+
+@pytest.mark.parametrize(
+    ("label", "start"),
+    [
+        ("Jun 99", date(1999, 6, 1)),  # never June 2099
+        ("Jun 50", date(1950, 6, 1)),
+        ("Jun 49", date(2049, 6, 1)),
+        ("Dec 00", date(2000, 12, 1)),
+        ("Jan-75", date(1975, 1, 1)),
+    ],
+)
+def test_two_digit_years_read_within_1950_to_2049(label, start):
+    assert parse_period(label).start == start
+
+
+@pytest.mark.parametrize("label", ["0000", "0001", "Jan 0000", "0000 Q1", "0000/01", "9999/00 Q4", "1899", "3000 Q1", "10000"])
+def test_years_out_of_range_raise_period_error(label):
+    with pytest.raises(PeriodError):
+        parse_period(label)
+
+
+@pytest.mark.parametrize(
+    ("label", "frequency", "canonical"),
+    [
+        ("2025 Q1", "quarterly", "2024/25 Q4"),
+        ("2024/25 Q4", "quarterly", "2024/25 Q4"),
+        ("2024 Q3", "quarterly", "2024/25 Q2"),
+        ("2024 Q1", None, "2024 Q1"),
+        ("2024", "annual", "2024"),  # a calendar year is not a financial year: different dates
+        ("Jun 24", "monthly", "Jun 2024"),
+    ],
+)
+def test_canonical_for_frequency(label, frequency, canonical):
+    period = parse_period(label, frequency)
+    same = canonical_for(period, frequency)
+    assert same.label == canonical and (same.start, same.end) == (period.start, period.end)
+
+
+@pytest.mark.parametrize(
+    ("today", "limit"),
+    [(date(2024, 6, 15), date(2025, 6, 15)), (date(2024, 2, 29), date(2025, 2, 28))],
+)
+def test_future_limit_is_a_year_after_today(today, limit):
+    assert future_limit(today) == limit
+
+
+def test_order_exprs_sort_like_periods():
+    import polars as pl
+
+    labels = ["2024 Q1", "Mar 2024", "2023/24 Q4", "2023/24", "2024", "Jan 2024"]
+    parsed = [parse_period(label) for label in labels]
+    frame = pl.DataFrame({"period": [p.label for p in parsed], "period_start": [p.start for p in parsed],
+                          "period_end": [p.end for p in parsed], "period_kind": [str(p.kind) for p in parsed]})
+    assert frame.sort(order_exprs())["period"].to_list() == [p.label for p in sorted(parsed)]
