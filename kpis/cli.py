@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,9 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     for p in (undo_, restore_):
         p.add_argument("batch_id", metavar="BATCH_ID")
         p.add_argument("--user", help="who is acting (default: the local user)")
+    localities_ = sub.add_parser("localities", help="each child area against its parent: 95% interval by unit and comparison")
+    localities_.add_argument("--period", help="reporting period, e.g. '2024/25 Q1' (default: the latest in the data)")
+    localities_.add_argument("--parent", help="parent area name or code (default: the top area)")
     hash_ = sub.add_parser("hash-passphrase", help="print the [analyst] lines for .streamlit/secrets.toml (reads the passphrase from stdin)")
     hash_.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
-    for p in (validate, summary_, ingest_, history_, undo_, restore_):
+    for p in (validate, summary_, ingest_, history_, undo_, restore_, localities_):
         p.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
         p.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -182,6 +186,49 @@ def _set_withdrawn(args: argparse.Namespace, withdrawn: bool) -> int:
     return 0
 
 
+LOCALITY_FIELDS = ("kpi_id", "area", "period", "value", "low", "high", "method", "parent_value", "parent_period", "parent_derived",
+                   "comparison", "reason")
+
+
+def _finite(value: object) -> object:
+    """A float that JSON can carry (NaN and infinities become null)."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def cmd_localities(args: argparse.Namespace) -> int:
+    from kpis import areas as A
+    from kpis import views
+
+    data = store.load(config.data_dir(args.data_dir))
+    if not data.ok:
+        _print_problems(data.problems)
+        return 1
+    try:
+        period = parse_period(args.period) if args.period else summary.default_period(data)
+    except PeriodError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    parent = A.lookup(data.areas).get(args.parent.strip().lower()) if args.parent else next(iter(A.roots(data.areas)), None)
+    if parent is None:
+        print(f"error: unknown area '{args.parent}'", file=sys.stderr)
+        return 2
+    frame = views.localities(data, period, parent)
+    records = [{k: _finite(v) for k, v in r.items()} for r in frame.select(LOCALITY_FIELDS).to_dicts()] if frame.height else []
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False, indent=1, allow_nan=False))
+        return 0
+    if not records:
+        print(f"{parent}: no figures for its areas" + (f" at or before {period}" if period else ""))
+        return 0
+    print(f"Areas of {parent} at {period}" if period else f"Areas of {parent}")
+    for r in records:
+        interval = f"{r['low']:.2f}–{r['high']:.2f}" if r["low"] is not None else "–"
+        against = "–" if r["parent_value"] is None else f"{r['parent_value']:g} ({r['parent_period']}{', derived' if r['parent_derived'] else ''})"
+        verdict = r["comparison"] + (f": {r['reason']}" if r["reason"] else "")
+        print(f"{r['kpi_id']:<26} {r['area']:<12} {r['period']:<11} {r['value']:>10g}  {interval:<17} {r['method']:<13} {parent} {against:<28} {verdict}")
+    return 0
+
+
 def cmd_hash(args: argparse.Namespace) -> int:
     from kpis import access
 
@@ -199,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {
         "validate": cmd_validate, "summary": cmd_summary, "ingest": cmd_ingest, "history": cmd_history,
         "undo": lambda a: _set_withdrawn(a, True), "restore": lambda a: _set_withdrawn(a, False), "hash-passphrase": cmd_hash,
+        "localities": cmd_localities,
     }
     try:
         return commands[args.command](args)
