@@ -92,6 +92,16 @@ UNITS: dict[str, UnitRule] = {
 
 PART_OF_A_TOTAL = "part of a total"
 
+COMPARISON_RULE = (
+    "An area is compared with its parent (a locality with the City) as Fingertips does: when the parent's figure lies inside "
+    "the area's 95% interval the two are similar; outside it, the area is better or worse according to the KPI's polarity, or "
+    "higher or lower for a KPI with no polarity. Like is compared only with like: the parent's figure must be for the same "
+    "period, either published or derived from every area's numerator and denominator for that period (a parent that publishes "
+    "the KPI is compared only on its own figures, and no figure is derived when any area lacks a numerator or a denominator). "
+    "An area's count is part of the parent's total, so it is never compared with it and no gap is shown. Otherwise the area "
+    "is marked \"not compared\", with the reason."
+)
+
 COMPARISONS = ("better", "similar", "worse", "higher", "lower", "not_compared")
 
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kpis import views
+from kpis import stats, views
 from kpis.formatting import format_target
 from pages import shared
 
@@ -32,3 +32,12 @@ for row in found.head(MAX_DETAILS).iter_rows(named=True):
                     f"- Polarity: {views.POLARITY_WORDS.get(row['polarity'], row['polarity'])}; frequency: {row['frequency']}; unit: {row['unit']}\n"
                     f"- RAG rule: {views.rule_text(row)}\n"
                     f"- Source: {row['source'] or '–'}; owner: {row['owner'] or '–'}")
+
+# ---- Statistical methods: written from the registry in kpis.stats -------------------------
+st.subheader("Statistical methods")
+st.caption("How the 95% intervals on the Localities and Trends pages are worked out: the KPI's unit decides the method.")
+for method in stats.METHODS.values():
+    units = ", ".join(u for u, rule in stats.UNITS.items() if rule.method == method.name) or "–"
+    st.markdown(f"**{method.title}** (`{method.name}`; unit: {units}) · for {method.used_for}.\n\n{method.words}\n\n"
+                f"_Reference:_ {method.reference}")
+st.markdown(f"**Comparing an area with its parent.** {stats.COMPARISON_RULE}")

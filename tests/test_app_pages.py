@@ -145,3 +145,24 @@ def test_definitions_search():
     assert set(at.dataframe[0].value["Id"]) == {"mmr_24m", "mmr_5y"}
     at.text_input(key="def_query").input("zebra crossing").run()
     assert "No KPI matches" in all_text(at)
+
+
+def test_definitions_explain_each_statistical_method():
+    from kpis import stats
+
+    text = all_text(open_page("pages/definitions_page.py"))
+    assert "Statistical methods" in text
+    for method in stats.METHODS.values():
+        assert method.title in text and method.reference in text
+
+
+def test_localities_do_not_compare_a_count_with_its_total(tmp_path, monkeypatch):
+    from locality_cases import OOA_COUNTS, write_folder
+
+    monkeypatch.setenv("KPI_DATA_DIR", str(write_folder(tmp_path, OOA_COUNTS)))
+    at = open_page("pages/localities_page.py")
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "Compared with City" in d.value.columns)
+    assert set(table["Compared with City"]) == {"– Not compared: part of a total"}
+    assert set(table["Gap to City"]) == {"–"}
+    assert "part of a total, so it is not compared with City" in all_text(at)
