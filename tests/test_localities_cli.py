@@ -5,10 +5,10 @@ import subprocess
 import sys
 
 import pytest
+from locality_cases import ACROSS_PERIODS, IMPOSSIBLE_CITY, OOA_COUNTS, RATES, write_folder
 
 from conftest import DATA, ROOT
 from kpis import cli
-from locality_cases import ACROSS_PERIODS, IMPOSSIBLE_CITY, OOA_COUNTS, RATES, write_folder
 
 FIELDS = {"kpi_id", "area", "period", "value", "low", "high", "method", "parent_value", "parent_period", "parent_derived", "comparison", "reason"}
 

@@ -47,6 +47,7 @@ def test_localities_derive_the_parent_from_counts(demo_store):
 
 def _cases(tmp_path, rows):
     from locality_cases import write_folder
+
     from kpis import store
 
     return views.localities(store.load(write_folder(tmp_path, rows)), Q1, "City")
