@@ -150,3 +150,18 @@ def test_quoted_empty_cells_are_empty(demo_store):
     result = check(demo_store, 'kpi_id,area,period,value,numerator,denominator,note\n"mmr_5y","City","2024/25 Q1","95","","",""\n')
     assert result.valid and result.problems.height == 0
     assert result.frame["numerator"].to_list() == [None]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("mmr_24m,S,2024/25 Q1,50,50,", [(2, "denominator", "numerator without denominator", "warning")]),
+        ("mmr_24m,S,2024/25 Q1,50,,100", [(2, "numerator", "denominator without numerator", "warning")]),
+        ("mmr_24m,S,2024/25 Q1,50,50,100", []),
+        ("ooa_placements,S,2024/25 Q1,14,14,", []),  # a count needs no denominator
+    ],
+)
+def test_half_a_fraction_warns(demo_store, line, expected):
+    result = check(demo_store, HEADER + line + "\n")
+    assert [(r["row"], r["column"], r["problem"], r["severity"]) for r in result.problems.iter_rows(named=True)] == expected
+    assert result.valid and result.frame.height == 1
