@@ -154,3 +154,12 @@ def test_priority_kpis_prefer_the_narrative(demo_store):
     (q1,), _ = narratives.load_all(DATA / "narratives")
     assert views.priority_kpis(demo_store, q1.section("priority_1"), 1)[0] == "rtl_uptake"
     assert views.priority_kpis(demo_store, q1.section("priority_5"), 5) == []  # the workforce priority has no KPI
+
+
+ACROSS_PERIODS_AREAS = [("mmr_24m", area, "2024/25 Q1", 70, 70, 100) for area in ("North East", "North West", "South")]
+
+
+def test_a_stale_area_is_compared_with_the_parent_of_its_own_period(tmp_path):
+    older = [(k, a, "2023/24 Q4", v, n, d) for k, a, _, v, n, d in ACROSS_PERIODS_AREAS]
+    rows = _by_area(_cases(tmp_path, [*older, ("mmr_24m", "City", "2023/24 Q4", 60, None, None), ("mmr_24m", "City", "2024/25 Q1", 80, None, None)]))
+    assert {(r["period"], r["parent_value"], r["parent_period"], r["comparison"]) for r in rows.values()} == {("2023/24 Q4", 60.0, "2023/24 Q4", "better")}
