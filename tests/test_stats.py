@@ -195,3 +195,12 @@ def test_compare_table(unit, low, high, interval_reason, parent, parent_reason, 
 
 def test_methods_table_is_plain_json():
     json.dumps(stats.methods_table().to_dicts(), allow_nan=False)
+
+
+def test_readme_lists_every_method():
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for method in stats.METHODS.values():
+        assert f"`{method.name}`" in readme
+    assert "Technical Guide: Confidence Intervals" in readme and "Fingertips" in readme
