@@ -277,7 +277,7 @@ def parent_caption(ref: dict[str, object], parent: str, unit: str, decimals: int
     if ref["parent_reason"] is not None:
         return f"{text}. Not compared: {ref['parent_reason']}, and the areas' figures are for {ref['period']}."
     if not stats.UNITS.get(unit, stats.UNITS["number"]).compared_with_parent:
-        return f"{text}. Each area's figure is {stats.PART_OF_A_TOTAL}, so it is not compared with {parent}."
+        return f"{text}. Each area's count is part of {parent}'s total, so it is not compared with {parent} ({stats.PART_OF_A_TOTAL})."
     return text + "."
 
 

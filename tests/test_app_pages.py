@@ -165,4 +165,4 @@ def test_localities_do_not_compare_a_count_with_its_total(tmp_path, monkeypatch)
     table = next(d.value for d in at.dataframe if "Compared with City" in d.value.columns)
     assert set(table["Compared with City"]) == {"– Not compared: part of a total"}
     assert set(table["Gap to City"]) == {"–"}
-    assert "part of a total, so it is not compared with City" in all_text(at)
+    assert "Each area's count is part of City's total, so it is not compared with City" in all_text(at)
