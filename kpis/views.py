@@ -211,7 +211,8 @@ def localities(store: Store, period: Period | None, parent: str) -> pl.DataFrame
     latest = summary.latest(store, period, children)
     if latest.height == 0:
         return latest
-    latest = latest.join(store.catalogue.select("kpi_id", "per"), on="kpi_id", how="left", maintain_order="left")
+    if "per" not in latest.columns:
+        latest = latest.join(store.catalogue.select("kpi_id", "per"), on="kpi_id", how="left", maintain_order="left")
     parents = reference_values(store, period, parent, children, latest.select("kpi_id", "period"))
     comparable = pl.col("unit").replace_strict({u: r.compared_with_parent for u, r in stats.UNITS.items()}, default=False, return_dtype=pl.Boolean)
     frame = stats.with_intervals(latest).join(parents, on=["kpi_id", "period"], how="left", maintain_order="left")

@@ -31,6 +31,15 @@ def test_trend_bands_follow_polarity(demo_store):
     assert mmr["amber_limit"] < mmr["green_limit"] < mmr["target"]
 
 
+def test_trend_intervals_follow_the_unit(demo_store):
+    ooa = views.trend(demo_store, ["ooa_placements"], ["City"], Q1).row(-1, named=True)  # a count of 29: exact Poisson limits
+    assert (ooa["method"], round(ooa["ci_low"], 4), round(ooa["ci_high"], 4)) == ("poisson_exact", 19.4218, 41.6488)
+    rtl = views.trend(demo_store, ["rtl_uptake"], ["North East"], Q1).row(-1, named=True)
+    assert (rtl["method"], round(rtl["ci_low"], 2), round(rtl["ci_high"], 2)) == ("wilson", 82.72, 90.34)
+    mmr = views.trend(demo_store, ["mmr_24m"], ["City"], Q1).row(-1, named=True)  # a percentage without its counts
+    assert (mmr["method"], mmr["ci_low"], mmr["interval_reason"]) == ("none", None, "no numerator and denominator")
+
+
 def test_trend_stops_at_the_period(demo_store):
     frame = views.trend(demo_store, ["hwc_referrals"], ["City"], parse_period("2023/24 Q2"))
     assert frame["period"].to_list()[-1] == "2023/24 Q2"
