@@ -114,8 +114,8 @@ def _lgamma(a: np.ndarray) -> np.ndarray:
 
 _BLOCK = 64  # series terms summed per numpy step
 _EPS = 1e-17
-_CF_BELOW = 100.0
-_QUANTILE_TOL = 1e-13  # shapes below this take the continued fraction for Q; above, a finite sum
+_CF_BELOW = 100.0  # shapes below this take the continued fraction for Q; above, a finite sum
+_QUANTILE_TOL = 1e-13  # relative: P itself carries rounding of about 1e-14
 
 
 def _ratio_series(first: np.ndarray, ratio, limit: int) -> np.ndarray:
@@ -224,7 +224,7 @@ def gamma_quantile(probability: float, shape: np.ndarray) -> np.ndarray:
             newton = yr - miss / np.exp((ar - 1) * np.log(yr) - yr - lga[rows])
         inside = np.isfinite(newton) & (newton >= lr) & (newton <= hr)  # a step below the last digit leaves y where it is
         y_next = np.where(miss == 0, yr, np.where(inside, newton, (lr + hr) / 2))
-        # P itself carries rounding of about 1e-14, so steps below 1e-13 of y only trade one rounding for another.
+        # Steps below _QUANTILE_TOL of y only trade one rounding of P for another.
         done = (np.abs(y_next - yr) <= _QUANTILE_TOL * np.abs(y_next)) | (hr - lr <= _QUANTILE_TOL * hr)
         y[rows], low[rows], high[rows] = y_next, lr, hr
         rows = rows[~done]
