@@ -43,10 +43,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("batch_id", metavar="BATCH_ID")
         p.add_argument("--user", help="who is acting (default: the local user)")
     check_ = _add_check_parser(sub)
+    localities_ = sub.add_parser("localities", help="each child area against its parent: 95% interval by unit and comparison")
+    localities_.add_argument("--period", help="reporting period, e.g. '2024/25 Q1' (default: the latest in the data)")
+    localities_.add_argument("--parent", help="parent area name or code (default: the top area)")
     hash_ = sub.add_parser("hash-passphrase", help="print the [analyst] lines for .streamlit/secrets.toml (reads the passphrase from stdin)")
     hash_.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     _spc_parser(sub)
-    for p in (validate, summary_, ingest_, history_, undo_, restore_, check_):
+    for p in (validate, summary_, ingest_, history_, undo_, restore_, check_, localities_):
         p.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
         p.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -267,6 +270,44 @@ def _environment_error(args: argparse.Namespace, error: BaseException) -> int:
     return 2
 
 
+LOCALITY_FIELDS = ("kpi_id", "area", "period", "value", "low", "high", "method", "parent_value", "parent_period", "parent_derived",
+                   "comparison", "reason")
+
+
+def cmd_localities(args: argparse.Namespace) -> int:
+    from kpis import areas as A
+    from kpis import views
+
+    data = store.load(config.data_dir(args.data_dir))
+    if not data.ok:
+        _print_problems(data.problems)
+        return 1
+    try:
+        period = parse_period(args.period) if args.period else summary.default_period(data)
+    except PeriodError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    parent = A.lookup(data.areas).get(args.parent.strip().lower()) if args.parent else next(iter(A.roots(data.areas)), None)
+    if parent is None:
+        print(f"error: unknown area '{args.parent}'", file=sys.stderr)
+        return 2
+    frame = views.localities(data, period, parent)
+    records = frame.select(LOCALITY_FIELDS).to_dicts() if frame.height else []
+    if args.json:
+        print(to_json(records))
+        return 0
+    if not records:
+        print(f"{parent}: no figures for its areas" + (f" at or before {period}" if period else ""))
+        return 0
+    print(f"Areas of {parent} at {period}" if period else f"Areas of {parent}")
+    for r in records:
+        interval = f"{r['low']:.2f}–{r['high']:.2f}" if r["low"] is not None else "–"
+        against = "–" if r["parent_value"] is None else f"{r['parent_value']:g} ({r['parent_period']}{', derived' if r['parent_derived'] else ''})"
+        verdict = r["comparison"] + (f": {r['reason']}" if r["reason"] else "")
+        print(f"{r['kpi_id']:<26} {r['area']:<12} {r['period']:<11} {r['value']:>10g}  {interval:<17} {r['method']:<13} {parent} {against:<28} {verdict}")
+    return 0
+
+
 def cmd_hash(args: argparse.Namespace) -> int:
     from kpis import access
 
@@ -397,7 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {
         "validate": cmd_validate, "summary": cmd_summary, "ingest": cmd_ingest, "history": cmd_history,
         "undo": lambda a: _set_withdrawn(a, True), "restore": lambda a: _set_withdrawn(a, False), "hash-passphrase": cmd_hash,
-        "spc": cmd_spc, "check": cmd_check,
+        "spc": cmd_spc, "check": cmd_check, "localities": cmd_localities,
     }
     try:
         return commands[args.command](args)

@@ -246,6 +246,13 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
         Rule(pl.col("period_start") > pl.lit(periods.future_limit(today)), "period", pl.col("raw_period"),
              pl.format("This period starts more than a year after today ({})", pl.lit(today.isoformat())),
              "Check the year: figures are for past periods (two-digit years are read as 1950–2049)"),
+        # Half a fraction gives no interval, and must not feed a parent figure derived from the areas' counts.
+        Rule(pl.col("unit").is_in(["percent", "rate"]) & pl.col("numerator").is_not_null() & pl.col("denominator").is_null(),
+             "denominator", pl.col("raw_denominator"), "numerator without denominator",
+             "Give both the numerator and the denominator, or neither; without both there is no interval and no derived total", "warning"),
+        Rule(pl.col("unit").is_in(["percent", "rate"]) & pl.col("numerator").is_null() & pl.col("denominator").is_not_null(),
+             "numerator", pl.col("raw_numerator"), "denominator without numerator",
+             "Give both the numerator and the denominator, or neither; without both there is no interval and no derived total", "warning"),
     ]
 
     if no_target_ids.len():

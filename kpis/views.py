@@ -107,7 +107,7 @@ def trend(store: Store, kpi_ids: list[str] | None, areas: list[str] | None, unti
     if until is not None:
         obs = obs.filter(pl.col("period_end") <= until.end)
     cat = store.catalogue.lazy().select(
-        "kpi_id", "short_name", "unit", "polarity", "decimals", "rag_basis", "green_within", "amber_within",
+        "kpi_id", "short_name", "unit", "polarity", "decimals", "rag_basis", "green_within", "amber_within", "per",
         pl.col("target").alias("catalogue_target"),
     )
     area_info = store.areas.lazy().select("area", "code", pl.col("order").alias("area_order"))
@@ -119,54 +119,105 @@ def trend(store: Store, kpi_ids: list[str] | None, areas: list[str] | None, unti
     frame = rules.with_rag(frame)
     width = pl.when(pl.col("rag_basis") == "absolute").then(1.0).otherwise(pl.col("target").abs() / 100)
     side = pl.when(pl.col("polarity") == "higher_is_better").then(-1.0).when(pl.col("polarity") == "lower_is_better").then(1.0)
+    frame = stats.with_intervals(frame).rename({"low": "ci_low", "high": "ci_high"})  # by the KPI's unit
     return (
         frame.with_columns(
             (pl.col("target") + side * width * pl.col("green_within")).alias("green_limit"),
             (pl.col("target") + side * width * pl.col("amber_within")).alias("amber_limit"),
-            *stats.wilson_exprs(),
         )
         .sort([pl.col("kpi_id"), pl.col("area_order"), *order_exprs()])
         .collect()
     )
 
 
-def reference_values(latest: pl.DataFrame, parent: str, children: list[str]) -> pl.DataFrame:
-    """The parent area's value per KPI, from `summary.latest` over the parent and its children:
-    published, else derived from the parts' counts.
+def reference_values(store: Store, period: Period | None, parent: str, children: list[str], keys: pl.DataFrame) -> pl.DataFrame:
+    """The parent's figure to compare with, per KPI and period of the children's figures (`keys`: kpi_id, period).
 
-    A parent without its own figure gets one only when every child reported a numerator
-    and denominator for the same period; it is marked `derived`.
+    Like is compared with like: the parent's own figure for that very period; else, for a
+    parent that publishes no figure of this KPI, one derived from every child's numerator
+    and denominator for that period (a percentage or a rate only). Columns: parent_value,
+    parent_period, parent_derived and parent_reason, which says why there is no figure of
+    the same period to compare with (null when there is one).
     """
-    own = latest.filter(pl.col("area") == parent).select("kpi_id", pl.col("value").alias("reference"), pl.col("period").alias("reference_period"),
-                                                         pl.lit(False).alias("derived"))
-    parts = latest.filter(pl.col("area").is_in(children))
-    derived = (
-        parts.group_by("kpi_id", "period", "unit")
-        .agg(pl.len().alias("n"), pl.col("numerator").sum(), pl.col("denominator").sum(),
-             pl.col("numerator").is_null().any().alias("gaps"))
-        .filter((pl.col("n") == len(children)) & ~pl.col("gaps") & (pl.col("denominator") > 0) & (pl.col("unit") == "percent"))
-        .select("kpi_id", (pl.col("numerator") / pl.col("denominator") * 100).alias("reference"), pl.col("period").alias("reference_period"),
-                pl.lit(True).alias("derived"))
-        .filter(~pl.col("kpi_id").is_in(own["kpi_id"].implode()))
+    key_schema = {"kpi_id": pl.String, "period": pl.String}
+    keys = keys.select(pl.col("kpi_id").cast(pl.String), pl.col("period").cast(pl.String)).unique()
+    cat = store.catalogue.select("kpi_id", "unit", "per")
+    obs = store.observations.lazy().filter(pl.col("kpi_id").is_in(keys["kpi_id"].implode()))
+    # The parent's own figure for the same period.
+    own = (obs.filter(pl.col("area") == parent).join(keys.lazy().cast(key_schema), on=["kpi_id", "period"], how="semi")
+           .select("kpi_id", "period", pl.col("value").alias("own_value")))
+    # The parent's latest figure of each KPI, whatever its period: what a reader would otherwise compare with.
+    until = obs.filter(pl.col("period_end") <= period.end) if period is not None else obs
+    own_latest = (until.filter(pl.col("area") == parent).sort(["period_end", "period_start"])
+                  .group_by("kpi_id").agg(pl.col("value").last().alias("latest_value"), pl.col("period").last().alias("latest_period")))
+    # Derived: every child's numerator and denominator for the period.
+    grid = keys.lazy().join(pl.LazyFrame({"area": children}, schema={"area": pl.String}), how="cross")
+    lack = (
+        pl.when(pl.col("value").is_null()).then(pl.format("no figure for {}", pl.col("period")))
+        .when(pl.col("numerator").is_null() & pl.col("denominator").is_null()).then(pl.lit("no numerator or denominator"))
+        .when(pl.col("denominator").is_null()).then(pl.lit("no denominator"))
+        .when(pl.col("numerator").is_null()).then(pl.lit("no numerator"))
+        .when(pl.col("denominator") <= 0).then(pl.lit("a denominator of zero"))
     )
-    return pl.concat([own, derived], how="vertical")
+    parts = (
+        grid.join(obs.select("kpi_id", "area", "period", "value", "numerator", "denominator"), on=["kpi_id", "area", "period"], how="left")
+        .with_columns(lack.alias("lack"))
+        .group_by("kpi_id", "period")
+        .agg(pl.col("numerator").sum(), pl.col("denominator").sum(),
+             pl.format("{} has {}", pl.col("area"), pl.col("lack")).filter(pl.col("lack").is_not_null()).str.join("; ").alias("gaps"))
+    )
+    derivable = pl.col("unit").replace_strict({u: r.derivable for u, r in stats.UNITS.items()}, default=False, return_dtype=pl.Boolean)
+    derived = pl.when(derivable & (pl.col("gaps") == "")).then(pl.col("numerator") / pl.col("denominator") * stats.scale_expr())
+    why_not = (
+        pl.when(~derivable).then(pl.format("no {} figure for {}", pl.lit(parent), pl.col("period")))
+        .when((pl.col("unit") == "rate") & pl.col("per").is_null()).then(pl.format("no {} figure for {}, and none can be derived: the catalogue gives no 'per' for this rate",
+                                                       pl.lit(parent), pl.col("period")))
+        .otherwise(pl.format("no {} figure for {}, and none can be derived: {}", pl.lit(parent), pl.col("period"), pl.col("gaps")))
+    )
+    has_own = pl.col("own_value").is_not_null()
+    publishes = pl.col("latest_value").is_not_null()
+    return (
+        keys.lazy().cast(key_schema)
+        .join(cat.lazy(), on="kpi_id", how="left")
+        .join(own, on=["kpi_id", "period"], how="left")
+        .join(own_latest, on="kpi_id", how="left")
+        .join(parts, on=["kpi_id", "period"], how="left")
+        .with_columns(derived.alias("derived_value"))
+        .select(
+            "kpi_id", "period",
+            pl.when(has_own).then("own_value").when(publishes).then("latest_value").otherwise("derived_value").alias("parent_value"),
+            pl.when(has_own).then("period").when(publishes).then("latest_period")
+            .when(pl.col("derived_value").is_not_null()).then("period").alias("parent_period"),
+            (~has_own & ~publishes & pl.col("derived_value").is_not_null()).alias("parent_derived"),
+            pl.when(has_own).then(None)
+            .when(publishes).then(pl.format("{}'s latest figure is for {}", pl.lit(parent), pl.col("latest_period")))
+            .when(pl.col("derived_value").is_null()).then(why_not).alias("parent_reason"),
+        )
+        .collect()
+    )
 
 
 def localities(store: Store, period: Period | None, parent: str) -> pl.DataFrame:
-    """Each child area's latest value per KPI, with RAG, direction, gap to the parent and comparison."""
+    """Each child area's latest value per KPI, with RAG, direction, 95% interval, the parent's figure and the comparison.
+
+    Columns added to `summary.latest`: per, method, low, high, interval_reason,
+    parent_value, parent_period, parent_derived, parent_reason, gap (child − parent, only
+    for a figure of the same period that is not part of the parent's total), comparison
+    and reason (why not compared).
+    """
     children = A.children(store.areas, parent)
     if not children:
         return pl.DataFrame()
-    everything = summary.latest(store, period, [parent, *children])
-    latest = everything.filter(pl.col("area").is_in(children))
+    latest = summary.latest(store, period, children)
     if latest.height == 0:
         return latest
-    refs = reference_values(everything, parent, children)
-    return (
-        latest.with_columns(stats.wilson_exprs())
-        .join(refs, on="kpi_id", how="left")
-        .with_columns((pl.col("value") - pl.col("reference")).alias("gap"))
-        .with_columns(stats.compare_exprs())
+    if "per" not in latest.columns:
+        latest = latest.join(store.catalogue.select("kpi_id", "per"), on="kpi_id", how="left", maintain_order="left")
+    parents = reference_values(store, period, parent, children, latest.select("kpi_id", "period"))
+    comparable = pl.col("unit").replace_strict({u: r.compared_with_parent for u, r in stats.UNITS.items()}, default=False, return_dtype=pl.Boolean)
+    frame = stats.with_intervals(latest).join(parents, on=["kpi_id", "period"], how="left", maintain_order="left")
+    return stats.with_comparison(
+        frame.with_columns(pl.when(comparable & pl.col("parent_reason").is_null()).then(pl.col("value") - pl.col("parent_value")).alias("gap"))
     )
 
 
@@ -191,8 +242,16 @@ def priority_kpis(store: Store, section: N.Section | None, priority: int | None)
     return store.catalogue.filter(pl.col("priority") == priority)["kpi_id"].to_list()
 
 
-COMPARED = {"better": "▲ Better than", "similar": "● Similar to", "worse": "▼ Worse than", "not compared": "– Not compared with",
-            "different": "◆ Different from"}
+COMPARED = {"better": "▲ Better than", "similar": "● Similar to", "worse": "▼ Worse than", "higher": "△ Higher than", "lower": "▽ Lower than"}
+NOT_COMPARED = "– Not compared"
+
+
+def comparison_label_expr(parent: str) -> pl.Expr:
+    """The comparison in words, with icon: '▲ Better than City', or '– Not compared: <reason>'."""
+    return (
+        pl.when(pl.col("comparison") == "not_compared").then(pl.format("{}: {}", pl.lit(NOT_COMPARED), pl.coalesce("reason", pl.lit("no reason given"))))
+        .otherwise(pl.col("comparison").replace_strict(COMPARED, default=None, return_dtype=pl.String) + pl.lit(f" {parent}"))
+    )
 
 
 def locality_matrix(frame: pl.DataFrame, areas: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -210,17 +269,33 @@ def locality_matrix(frame: pl.DataFrame, areas: list[str]) -> tuple[pl.DataFrame
     return text.rename({"name": "KPI"}), rag.rename({"name": "KPI"})
 
 
+def parent_caption(ref: dict[str, object], parent: str, unit: str, decimals: int) -> str:
+    """One sentence on the parent's figure that a KPI's areas are compared with, or why there is none to compare with."""
+    if ref["parent_value"] is None:
+        return f"Not compared with {parent}: {ref['parent_reason']}."
+    how = "derived from the areas' numerators and denominators" if ref["parent_derived"] else "published"
+    text = f"{parent}: {formatting.format_value(ref['parent_value'], unit, decimals)} ({how}, {ref['parent_period']})"
+    if ref["parent_reason"] is not None:
+        return f"{text}. Not compared: {ref['parent_reason']}, and the areas' figures are for {ref['period']}."
+    if not stats.UNITS.get(unit, stats.UNITS["number"]).compared_with_parent:
+        return f"{text}. Each area's count is part of {parent}'s total, so it is not compared with {parent} ({stats.PART_OF_A_TOTAL})."
+    return text + "."
+
+
 def comparison_table(part: pl.DataFrame, parent: str) -> pl.DataFrame:
-    """Per area of one KPI: value, gap to the parent, 95% interval and the better/similar/worse marker."""
+    """Per area of one KPI: value, gap to the parent, 95% interval and method, and the comparison in words."""
+    methods = {name: m.title for name, m in stats.METHODS.items()}
     return part.with_columns(pl.max_horizontal("decimals", pl.lit(1)).alias("gap_decimals")).select(
         pl.col("area").alias("Area"),
+        pl.col("period").alias("Period"),
         formatting.value_expr().alias("Value"),
         pl.when(pl.col("gap").is_null()).then(pl.lit("–"))
         .otherwise(pl.when(pl.col("gap") > 0).then(pl.lit("+")).otherwise(pl.lit("")) + formatting.value_expr("gap", "unit", "gap_decimals").str.replace("%", " pts")
                    ).alias(f"Gap to {parent}"),
-        pl.when(pl.col("ci_low").is_not_null())
-        .then(pl.format("{} – {}", pl.col("ci_low").round(1), pl.col("ci_high").round(1))).otherwise(pl.lit("–")).alias("95% interval"),
-        (pl.col("compared").replace_strict(COMPARED, default="–") + pl.lit(f" {parent}")).alias(f"Compared with {parent}"),
+        pl.when(pl.col("low").is_not_null())
+        .then(pl.format("{} – {}", pl.col("low").round(1), pl.col("high").round(1))).otherwise(pl.lit("–")).alias("95% interval"),
+        pl.col("method").replace_strict(methods, default="–", return_dtype=pl.String).alias("Method"),
+        comparison_label_expr(parent).alias(f"Compared with {parent}"),
     )
 
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kpis import rules, views
+from kpis import rules, stats, views
 from kpis.formatting import format_target
 from pages import shared
 
@@ -37,6 +37,15 @@ for row in found.head(MAX_DETAILS).iter_rows(named=True):
                     f"- RAG rule: {views.rule_text(row)}\n"
                     f"- Direction rule: {rules.direction_rule_text(row)}\n"
                     f"- Source: {row['source'] or '–'}; owner: {row['owner'] or '–'}")
+
+# ---- Statistical methods: written from the registry in kpis.stats -------------------------
+st.subheader("Statistical methods")
+st.caption("How the 95% intervals on the Localities and Trends pages are worked out: the KPI's unit decides the method.")
+for method in stats.METHODS.values():
+    units = ", ".join(u for u, rule in stats.UNITS.items() if rule.method == method.name) or "–"
+    st.markdown(f"**{method.title}** (`{method.name}`; unit: {units}) · for {method.used_for}.\n\n{method.words}\n\n"
+                f"_Reference:_ {method.reference}")
+st.markdown(f"**Comparing an area with its parent.** {stats.COMPARISON_RULE}")
 
 # ---- statistical process control ------------------------------------------------------
 from kpis import spc  # noqa: E402

@@ -7,7 +7,6 @@ from kpis import areas as A
 from kpis import charts, views
 from kpis.areas import code_of
 from kpis.catalogue import short_names
-from kpis.formatting import format_value
 from kpis.styles import RAG
 from pages import shared
 
@@ -21,7 +20,7 @@ if not children:
     roots = A.roots(data.areas)
     shared.empty_state(f"{parent} has no areas under it. Choose {', '.join(roots) or 'a parent area'} in the sidebar to compare its areas.")
     st.stop()
-st.caption(f"Areas of {parent} · {period.label if period else 'latest'} · gaps and comparisons are against {parent}")
+st.caption(f"Areas of {parent} · {period.label if period else 'latest'} · gaps and comparisons are against {parent}'s figure for the same period")
 
 frame = shared.localities(period, parent)
 if frame.height == 0:
@@ -51,13 +50,9 @@ for i, kpi_id in enumerate(kpi_ids):
     info = part.row(0, named=True)
     with grid[i % 2], st.container(border=True):
         st.altair_chart(charts.locality_bars(part, str(info["short_name"]), str(info["unit"]), int(info["decimals"])), width="stretch")
-        ref = info["reference"]
-        if ref is None:
-            st.caption(f"No {parent} figure to compare with.")
-        else:
-            how = "derived from the areas' numerators and denominators" if info["derived"] else "published"
-            st.caption(f"{parent}: {format_value(ref, info['unit'], info['decimals'])} ({how}, {info['reference_period']})")
-            st.dataframe(views.comparison_table(part, parent).to_pandas(), hide_index=True, width="stretch")
+        for ref in part.select("period", "parent_value", "parent_period", "parent_derived", "parent_reason").unique(maintain_order=True).iter_rows(named=True):
+            st.caption(views.parent_caption(ref, parent, str(info["unit"]), int(info["decimals"])))
+        st.dataframe(views.comparison_table(part, parent).to_pandas(), hide_index=True, width="stretch")
 
 if kpi:
     st.subheader("Trends by area")
@@ -67,5 +62,6 @@ if kpi:
     else:
         info = data.kpi(kpi)
         st.altair_chart(charts.small_multiples(history, str(info["name"]), str(info["unit"]), int(info["decimals"])))
-st.caption("Comparisons use 95% Wilson score intervals where a numerator and denominator were supplied: an area is better or worse "
-           f"than {parent} only when {parent}'s figure lies outside the area's interval.")
+st.caption("Intervals are 95%, worked by the KPI's unit: Wilson score for percentages, Byar's method for rates, exact Poisson limits for "
+           f"counts (see Definitions). An area is better or worse than {parent} only when {parent}'s figure for the same period lies outside "
+           f"the area's interval; an area's count is part of {parent}'s total and is not compared with it.")

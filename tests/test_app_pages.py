@@ -178,3 +178,24 @@ def test_definitions_explain_spc():
     at = open_page("pages/definitions_page.py")
     assert any(h.value == "Statistical process control" for h in at.header)
     assert "Two in three" in all_text(at)
+
+
+def test_definitions_explain_each_statistical_method():
+    from kpis import stats
+
+    text = all_text(open_page("pages/definitions_page.py"))
+    assert "Statistical methods" in text
+    for method in stats.METHODS.values():
+        assert method.title in text and method.reference in text
+
+
+def test_localities_do_not_compare_a_count_with_its_total(tmp_path, monkeypatch):
+    from locality_cases import OOA_COUNTS, write_folder
+
+    monkeypatch.setenv("KPI_DATA_DIR", str(write_folder(tmp_path, OOA_COUNTS)))
+    at = open_page("pages/localities_page.py")
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "Compared with City" in d.value.columns)
+    assert set(table["Compared with City"]) == {"– Not compared: part of a total"}
+    assert set(table["Gap to City"]) == {"–"}
+    assert "Each area's count is part of City's total, so it is not compared with City" in all_text(at)

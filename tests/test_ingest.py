@@ -260,3 +260,18 @@ def test_same_dates_across_files_are_a_revision(demo_store):
     current, revisions = store.reconcile([ingest.as_text(older.frame), ingest.as_text(newer.frame)])
     assert current.select("period", "value").rows() == [("2024/25 Q4", 96.0)]
     assert revisions.select("period", "value").rows() == [("2024/25 Q4", 95.0)]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("mmr_24m,S,2024/25 Q1,50,50,", [(2, "denominator", "numerator without denominator", "warning")]),
+        ("mmr_24m,S,2024/25 Q1,50,,100", [(2, "numerator", "denominator without numerator", "warning")]),
+        ("mmr_24m,S,2024/25 Q1,50,50,100", []),
+        ("ooa_placements,S,2024/25 Q1,14,14,", []),  # a count needs no denominator
+    ],
+)
+def test_half_a_fraction_warns(demo_store, line, expected):
+    result = check(demo_store, HEADER + line + "\n")
+    assert [(r["row"], r["column"], r["problem"], r["severity"]) for r in result.problems.iter_rows(named=True)] == expected
+    assert result.valid and result.frame.height == 1

@@ -1,4 +1,5 @@
 import polars as pl
+import pytest
 
 from kpis import views
 from kpis.periods import parse_period
@@ -30,6 +31,15 @@ def test_trend_bands_follow_polarity(demo_store):
     assert mmr["amber_limit"] < mmr["green_limit"] < mmr["target"]
 
 
+def test_trend_intervals_follow_the_unit(demo_store):
+    ooa = views.trend(demo_store, ["ooa_placements"], ["City"], Q1).row(-1, named=True)  # a count of 29: exact Poisson limits
+    assert (ooa["method"], round(ooa["ci_low"], 4), round(ooa["ci_high"], 4)) == ("poisson_exact", 19.4218, 41.6488)
+    rtl = views.trend(demo_store, ["rtl_uptake"], ["North East"], Q1).row(-1, named=True)
+    assert (rtl["method"], round(rtl["ci_low"], 2), round(rtl["ci_high"], 2)) == ("wilson", 82.72, 90.34)
+    mmr = views.trend(demo_store, ["mmr_24m"], ["City"], Q1).row(-1, named=True)  # a percentage without its counts
+    assert (mmr["method"], mmr["ci_low"], mmr["interval_reason"]) == ("none", None, "no numerator and denominator")
+
+
 def test_trend_stops_at_the_period(demo_store):
     frame = views.trend(demo_store, ["hwc_referrals"], ["City"], parse_period("2023/24 Q2"))
     assert frame["period"].to_list()[-1] == "2023/24 Q2"
@@ -37,9 +47,89 @@ def test_trend_stops_at_the_period(demo_store):
 
 def test_localities_derive_the_parent_from_counts(demo_store):
     frame = views.localities(demo_store, Q1, "City").filter(pl.col("kpi_id") == "rtl_uptake")
-    assert frame["derived"].all()
-    assert frame["reference"][0] == (261 + 231 + 267) / (300 + 275 + 300) * 100
-    assert set(frame["compared"]) == {"similar"}
+    assert frame["parent_derived"].all()
+    assert frame["parent_value"][0] == (261 + 231 + 267) / (300 + 275 + 300) * 100
+    assert set(frame["parent_period"]) == set(frame["period"]) == {"Jun 2024"}
+    assert set(frame["method"]) == {"wilson"}
+    assert set(frame["comparison"]) == {"similar"} and frame["reason"].null_count() == frame.height
+
+
+def _cases(tmp_path, rows):
+    from locality_cases import write_folder
+
+    from kpis import store
+
+    return views.localities(store.load(write_folder(tmp_path, rows)), Q1, "City")
+
+
+def _by_area(frame):
+    return {r["area"]: r for r in frame.iter_rows(named=True)}
+
+
+def test_a_count_is_part_of_its_total_with_exact_poisson_limits(tmp_path):
+    from locality_cases import OOA_COUNTS
+
+    frame = _cases(tmp_path, OOA_COUNTS)
+    rows = _by_area(frame)
+    expected = {  # area: (low, high) of the count itself, not a percentage of numerator/denominator
+        "North East": (1.6235, 11.6683), "North West": (4.7954, 18.3904), "South": (7.6539, 23.4896)}
+    for area, (low, high) in expected.items():
+        row = rows[area]
+        assert (row["method"], row["comparison"], row["reason"]) == ("poisson_exact", "not_compared", "part of a total")
+        assert (round(row["low"], 4), round(row["high"], 4)) == (low, high)
+        assert row["gap"] is None  # never a gap between a part and its whole
+        assert (row["parent_value"], row["parent_period"]) == (29.0, "2024/25 Q1")
+    table = views.comparison_table(frame, "City")
+    assert set(table["Gap to City"]) == {"–"}
+    assert set(table["Compared with City"]) == {"– Not compared: part of a total"}
+
+
+def test_a_rate_per_1000_has_an_interval_round_its_own_value(tmp_path):
+    from locality_cases import RATES
+
+    rows = _by_area(_cases(tmp_path, RATES))
+    expected = {  # area: method, low, high, comparison against City = 41/6000 × 1,000 = 6.83 (derived)
+        "North East": ("byar", 8.0871, 18.4532, "worse"),
+        "North West": ("poisson_exact", 1.1009, 6.5297, "better"),
+        "South": ("byar", 2.3937, 9.1957, "similar"),
+    }
+    for area, (method, low, high, comparison) in expected.items():
+        row = rows[area]
+        assert (row["method"], round(row["low"], 4), round(row["high"], 4), row["comparison"]) == (method, low, high, comparison)
+        assert row["low"] <= row["value"] <= row["high"]
+        assert row["parent_derived"] and row["parent_value"] == pytest.approx(41 / 6000 * 1000)
+
+
+def test_an_incomplete_child_derives_no_parent(tmp_path):
+    from locality_cases import IMPOSSIBLE_CITY
+
+    rows = _by_area(_cases(tmp_path, IMPOSSIBLE_CITY))
+    why = "no City figure for 2024/25 Q1, and none can be derived: South has no denominator"
+    for area in ("North East", "North West"):
+        row = rows[area]
+        assert (row["parent_value"], row["parent_derived"], row["comparison"], row["reason"]) == (None, False, "not_compared", why)
+    assert (rows["South"]["method"], rows["South"]["reason"]) == ("none", "numerator without denominator")
+    caption = views.parent_caption(rows["North East"], "City", "percent", 2)
+    assert caption == f"Not compared with City: {why}."
+
+
+def test_no_comparison_across_periods(tmp_path):
+    from locality_cases import ACROSS_PERIODS
+
+    rows = _by_area(_cases(tmp_path, ACROSS_PERIODS))
+    for row in rows.values():
+        assert (row["comparison"], row["reason"]) == ("not_compared", "City's latest figure is for 2023/24 Q4")
+        assert (row["parent_value"], row["parent_period"], row["gap"]) == (60.0, "2023/24 Q4", None)
+    caption = views.parent_caption(rows["South"], "City", "percent", 2)
+    assert "2023/24 Q4" in caption and "2024/25 Q1" in caption and "Not compared" in caption
+
+
+def test_the_parent_figure_of_the_same_period_is_used(tmp_path):
+    from locality_cases import ACROSS_PERIODS
+
+    rows = _by_area(_cases(tmp_path, [*ACROSS_PERIODS, ("mmr_24m", "City", "2024/25 Q1", 80, None, None)]))
+    assert {(r["parent_value"], r["parent_period"], r["comparison"]) for r in rows.values()} == {(80.0, "2024/25 Q1", "worse")}
+    assert {r["gap"] for r in rows.values()} == {-10.0}
 
 
 def test_localities_of_an_area_without_parts_is_empty(demo_store):
@@ -73,3 +163,12 @@ def test_priority_kpis_prefer_the_narrative(demo_store):
     (q1,), _ = narratives.load_all(DATA / "narratives")
     assert views.priority_kpis(demo_store, q1.section("priority_1"), 1)[0] == "rtl_uptake"
     assert views.priority_kpis(demo_store, q1.section("priority_5"), 5) == []  # the workforce priority has no KPI
+
+
+ACROSS_PERIODS_AREAS = [("mmr_24m", area, "2024/25 Q1", 70, 70, 100) for area in ("North East", "North West", "South")]
+
+
+def test_a_stale_area_is_compared_with_the_parent_of_its_own_period(tmp_path):
+    older = [(k, a, "2023/24 Q4", v, n, d) for k, a, _, v, n, d in ACROSS_PERIODS_AREAS]
+    rows = _by_area(_cases(tmp_path, [*older, ("mmr_24m", "City", "2023/24 Q4", 60, None, None), ("mmr_24m", "City", "2024/25 Q1", 80, None, None)]))
+    assert {(r["period"], r["parent_value"], r["parent_period"], r["comparison"]) for r in rows.values()} == {("2023/24 Q4", 60.0, "2023/24 Q4", "better")}
