@@ -78,7 +78,7 @@ def tiles(store: Store, period: Period | None, area: str, kpi_ids: list[str] | N
     """Tiles for `kpi_ids` (default: every KPI), in catalogue order."""
     scope = [area, *A.children(store.areas, area)]
     latest = summary.latest(store, period, scope, kpi_ids)
-    history = trend(store, kpi_ids, scope, period)
+    history = trend(store, kpi_ids, scope, period, intervals=False)
     catalogue = store.catalogue if kpi_ids is None else store.catalogue.filter(pl.col("kpi_id").is_in(kpi_ids))
     out = []
     for kpi in catalogue.iter_rows(named=True):
@@ -93,8 +93,10 @@ def tiles(store: Store, period: Period | None, area: str, kpi_ids: list[str] | N
     return out
 
 
-def trend(store: Store, kpi_ids: list[str] | None, areas: list[str] | None, until: Period | None = None) -> pl.DataFrame:
-    """History per KPI and area up to `until`, with the effective target and the RAG bands.
+def trend(store: Store, kpi_ids: list[str] | None, areas: list[str] | None, until: Period | None = None,
+          intervals: bool = True) -> pl.DataFrame:
+    """History per KPI and area up to `until`, with the effective target and the RAG bands,
+    and (unless `intervals` is false: sparklines and SPC need none) the 95% interval by unit.
 
     Bands, in the KPI's unit: `green_limit` is where green ends and `amber_limit` where
     amber ends, on the wrong side of the target.
@@ -119,7 +121,8 @@ def trend(store: Store, kpi_ids: list[str] | None, areas: list[str] | None, unti
     frame = rules.with_rag(frame)
     width = pl.when(pl.col("rag_basis") == "absolute").then(1.0).otherwise(pl.col("target").abs() / 100)
     side = pl.when(pl.col("polarity") == "higher_is_better").then(-1.0).when(pl.col("polarity") == "lower_is_better").then(1.0)
-    frame = stats.with_intervals(frame).rename({"low": "ci_low", "high": "ci_high"})  # by the KPI's unit
+    if intervals:  # exact limits cost a root-finding per distinct count, so only where they are shown
+        frame = stats.with_intervals(frame).rename({"low": "ci_low", "high": "ci_high"})
     return (
         frame.with_columns(
             (pl.col("target") + side * width * pl.col("green_within")).alias("green_limit"),

@@ -128,7 +128,7 @@ def analyse(
 def _series(store: Store, kpi_ids: list[str] | None, areas: list[str] | None, until: Period | None, baselines: pl.DataFrame | None) -> pl.DataFrame:
     """History per KPI × area as pipeline input, with the baselines' rebases and fixes marked."""
     history = (
-        views.trend(store, kpi_ids, areas, until)
+        views.trend(store, kpi_ids, areas, until, intervals=False)
         .filter(pl.col("value").is_not_null() & pl.col("value").is_not_nan())
         .select(*SERIES, "period", "period_start", "period_end", "value", "target", "polarity")
         .sort([*SERIES, "period_end", "period_start"])
