@@ -8,12 +8,12 @@ import json
 import shutil
 from pathlib import Path
 
+import malformed as M
 import pytest
 
+from conftest import DATA
 from kpis import cli, config, store
 from kpis import publish as pub
-from tests import malformed as M
-from tests.conftest import DATA
 
 GENERIC = ("unexpected", "Traceback", "Error:")
 
@@ -116,3 +116,22 @@ def test_the_corpus_is_large_and_varied() -> None:
     kinds = {k: sum(c.kind == k for c in M.ALL) for k in ("csv", "xlsx", "mapping", "catalogue", "areas", "audit")}
     assert len(M.ALL) >= 60 and all(kinds.values()), kinds
     assert len({c.name + c.kind for c in M.ALL}) == len(M.ALL)
+
+
+@pytest.mark.parametrize("command", ["validate", "ingest"])
+def test_the_command_line_checks_size_before_reading(command, data_dir, tmp_path, capsys, monkeypatch):
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:  # sparse: large on paper, nothing on disk
+        handle.truncate(3 * 2**20)
+    monkeypatch.setenv("KPI_MAX_UPLOAD_MB", "2")
+    real_read = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        assert self != path, "the file was read before its size was checked"
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    before = fingerprint(data_dir)
+    code, report, _ = run(capsys, command, "--json", "--data-dir", str(data_dir), str(path))
+    assert code == 1 and [p["problem"] for p in report["problems"]] == ["The file is 3.0 MB, over the 2 MB limit"]
+    assert fingerprint(data_dir) == before
