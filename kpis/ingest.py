@@ -285,19 +285,25 @@ def likely_mistakes(report: pl.DataFrame, typed: pl.DataFrame, file: str) -> pl.
     problem about that cell ("not a number", "unknown KPI id"). A percentage KPI whose
     figures in this file all lie within 0–1 is a warning: they look like fractions.
     """
+    # Only cells that failed to read as what their column holds can be formulas or Excel errors.
+    failed = {c: pl.col(c).is_null() for c in NUMBERS} | {"kpi_id": pl.col("_kpi").is_null(), "area": pl.col("_area").is_null(),
+                                                           "period": pl.col("period").is_null()}
+    failed = {c: miss & pl.col(f"raw_{c}").is_not_null() for c, miss in failed.items()}
+    suspects = typed.filter(pl.any_horizontal(failed.values()))
     cells = [
-        P.row_problems(typed, file, when, c, pl.col(f"raw_{c}"), problem, fix)
+        P.row_problems(suspects, file, failed[c] & when, c, pl.col(f"raw_{c}"), problem, fix)
         for c in (*KEY, *NUMBERS)
         for when, problem, fix in (
-            (pl.col(f"raw_{c}").str.strip_chars().str.starts_with("="), pl.format("The cell holds a formula with no saved value, not a figure: '{}'", pl.col(f"raw_{c}")), FORMULA_FIX),
+            (pl.col(f"raw_{c}").str.strip_chars().str.starts_with("="),
+             pl.format("The cell holds a formula with no saved value, not a figure: '{}'", pl.col(f"raw_{c}")), FORMULA_FIX),
             (pl.col(f"raw_{c}").str.strip_chars().str.contains(EXCEL_ERROR), pl.format("'{}' is an Excel error, not a figure", pl.col(f"raw_{c}")),
              "Correct the formula in Excel, or enter the figure, and save the file again"),
         )
-    ]
-    formulas = pl.collect_all(cells)
-    formulas = P.combine(formulas) if any(f.height for f in formulas) else P.empty()
+    ] if suspects.height else []
+    formulas = P.combine(cells) if cells else P.empty()
+    is_percent = (pl.col("unit") == "percent") & pl.col("value").is_not_null()
     percent = (
-        typed.lazy().filter((pl.col("unit") == "percent") & pl.col("value").is_not_null())
+        typed.lazy().filter(is_percent)
         .group_by("_kpi").agg(pl.col("row").min(), pl.col("raw_kpi_id").first(), pl.col("value").min().alias("_low"),
                               pl.col("value").max().alias("_high"), pl.col("value").is_between(0, 1, closed="none").any().alias("_fraction"))
         .filter((pl.col("_low") >= 0) & (pl.col("_high") <= 1) & pl.col("_fraction"))
@@ -306,7 +312,7 @@ def likely_mistakes(report: pl.DataFrame, typed: pl.DataFrame, file: str) -> pl.
         percent, file, pl.lit(True), "value", pl.col("_high"),
         pl.format("Every value of the percentage KPI '{}' in this file lies within 0–1: they look like fractions", pl.col("raw_kpi_id")),
         "Multiply by 100 (0.87 is 87%), or check the figures; publish them as they are if they are right", "warning",
-    )
+    ) if typed.select((is_percent & pl.col("value").is_between(0, 1, closed="none")).any()).item() else P.empty()
     if formulas.height:
         report = report.join(formulas.select("row", "column"), on=["row", "column"], how="anti", nulls_equal=False)
     return P.combine([report, formulas, fractions])
