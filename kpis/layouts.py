@@ -142,6 +142,13 @@ def read_excel(data: bytes, file: str, sheet: str | None = None) -> readers.Text
     A formula whose result was never saved (the file was written by a program, not by
     Excel) is read as its formula text, so that the report can say so.
     """
+    try:
+        return _read_excel(data, file, sheet)
+    except Exception as error:  # the report names it; the log keeps the traceback
+        return readers.unexpected(file, error, DAMAGED_FIX)
+
+
+def _read_excel(data: bytes, file: str, sheet: str | None) -> readers.TextFrame:
     if data.startswith(readers.OLE):
         return readers.TextFrame(None, P.file_problem(file, *readers.ole_problem(data)))
     inspection = _inspect(data)

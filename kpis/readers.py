@@ -146,7 +146,7 @@ def read_text_csv(source: bytes | Path, file: str, strip: bool = True, max_bytes
 def _read_text_csv(source: bytes | Path, file: str, strip: bool, max_bytes: int | None) -> TextFrame:
     if isinstance(source, Path):
         size = source.stat().st_size
-        if reason := config.too_large(size, max_bytes):
+        if (reason := config.too_large(size, max_bytes)) and not _written_by_the_board(source):
             return TextFrame(None, P.file_problem(file, reason, "Split it into smaller files"))
         with source.open("rb") as handle:
             head = handle.read(4096)
@@ -188,6 +188,13 @@ def _read_text_csv(source: bytes | Path, file: str, strip: bool, max_bytes: int 
         return TextFrame(None, P.file_problem(file, f"The file could not be read as CSV ({first[:160]})",
                                               "Check that every row has the same number of commas as the header, and save as CSV"))
     return tidy(frame, file, strip)
+
+
+def _written_by_the_board(path: Path) -> bool:
+    """A published batch: the board wrote it from checked uploads, and a workbook may unpack to more than its upload's size."""
+    from kpis.batches import BATCH_DIR
+
+    return path.parent.name == BATCH_DIR
 
 
 def _needs_bytes(head: bytes) -> bool:

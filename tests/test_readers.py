@@ -94,3 +94,13 @@ def test_an_unforeseen_failure_is_a_report_and_a_log_entry(monkeypatch, caplog):
     text = readers.read_text_csv(GOOD.encode(), "x.csv")
     assert text.frame is None and "unexpected MemoryError" in text.problems["problem"][0]
     assert "simulated" in caplog.text  # the traceback is kept for whoever maintains the board
+
+
+def test_a_published_batch_is_not_held_to_the_upload_limit(tmp_path, monkeypatch):
+    folder = tmp_path / "batches"
+    folder.mkdir()
+    (folder / "b.csv").write_text(GOOD * 100)
+    (tmp_path / "dropped.csv").write_text(GOOD * 100)
+    monkeypatch.setenv("KPI_MAX_UPLOAD_MB", "0.001")
+    assert readers.read_text_csv(folder / "b.csv", "b.csv").problems["problem"].to_list() == []
+    assert "over the" in readers.read_text_csv(tmp_path / "dropped.csv", "dropped.csv").problems["problem"][0]
