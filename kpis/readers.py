@@ -230,6 +230,10 @@ def tidy(frame: pl.DataFrame, file: str, strip: bool = True) -> TextFrame:
             parts.append(P.file_problem(file, f"Column {position + 1} has figures but no header; it was ignored",
                                         "Give the column a header, or delete it", "warning", f"column {position + 1}"))
             continue
+        if clean == ROW_COLUMN:  # the board's own row number; a file's column of that name is not read
+            parts.append(P.file_problem(file, f"The column '{name.strip()}' was left out: the board numbers the rows itself",
+                                        "Delete the column, or rename it if it holds something you need", "warning", clean))
+            continue
         if clean in renamed.values():
             parts.append(P.file_problem(file, f"The header '{clean}' appears twice", "Keep one column of each name", "error", clean))
             continue

@@ -4,8 +4,11 @@ import zipfile
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kpis import layouts
+from kpis import problems as P
 from kpis import publish as pub
 
 
@@ -226,3 +229,13 @@ def test_a_broken_mapping_is_a_json_report_from_the_command_line(data_copy, tmp_
     report = json.loads(out)
     assert (code, report["published"], err) == (1, False, "")
     assert [p["problem"][:30] for p in report["problems"]] == ["In 'columns', 'Indicator' maps", "2 columns map to 'value': 'Rat"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=0, max_value=len(GOOD_BOOK) - 1), st.binary(min_size=1, max_size=64))
+def test_a_corrupted_workbook_gives_a_frame_or_a_clear_report(at, junk):
+    data = GOOD_BOOK[:at] + junk + GOOD_BOOK[at + len(junk):]
+    text = layouts.read_any(data, "book.xlsx")
+    assert (text.frame is None) <= P.has_errors(text.problems)
+    for problem in text.problems.to_dicts():
+        assert problem["problem"] and problem["fix"] and "unexpected" not in problem["problem"], problem

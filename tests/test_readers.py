@@ -1,7 +1,10 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from kpis import problems as P
 from kpis import readers
 
 
@@ -104,3 +107,22 @@ def test_a_published_batch_is_not_held_to_the_upload_limit(tmp_path, monkeypatch
     monkeypatch.setenv("KPI_MAX_UPLOAD_MB", "0.001")
     assert readers.read_text_csv(folder / "b.csv", "b.csv").problems["problem"].to_list() == []
     assert "over the" in readers.read_text_csv(tmp_path / "dropped.csv", "dropped.csv").problems["problem"][0]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(
+    st.binary(max_size=600),
+    st.text(alphabet=st.sampled_from(list('kpi_d,arevlu"\r\n=#0.9 \t;\x00é')), max_size=300).map(str.encode),
+    st.text(max_size=200).map(lambda t: t.encode("utf-16")),
+))
+def test_any_bytes_give_a_frame_or_a_clear_report(data):
+    text = readers.read_text_csv(data, "x.csv")
+    assert (text.frame is None) <= P.has_errors(text.problems)  # no frame only with an error that says why
+    for problem in text.problems.to_dicts():
+        assert problem["problem"] and problem["fix"] and "unexpected" not in problem["problem"], problem
+
+
+def test_a_column_named_row_is_left_out_with_a_warning():
+    text = readers.read_text_csv(b"Row,kpi_id\n1,rtl_uptake\n", "x.csv")
+    assert text.frame.rows() == [(2, "rtl_uptake")]
+    assert [(p["severity"], p["column"]) for p in text.problems.to_dicts()] == [("warning", "row")]
