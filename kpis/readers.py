@@ -20,6 +20,7 @@ from kpis import problems as P
 _BOM = b"\xef\xbb\xbf"
 ROW_COLUMN = "row"
 log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())  # logged for whoever configures logging; never printed at a user
 
 
 @dataclass(frozen=True)

@@ -135,3 +135,21 @@ def test_the_command_line_checks_size_before_reading(command, data_dir, tmp_path
     code, report, _ = run(capsys, command, "--json", "--data-dir", str(data_dir), str(path))
     assert code == 1 and [p["problem"] for p in report["problems"]] == ["The file is 3.0 MB, over the 2 MB limit"]
     assert fingerprint(data_dir) == before
+
+
+SUBPROCESS_CASES = [c for c in M.ALL if c.name in ("broken_sheet_xml", "undefined_entity", "no_workbook_part", "ragged_row")]
+
+
+@pytest.mark.parametrize("case", SUBPROCESS_CASES, ids=[c.name for c in SUBPROCESS_CASES])
+def test_the_command_prints_json_and_nothing_on_stderr(case: M.Case, data_dir: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    path = tmp_path / case.file
+    path.write_bytes(case.content or b"")
+    done = subprocess.run([sys.executable, "-m", "kpis", "validate", "--json", "--data-dir", str(data_dir), str(path)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert (done.returncode, done.stderr) == (1, "")
+    assert any(case.expect in p["problem"] for p in json.loads(done.stdout)["problems"])
