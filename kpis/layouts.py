@@ -44,8 +44,9 @@ _DECLARATIONS = tuple(
     marker.encode(encoding) for marker in ("<!DOCTYPE", "<!ENTITY") for encoding in ("ascii", "utf-16-le", "utf-16-be")
 )
 _FORMULA = (b"<f>", b"<f ", b":f>", b":f ")
-_XML_PART = (".xml", ".rels", ".vml")
 _CHUNK = 2**20
+_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']*)["']""")
+_PLAIN_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii"}
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,21 @@ class _Inspection:
     formulas: bool = False  # a worksheet holds formulas: their saved results may be missing
 
 
-def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, markers: tuple[bytes, ...]) -> set[bytes]:
-    """Which markers occur in a part, reading it in chunks (overlapping, so none is split)."""
+def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, markers: tuple[bytes, ...]) -> tuple[set[bytes], str | None]:
+    """Which markers occur in a part (read in overlapping chunks, so none is split), and the encoding its XML declaration names."""
     found: set[bytes] = set()
-    tail = b""
+    tail, encoding = b"", None
     with archive.open(entry) as part:
         while chunk := part.read(_CHUNK):
+            if not tail:
+                head = chunk[:400]
+                head = head.decode("utf-16", errors="ignore").encode() if head.startswith((b"\xff\xfe", b"\xfe\xff")) else head.replace(b"\x00", b"")
+                declared = _ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))
+                encoding = declared.group(1).decode("ascii", errors="replace").lower() if declared else None
             window = tail + chunk
             found.update(m for m in markers if m in window)
-            tail = window[-32:]
-    return found
+            tail = window[-32:] or b" "
+    return found, encoding
 
 
 def _inspect(data: bytes) -> _Inspection:
@@ -83,11 +89,13 @@ def _inspect(data: bytes) -> _Inspection:
             if not any(e.filename == "[Content_Types].xml" for e in entries):
                 return _Inspection("This zip file is not an Excel workbook", "Upload the .xlsx workbook itself, or a CSV")
             formulas = False
-            for entry in entries:
-                if not entry.filename.lower().endswith(_XML_PART):
-                    continue
+            for entry in entries:  # every part: a workbook may point its parser at a part of any name
                 is_sheet = entry.filename.startswith("xl/worksheets/")
-                found = _scan(archive, entry, _DECLARATIONS + (_FORMULA if is_sheet else ()))
+                found, encoding = _scan(archive, entry, _DECLARATIONS + (_FORMULA if is_sheet else ()))
+                if encoding is not None and encoding not in _PLAIN_ENCODINGS:
+                    return _Inspection(
+                        f"The workbook's part '{entry.filename[:80]}' is written in the encoding '{encoding[:20]}', which Excel never uses; it was not opened",
+                        "Open the file in Excel and save it again as .xlsx, or save the sheet as CSV UTF-8")
                 if found & set(_DECLARATIONS):
                     return _Inspection(
                         f"The workbook's part '{entry.filename[:80]}' declares a DTD or entities, which Excel never writes; it was not opened",
