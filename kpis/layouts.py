@@ -43,7 +43,8 @@ DAMAGED_FIX = "Open it in Excel and save it again as .xlsx, or save the sheet as
 _DECLARATIONS = tuple(
     marker.encode(encoding) for marker in ("<!DOCTYPE", "<!ENTITY") for encoding in ("ascii", "utf-16-le", "utf-16-be")
 )
-_FORMULA = (b"<f>", b"<f ", b":f>", b":f ")
+# A formula with no saved result: `<f>…</f>` (or a shared formula's `<f …/>`) followed by an empty `<v>` or the cell's end.
+_UNSAVED_FORMULA = re.compile(rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>|</(?:\w+:)?c>)")
 _CHUNK = 2**20
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']*)["']""")
 _PLAIN_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii"}
@@ -53,13 +54,15 @@ _PLAIN_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii"}
 class _Inspection:
     problem: str | None = None
     fix: str = DAMAGED_FIX
-    formulas: bool = False  # a worksheet holds formulas: their saved results may be missing
+    formulas: bool = False  # a worksheet holds a formula whose result was never saved
 
 
-def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, markers: tuple[bytes, ...]) -> tuple[set[bytes], str | None]:
-    """Which markers occur in a part (read in overlapping chunks, so none is split), and the encoding its XML declaration names."""
+def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, markers: tuple[bytes, ...],
+          pattern: re.Pattern[bytes] | None = None) -> tuple[set[bytes], str | None, bool]:
+    """Which markers occur in a part (read in overlapping chunks, so none is split), the encoding its XML
+    declaration names, and whether `pattern` matches."""
     found: set[bytes] = set()
-    tail, encoding = b"", None
+    tail, encoding, matched = b"", None, False
     with archive.open(entry) as part:
         while chunk := part.read(_CHUNK):
             if not tail:
@@ -69,8 +72,9 @@ def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, markers: tuple[bytes
                 encoding = declared.group(1).decode("ascii", errors="replace").lower() if declared else None
             window = tail + chunk
             found.update(m for m in markers if m in window)
-            tail = window[-32:] or b" "
-    return found, encoding
+            matched = matched or bool(pattern and pattern.search(window))
+            tail = window[-200:] or b" "
+    return found, encoding, matched
 
 
 def _inspect(data: bytes) -> _Inspection:
@@ -91,16 +95,16 @@ def _inspect(data: bytes) -> _Inspection:
             formulas = False
             for entry in entries:  # every part: a workbook may point its parser at a part of any name
                 is_sheet = entry.filename.startswith("xl/worksheets/")
-                found, encoding = _scan(archive, entry, _DECLARATIONS + (_FORMULA if is_sheet else ()))
+                found, encoding, unsaved = _scan(archive, entry, _DECLARATIONS, _UNSAVED_FORMULA if is_sheet else None)
                 if encoding is not None and encoding not in _PLAIN_ENCODINGS:
                     return _Inspection(
                         f"The workbook's part '{entry.filename[:80]}' is written in the encoding '{encoding[:20]}', which Excel never uses; it was not opened",
                         "Open the file in Excel and save it again as .xlsx, or save the sheet as CSV UTF-8")
-                if found & set(_DECLARATIONS):
+                if found:
                     return _Inspection(
                         f"The workbook's part '{entry.filename[:80]}' declares a DTD or entities, which Excel never writes; it was not opened",
                         "Open the file in Excel and save it again as .xlsx, or save the sheet as CSV UTF-8")
-                formulas = formulas or bool(found - set(_DECLARATIONS))
+                formulas = formulas or unsaved
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError):
         return _Inspection(DAMAGED)
     return _Inspection(formulas=formulas)

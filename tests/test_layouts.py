@@ -170,11 +170,18 @@ def test_a_formula_without_a_saved_value_is_named(demo_store):
     assert "paste them back as values" in checked.problems["fix"][0]
 
 
-def test_a_formula_with_a_saved_value_is_read_as_that_value(demo_store):
+def test_a_formula_with_a_saved_value_is_read_as_that_value_in_one_pass(monkeypatch):
+    import openpyxl
+
     data = workbook([HEADER, ["rtl_uptake", "NE", "Jul 24", "=80+8"]])
     cached = rezip(data, {"xl/worksheets/sheet1.xml": sheet_xml(data).replace(b"<f>80+8</f><v />", b"<f>80+8</f><v>88</v>")})
-    checked = pub.check_upload(pub.Upload("formula.xlsx", cached), demo_store)
-    assert checked.valid and checked.frame["value"].to_list() == [88.0], checked.problems
+    loads = []
+    real = openpyxl.load_workbook
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: loads.append(k["data_only"]) or real(*a, **k))
+    assert layouts.read_excel(cached, "formula.xlsx").frame["value"].to_list() == ["88"]
+    assert loads == [True]  # the formulas' text is read only when some result is missing
+    assert layouts.read_excel(data, "formula.xlsx").frame["value"].to_list() == ["=80+8"]
+    assert loads == [True, True, False]
 
 
 @pytest.mark.parametrize(
