@@ -94,18 +94,36 @@ def _print_problems(problems: pl.DataFrame) -> None:
         print(f"{r['file']}: {where}{column}: {r['severity']}: {r['problem']}{value}. Fix: {r['fix']}")
 
 
+def _read_file(path: Path) -> bytes | pl.DataFrame:
+    """A file's bytes, or the problem that stops it being read: missing, unreadable, or over the size limit (checked first)."""
+    try:
+        if reason := config.too_large(path.stat().st_size):
+            return P.file_problem(path.name, reason, "Split it into smaller files")
+        return path.read_bytes()
+    except OSError as error:
+        return P.file_problem(path.name, f"The file could not be opened ({error.strerror or type(error).__name__})", "Check the file name and path")
+
+
+def _check_content(path: Path, content: bytes, data: store.Store) -> pl.DataFrame:
+    """The problems of one file: a workbook is read as Excel, anything else as CSV."""
+    from kpis import layouts
+
+    if layouts.is_excel(content) and path.suffix.lower() != ".csv":
+        text = layouts.read_excel(content, path.name)
+        if text.frame is None:
+            return text.problems
+        return P.combine([text.problems, ingest.check_observations(text.frame, data.catalogue, data.areas, path.name).problems])
+    return ingest.check_file(path, content, data.catalogue, data.areas).problems
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     data = store.load(config.data_dir(args.data_dir))
     reports = [data.problems.filter(pl.col("file").is_in(["catalogue.csv", "areas.csv"]))]
     if data.ok:
         for name in args.files:
             path = Path(name)
-            try:
-                content = path.read_bytes()
-            except OSError as error:
-                reports.append(P.file_problem(path.name, f"The file could not be opened ({error.strerror})", "Check the file name and path"))
-                continue
-            reports.append(ingest.check_file(path, content, data.catalogue, data.areas).problems)
+            content = _read_file(path)
+            reports.append(content if isinstance(content, pl.DataFrame) else _check_content(path, content, data))
     problems = P.combine(reports)
     valid = not P.has_errors(problems)
     if args.json:
@@ -157,22 +175,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not data.ok:
         _print_problems(data.problems)
         return 1
-    mapping = None
+    mapping, unreadable = None, []
     if args.mapping:
-        try:
-            mapping = layouts.load_mapping(data_dir, args.mapping)
-        except (OSError, ValueError) as error:
-            print(f"error: the mapping '{args.mapping}' could not be read ({error})", file=sys.stderr)
-            return 2
-    uploads, unreadable = [], []
+        mapping, mapping_problems = layouts.read_mapping(data_dir, args.mapping)
+        unreadable.append(mapping_problems)
+    uploads = []
     for name in args.files:
-        try:
-            uploads.append(publish.Upload(Path(name).name, Path(name).read_bytes(), args.sheet))
-        except OSError as error:
-            unreadable.append(P.file_problem(Path(name).name, f"The file could not be opened ({error.strerror})", "Check the file name and path"))
-    checked = publish.check_uploads(uploads, data, mapping)
+        content = _read_file(Path(name))
+        if isinstance(content, pl.DataFrame):
+            unreadable.append(content)
+        else:
+            uploads.append(publish.Upload(Path(name).name, content, args.sheet))
+    # Files are checked only with the mapping they were meant for: a broken mapping is reported alone.
+    checked = publish.check_uploads(uploads, data, mapping, max_bytes=config.max_upload_bytes()) if mapping or not args.mapping else []
     problems = P.combine([*unreadable, *(c.problems for c in checked)])
-    ok = not unreadable and not P.has_errors(problems) and any(c.frame.height for c in checked)
+    ok = not any(u.height for u in unreadable) and not P.has_errors(problems) and any(c.frame.height for c in checked)
     infos = []
     if ok:
         try:

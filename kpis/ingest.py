@@ -154,11 +154,12 @@ def _report(frame: pl.DataFrame, file: str, rules: list[Rule]) -> list[pl.DataFr
 def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame, file: str, today: date | None = None) -> CheckResult:
     """Normalise and validate a text frame of observations (as `readers` returns it)."""
     missing = [c for c in REQUIRED if c not in text.columns]
+    column_warnings = column_hints(text, file)
     if missing:
-        return CheckResult(empty(), P.file_problem(
+        return CheckResult(empty(), P.combine([column_warnings, P.file_problem(
             file, f"Missing required column(s): {', '.join(missing)}",
             f"The header must include {', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)}); see the template",
-            column=", ".join(missing)))
+            column=", ".join(missing))]))
     today = today or date.today()
     text = text.with_columns(pl.lit(None, pl.String).alias(c) for c in OPTIONAL if c not in text.columns)
 
@@ -291,7 +292,7 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
         "unit": {"dtype": typed["unit"].dtype}, "frequency": {"dtype": typed["frequency"].dtype},
     })
     schema_problems = validation.validate(schema, typed, file, EXPLAIN, raw=raw)
-    report = P.combine([*row_problems, schema_problems])
+    report = likely_mistakes(P.combine([column_warnings, *row_problems, schema_problems]), typed, file)
 
     errors = report.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())["row"]
     good = typed.filter(key_ok)
@@ -301,6 +302,61 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
         good = good.filter(pl.col("row") == pl.col("_first_row"))
     # Text columns stay categories (Enum) here; the store turns them into plain text.
     return CheckResult(good.select("row", *OBSERVATION_SCHEMA.keys()), report)
+
+
+FORMULA_FIX = "In Excel, copy the cells and paste them back as values, or open the file in Excel and save it so the results are stored"
+EXCEL_ERROR = r"^#(DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!)$"
+
+
+def column_hints(text: pl.DataFrame, file: str) -> pl.DataFrame:
+    """A warning for each column the board does not read whose name is close to one it reads and the file lacks."""
+    absent = [c for c in (*REQUIRED, *OPTIONAL) if c not in text.columns]
+    unknown = [c for c in text.columns if c != "row" and c not in (*REQUIRED, *OPTIONAL)]
+    return P.combine([
+        P.file_problem(file, f"The column '{c}' is not one the board reads: did you mean '{s}'?",
+                       f"Rename the column to '{s}'; as it stands its figures are left out", "warning", c)
+        for c in unknown if (s := C.suggest(c, absent))
+    ])
+
+
+def likely_mistakes(report: pl.DataFrame, typed: pl.DataFrame, file: str) -> pl.DataFrame:
+    """The report with the likely causes named: formulas and Excel errors instead of figures, and fractions for percentages.
+
+    A cell holding a formula is reported as one, in place of the row rules' generic
+    problem about that cell ("not a number", "unknown KPI id"). A percentage KPI whose
+    figures in this file all lie within 0–1 is a warning: they look like fractions.
+    """
+    # Only cells that failed to read as what their column holds can be formulas or Excel errors.
+    failed = {c: pl.col(c).is_null() for c in NUMBERS} | {"kpi_id": pl.col("_kpi").is_null(), "area": pl.col("_area").is_null(),
+                                                           "period": pl.col("period").is_null()}
+    failed = {c: miss & pl.col(f"raw_{c}").is_not_null() for c, miss in failed.items()}
+    suspects = typed.filter(pl.any_horizontal(failed.values()))
+    cells = [
+        P.row_problems(suspects, file, failed[c] & when, c, pl.col(f"raw_{c}"), problem, fix)
+        for c in (*KEY, *NUMBERS)
+        for when, problem, fix in (
+            (pl.col(f"raw_{c}").str.strip_chars().str.starts_with("="),
+             pl.format("The cell holds a formula with no saved value, not a figure: '{}'", pl.col(f"raw_{c}")), FORMULA_FIX),
+            (pl.col(f"raw_{c}").str.strip_chars().str.contains(EXCEL_ERROR), pl.format("'{}' is an Excel error, not a figure", pl.col(f"raw_{c}")),
+             "Correct the formula in Excel, or enter the figure, and save the file again"),
+        )
+    ] if suspects.height else []
+    formulas = P.combine(cells) if cells else P.empty()
+    is_percent = (pl.col("unit") == "percent") & pl.col("value").is_not_null()
+    percent = (
+        typed.lazy().filter(is_percent)
+        .group_by("_kpi").agg(pl.col("row").min(), pl.col("raw_kpi_id").first(), pl.col("value").min().alias("_low"),
+                              pl.col("value").max().alias("_high"), pl.col("value").is_between(0, 1, closed="none").any().alias("_fraction"))
+        .filter((pl.col("_low") >= 0) & (pl.col("_high") <= 1) & pl.col("_fraction"))
+    )
+    fractions = P.row_problems(
+        percent, file, pl.lit(True), "value", pl.col("_high"),
+        pl.format("Every value of the percentage KPI '{}' in this file lies within 0–1: they look like fractions", pl.col("raw_kpi_id")),
+        "Multiply by 100 (0.87 is 87%), or check the figures; publish them as they are if they are right", "warning",
+    ) if typed.select((is_percent & pl.col("value").is_between(0, 1, closed="none")).any()).item() else P.empty()
+    if formulas.height:
+        report = report.join(formulas.select("row", "column"), on=["row", "column"], how="anti", nulls_equal=False)
+    return P.combine([report, formulas, fractions])
 
 
 def check_file(path: Path | str, data: bytes | Path, catalogue: pl.DataFrame, areas: pl.DataFrame, today: date | None = None) -> CheckResult:

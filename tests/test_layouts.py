@@ -4,8 +4,11 @@ import zipfile
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kpis import layouts
+from kpis import problems as P
 from kpis import publish as pub
 
 
@@ -109,3 +112,137 @@ def test_wide_layout_warns_about_a_column_that_is_not_an_area(demo_store):
     assert checked.valid and checked.frame.height == 1
     (warning,) = checked.problems.to_dicts()
     assert (warning["severity"], warning["column"]) == ("warning", "atlantis") and "not an area" in warning["problem"]
+
+
+HEADER = ["kpi_id", "area", "period", "value"]
+
+
+def rezip(data: bytes, edits: dict[str, bytes]) -> bytes:
+    """The workbook with some parts replaced or added."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            archive.writestr(name, edits.get(name, source.read(name)))
+        for name in set(edits) - set(source.namelist()):
+            archive.writestr(name, edits[name])
+    return out.getvalue()
+
+
+def sheet_xml(data: bytes) -> bytes:
+    return zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+
+
+GOOD_BOOK = workbook([HEADER, ["rtl_uptake", "NE", "Jul 24", 88]])
+LAUGHS = (b'<!DOCTYPE lolz [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+          b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>')
+
+
+@pytest.mark.parametrize(
+    ("part", "content"),
+    [
+        ("xl/worksheets/sheet1.xml", b"<!DOCTYPE worksheet>" + sheet_xml(GOOD_BOOK).replace(b"<t>NE</t>", b"<t>&ne;</t>")),  # undefined entity
+        ("xl/worksheets/sheet1.xml", LAUGHS + sheet_xml(GOOD_BOOK)),  # billion laughs
+        ("xl/workbook.xml", b'<!DOCTYPE w [<!ENTITY s "Sheet">]>' + zipfile.ZipFile(io.BytesIO(GOOD_BOOK)).read("xl/workbook.xml")),
+        ("xl/sharedStrings.xml", b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY e SYSTEM "file:///etc/passwd">]><sst>&e;</sst>'),
+        ("xl/worksheets/sheet1.xml", b"\xff\xfe" + (LAUGHS + sheet_xml(GOOD_BOOK)).decode().encode("utf-16-le")),
+    ],
+    ids=["undefined-entity", "billion-laughs", "workbook-part", "shared-strings", "utf-16-part"],
+)
+def test_a_workbook_declaring_a_dtd_is_refused_before_parsing(demo_store, part, content, monkeypatch):
+    import openpyxl
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("openpyxl was given a workbook with a DTD")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", no_parsing)
+    checked = pub.check_upload(pub.Upload("dtd.xlsx", rezip(GOOD_BOOK, {part: content})), demo_store)
+    (problem,) = checked.problems.to_dicts()
+    assert not checked.valid and checked.frame.height == 0
+    assert f"part '{part}' declares a DTD or entities" in problem["problem"], problem
+
+
+def test_a_formula_without_a_saved_value_is_named(demo_store):
+    data = workbook([HEADER, ["rtl_uptake", "NE", "Jul 24", "=SUM(B5:B6)"], ["rtl_uptake", "NW", "Jul 24", 85]])
+    checked = pub.check_upload(pub.Upload("formula.xlsx", data), demo_store)
+    assert [(p["row"], p["column"], p["problem"]) for p in checked.problems.to_dicts()] == [
+        (2, "value", "The cell holds a formula with no saved value, not a figure: '=SUM(B5:B6)'")]
+    assert "paste them back as values" in checked.problems["fix"][0]
+
+
+def test_a_formula_with_a_saved_value_is_read_as_that_value_in_one_pass(monkeypatch):
+    import openpyxl
+
+    data = workbook([HEADER, ["rtl_uptake", "NE", "Jul 24", "=80+8"]])
+    cached = rezip(data, {"xl/worksheets/sheet1.xml": sheet_xml(data).replace(b"<f>80+8</f><v />", b"<f>80+8</f><v>88</v>")})
+    loads = []
+    real = openpyxl.load_workbook
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: loads.append(k["data_only"]) or real(*a, **k))
+    assert layouts.read_excel(cached, "formula.xlsx").frame["value"].to_list() == ["88"]
+    assert loads == [True]  # the formulas' text is read only when some result is missing
+    assert layouts.read_excel(data, "formula.xlsx").frame["value"].to_list() == ["=80+8"]
+    assert loads == [True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 100,
+         "This workbook is password-protected"),
+        (GOOD_BOOK[: len(GOOD_BOOK) // 2], "The workbook is damaged or not a real .xlsx"),
+        (rezip(GOOD_BOOK, {"xl/worksheets/sheet1.xml": sheet_xml(GOOD_BOOK)[:300]}), "The workbook is damaged or not a real .xlsx"),
+    ],
+    ids=["encrypted", "truncated-zip", "truncated-sheet"],
+)
+def test_encrypted_and_damaged_workbooks_are_named(demo_store, data, expected):
+    checked = pub.check_upload(pub.Upload("book.xlsx", data), demo_store)
+    assert not checked.valid and checked.problems["problem"][0].startswith(expected), checked.problems
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"columns": {"Indicator": 5}}', "In 'columns', 'Indicator' maps to 5, which is not a name"),
+        ('{"columns": {"Rate": "value", "Percent": "value"}}', "2 columns map to 'value': 'Rate', 'Percent'"),
+        ('{"columns": {"Rate": "valeu"}}', "'Rate' maps to 'valeu', which is not a column the board reads: did you mean 'value'?"),
+        ('{"colums": {}}', "The mapping has an unknown section 'colums': did you mean 'columns'?"),
+        ('{"columns": []}', "'columns' is not an object of names"),
+        ("[1]", "The mapping is a JSON list, not an object"),
+        ("{nope", "The mapping is not valid JSON"),
+    ],
+)
+def test_a_broken_mapping_is_a_report(tmp_path, text, expected):
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "export.json").write_text(text)
+    mapping, problems = layouts.read_mapping(tmp_path, "export")
+    assert mapping is None and problems["file"].to_list() == ["mappings/export.json"]
+    assert problems["problem"][0].startswith(expected) and problems["fix"][0], problems
+    with pytest.raises(ValueError) as raised:  # the Data page shows this message
+        layouts.load_mapping(tmp_path, "export")
+    assert str(raised.value).startswith(expected)
+
+
+def test_a_broken_mapping_is_a_json_report_from_the_command_line(data_copy, tmp_path, capsys):
+    import json
+
+    from kpis import cli
+
+    (data_copy / "mappings").mkdir()
+    (data_copy / "mappings" / "export.json").write_text('{"columns": {"Indicator": 5, "Rate": "value", "Percent": "value"}}')
+    upload = tmp_path / "export.csv"
+    upload.write_text("Indicator,Rate\nrtl_uptake,88\n")
+    code = cli.main(["ingest", "--json", "--data-dir", str(data_copy), "--mapping", "export", str(upload)])
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert (code, report["published"], err) == (1, False, "")
+    assert [p["problem"][:30] for p in report["problems"]] == ["In 'columns', 'Indicator' maps", "2 columns map to 'value': 'Rat"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=0, max_value=len(GOOD_BOOK) - 1), st.binary(min_size=1, max_size=64))
+def test_a_corrupted_workbook_gives_a_frame_or_a_clear_report(at, junk):
+    data = GOOD_BOOK[:at] + junk + GOOD_BOOK[at + len(junk):]
+    text = layouts.read_any(data, "book.xlsx")
+    assert (text.frame is None) <= P.has_errors(text.problems)
+    for problem in text.problems.to_dicts():
+        assert problem["problem"] and problem["fix"] and "unexpected" not in problem["problem"], problem
