@@ -167,7 +167,7 @@ CSV_CASES = [
     csv("taget", f"{HEADER},taget\n{GOOD_ROW},90\n", "did you mean 'target'", "warning"),
     csv("fractions", f"{HEADER}\nrtl_uptake,NE,Jul 24,0.87\nrtl_uptake,NW,Jul 24,0.8\n", "look like fractions", "warning"),
     csv("exact_repeat", f"{HEADER}\n{GOOD_ROW}\n{GOOD_ROW}\n", "Repeats row 2", "warning"),
-    csv("future_period", f"{HEADER}\nooa_placements,City,2040/41 Q1,3\n", "has not started yet", "warning"),
+    csv("far_future_period", f"{HEADER}\nooa_placements,City,2040/41 Q1,3\n", "more than a year after today", "error"),
     csv("unnamed_column", f"{HEADER},\n{GOOD_ROW},9\n", "has figures but no header", "warning"),
     # Read as intended: encodings and line endings that spreadsheets write.
     csv("utf16_le_bom", b"\xff\xfe" + GOOD.encode("utf-16-le"), "", "ok"),
