@@ -11,12 +11,14 @@ import altair as alt
 import polars as pl
 
 from kpis import formatting, styles
+from kpis.periods import order_exprs
 
 FONT = "Source Sans Pro, Arial, sans-serif"
 
 
 def _period_sort(frame: pl.DataFrame) -> list[str]:
-    return frame.sort(["period_end", "period_start"])["period"].unique(maintain_order=True).to_list()
+    keys = order_exprs() if "period_kind" in frame.columns else ["period_end", "period_start", "period"]
+    return frame.sort(keys)["period"].unique(maintain_order=True).to_list()
 
 
 def _area_scale(frame: pl.DataFrame) -> alt.Scale:

@@ -17,6 +17,7 @@ from kpis import batches as B
 from kpis import ingest, layouts, summary
 from kpis import problems as P
 from kpis import store as S
+from kpis.periods import order_exprs
 
 JUMP = 0.5  # a value more than 50% away from the previous period's is worth a second look
 DEFAULT_MAX_BYTES = 50 * 2**20
@@ -203,7 +204,7 @@ def template(store: S.Store) -> pl.DataFrame:
     from kpis.periods import PeriodKind, add_months, make_period
 
     latest = (
-        store.observations.sort(["period_end", "period_start"]).unique(subset=["kpi_id", "area"], keep="last")
+        store.observations.sort(order_exprs()).unique(subset=["kpi_id", "area"], keep="last")
         .join(store.catalogue.select("kpi_id", pl.col("name").alias("kpi_name")).with_row_index("_order"), on="kpi_id")
         .join(store.areas.select("area", "order"), on="area")
         .sort(["_order", "order"])

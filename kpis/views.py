@@ -151,7 +151,7 @@ def reference_values(store: Store, period: Period | None, parent: str, children:
            .select("kpi_id", "period", pl.col("value").alias("own_value")))
     # The parent's latest figure of each KPI, whatever its period: what a reader would otherwise compare with.
     until = obs.filter(pl.col("period_end") <= period.end) if period is not None else obs
-    own_latest = (until.filter(pl.col("area") == parent).sort(["period_end", "period_start"])
+    own_latest = (until.filter(pl.col("area") == parent).sort(order_exprs())
                   .group_by("kpi_id").agg(pl.col("value").last().alias("latest_value"), pl.col("period").last().alias("latest_period")))
     # Derived: every child's numerator and denominator for the period.
     grid = keys.lazy().join(pl.LazyFrame({"area": children}, schema={"area": pl.String}), how="cross")
@@ -257,13 +257,20 @@ def comparison_label_expr(parent: str) -> pl.Expr:
     )
 
 
-def locality_matrix(frame: pl.DataFrame, areas: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """KPI × area: cell text (value, status icon and word, direction) and, alongside, each cell's RAG."""
+def locality_matrix(frame: pl.DataFrame, areas: list[str], spc: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """KPI × area: cell text (value, status icon and word, direction, and the SPC variation in words when `spc`
+    from `kpis.spc.summary` is given) and, alongside, each cell's RAG."""
     words = {k: v.word for k, v in styles.DIRECTION.items()}
+    if spc is not None and spc.height:
+        frame = frame.join(spc.select("kpi_id", "area", "variation_label"), on=["kpi_id", "area"], how="left")
+    else:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("variation_label"))
     cells = frame.with_columns(
         pl.concat_str(
             formatting.value_expr(), pl.lit("  "), styles.rag_label_expr(), pl.lit("  "),
             pl.col("arrow").replace_strict(styles.ARROWS, default="–"), pl.lit(" "), pl.col("direction").replace_strict(words, default=""),
+            pl.when(pl.col("direction").is_in(list(styles.QUALIFIED_DIRECTIONS))).then(pl.lit(", ") + pl.col("direction_note")).otherwise(pl.lit("")),
+            pl.when(pl.col("variation_label").is_not_null()).then(pl.lit("  · SPC: ") + pl.col("variation_label")).otherwise(pl.lit("")),
         ).alias("cell")
     )
     present = [a for a in areas if a in set(cells["area"])]

@@ -28,7 +28,7 @@ if frame.height == 0:
     st.stop()
 
 st.subheader("KPI × area")
-matrix, rags = views.locality_matrix(frame, children)
+matrix, rags = views.locality_matrix(frame, children, shared.spc_summary(period, children))
 area_cols = matrix.columns[1:]
 rag_pd = rags.to_pandas()
 

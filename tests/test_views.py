@@ -140,8 +140,18 @@ def test_locality_matrix_cells(demo_store):
     text, rag = views.locality_matrix(views.localities(demo_store, Q1, "City"), ["North East", "North West", "South"])
     assert text.columns == ["KPI", "North East", "North West", "South"]
     row = text.filter(pl.col("KPI") == "Uptake of the Ready to Learn Assessments").row(0, named=True)
-    assert row["North West"] == "84%  ✖ Red  ↓ Worsening"
+    assert row["North West"] == "84%  ✖ Red  ↓ Worsening, within normal variation"
     assert rag.filter(pl.col("KPI").str.starts_with("Uptake"))["South"].item() == "red"
+
+
+def test_locality_matrix_names_the_spc_variation_in_words(demo_store):
+    from kpis import spc
+
+    areas = ["North East", "North West", "South"]
+    text, _ = views.locality_matrix(views.localities(demo_store, Q1, "City"), areas, spc.summary(demo_store, Q1, areas))
+    row = text.filter(pl.col("KPI") == "Uptake of the Ready to Learn Assessments").row(0, named=True)
+    assert row["North West"] == "84%  ✖ Red  ↓ Worsening, within normal variation  · SPC: ◆ Common cause"
+    assert row["North East"].endswith("· SPC: ▲ Special cause: improvement (high)"), row
 
 
 def test_search_catalogue(demo_store):
