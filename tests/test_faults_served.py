@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_browser import CHROMIUM, DONE, serve
 
 from conftest import ROOT
-from test_browser import CHROMIUM, DONE, serve
 
 pytestmark = [
     pytest.mark.browser,
@@ -73,7 +73,6 @@ def damaged_board(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
-
     from test_browser import CHROMIUM_ARGS
 
     with sync_playwright() as p:
