@@ -8,9 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages import shared
+from pages import cache, components, selections
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+log = logging.getLogger("kpi_board")
 
 # The favicon is a local image: a `:material/...:` page icon is fetched from a font server
 # outside by every browser. (Icons elsewhere come from the fonts Streamlit serves itself.)
@@ -29,16 +30,16 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES, position="top")
-shared.style_sheet()
-shared.refresh_signature()
+components.style_sheet()
+cache.refresh_signature()
 try:
-    data = shared.current_store()
+    data = cache.current_store()
     if data.ok:
-        shared.selectors(data)
+        selections.selectors(data)
     page.run()
 except Exception:  # Streamlit's own control flow is BaseException and passes through.
     if os.environ.get("KPI_RAISE_ERRORS") == "1":  # tests: let AppTest and the browser see the failure itself
         raise
-    shared.log.exception("Unexpected error on page %s", page.title)
+    log.exception("Unexpected error on page %s", page.title)
     st.error("Sorry, something went wrong while showing this page. The details have been logged for the board's maintainers. "
              "Try another period or area, or reload the page.", icon=":material/error:")
