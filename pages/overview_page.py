@@ -5,7 +5,7 @@ import streamlit as st
 
 from kpis import summary, views
 from kpis.areas import code_of
-from kpis.styles import RAG, rag_label
+from kpis.styles import RAG, RAG_ORDER, rag_label
 from pages import cache, components, selections
 
 data = components.require_data()
@@ -26,7 +26,7 @@ for col, (rag, n) in zip(st.columns(4), counts.items(), strict=True):
     col.html(f'<div class="kpi-count">{n}</div>{components.badge(rag)}')
 
 filter_cols = st.columns([2, 2, 3])
-status_filter = filter_cols[0].multiselect("Show statuses", ["red", "amber", "green", "grey"], format_func=rag_label, key="ov_status")
+status_filter = filter_cols[0].multiselect("Show statuses", list(RAG_ORDER), format_func=rag_label, key="ov_status")
 priorities = sorted({int(p) for p in data.catalogue["priority"].drop_nulls()})
 priority_filter = filter_cols[1].multiselect("Partnership Priority", priorities, format_func=lambda p: f"Priority {p}", key="ov_priority")
 shown = views.filter_statuses(statuses, status_filter, priority_filter)
