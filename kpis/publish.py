@@ -45,6 +45,16 @@ class Checked:
         return not P.has_errors(self.problems)
 
 
+def blocked_reason(checked: list[Checked]) -> str | None:
+    """Why these checked files cannot be published, or None: the one publish gate for the page and the CLI."""
+    blocked = [c.name for c in checked if not c.valid]
+    if blocked:
+        return f"Fix the errors in {', '.join(blocked)} first."
+    if sum(c.frame.height for c in checked) == 0:
+        return "There are no rows to publish."
+    return None
+
+
 def display_name(name: str) -> str:
     """A file name as sent by a browser, reduced to something safe to show and record."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]

@@ -5,6 +5,7 @@ import streamlit as st
 
 from kpis import batches, config, layouts
 from kpis import publish as pub
+from kpis.problems import error_count
 from kpis.styles import rag_label_expr
 from pages import access_ui, cache, components, data_upload
 
@@ -86,7 +87,7 @@ if data.ok:
         checked = data_upload.check_uploads(uploads, chosen_mapping)
 
         for item in checked:
-            errors = item.problems.filter(pl.col("severity") == "error").height
+            errors = error_count(item.problems)
             warnings = item.problems.height - errors
             icon = ":material/error:" if errors else (":material/warning:" if warnings else ":material/check_circle:")
             verdict = f"{errors} error(s), {warnings} warning(s)" if item.problems.height else "no problems"
@@ -133,15 +134,12 @@ if data.ok:
         else:
             st.caption("No status on the overview would change.")
 
-        blocked = [c.name for c in checked if not c.valid]
-        rows = sum(c.frame.height for c in checked)
-        reason = (f"Fix the errors in {', '.join(blocked)} first." if blocked else "There are no rows to publish." if rows == 0
-                  else None if access.can_publish else access.reason)
+        reason = pub.blocked_reason(checked) or (None if access.can_publish else access.reason)
         if reason:
             st.info(reason, icon=":material/lock:")
         if st.button("Publish", type="primary", disabled=reason is not None, icon=":material/publish:", key="publish"):
             try:
-                infos = pub.publish(folder, checked, cache.current_store(), access.user or "analyst")
+                infos = pub.publish(folder, checked, cache.current_store(), access.acting_user)
             except (batches.BusyError, OSError) as error:
                 show_write_error(error)
             except ValueError as error:
@@ -184,9 +182,9 @@ else:
         batch_id = cols[0].selectbox("Batch", history["batch_id"].reverse().to_list(), key="history_batch")
         withdrawn = history.filter(pl.col("batch_id") == batch_id)["withdrawn"].item()
         if cols[1].button("Undo", disabled=withdrawn, key="undo", icon=":material/undo:", help="Withdraw this batch; it is kept and can be restored"):
-            set_withdrawn(batch_id, access.user or "analyst", True)
+            set_withdrawn(batch_id, access.acting_user, True)
         if cols[2].button("Restore", disabled=not withdrawn, key="restore", icon=":material/restore:"):
-            set_withdrawn(batch_id, access.user or "analyst", False)
+            set_withdrawn(batch_id, access.acting_user, False)
 
 # ---- dropped files ---------------------------------------------------------------------------
 st.subheader("Files in the observations folder")
