@@ -221,3 +221,8 @@ def test_data_page_reads_the_connection_without_secrets(data_copy, monkeypatch, 
     at.switch_page("pages/data_page.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("You can publish" in m.value for m in at.markdown) is can
+
+
+@pytest.mark.parametrize(("user", "acting"), [("ana@example.org", "ana@example.org"), ("local user", "local user"), (None, "analyst")])
+def test_the_acting_user_is_named_on_every_write(user, acting):
+    assert access.Decision(True, user, "").acting_user == acting
