@@ -18,8 +18,7 @@ log = logging.getLogger("kpi_board")
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 st.set_page_config(page_title="KPI performance board", page_icon=str(FAVICON), layout="wide", initial_sidebar_state="expanded")
 
-# Page files are named `*_page.py`, unlike their url_paths: a file named after its url_path
-# would also match Streamlit's older pages/ convention, and AppTest would then run it alone.
+# Pages are `*_page.py`, not named after their url_path: see README, section Layout.
 PAGES = [
     st.Page("pages/overview_page.py", title="Overview", icon=":material/dashboard:", url_path="", default=True),
     st.Page("pages/trends_page.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
