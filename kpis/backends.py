@@ -37,8 +37,8 @@ class Backend(Protocol):
         """Every committed batch and its state (B.HISTORY_SCHEMA), with the problems found on the way."""
         ...
 
-    def active_batches(self, history: pl.DataFrame) -> Iterator[tuple[B.BatchInfo, str, bytes | Path]]:
-        """Batches in force, oldest first: (info, name in reports, CSV content or its file)."""
+    def active_batches(self, history: pl.DataFrame) -> Iterator[tuple[B.BatchInfo, str, Path | pl.DataFrame]]:
+        """Batches in force, oldest first: (info, name in reports, its CSV file or its rows as text columns)."""
         ...
 
     def write_batches(self, parts: list[Part], user: str) -> list[B.BatchInfo]:
@@ -68,7 +68,7 @@ class FilesBackend:
     def report(self) -> B.Report:
         return B.report(self.data_dir)
 
-    def active_batches(self, history: pl.DataFrame) -> Iterator[tuple[B.BatchInfo, str, bytes | Path]]:
+    def active_batches(self, history: pl.DataFrame) -> Iterator[tuple[B.BatchInfo, str, Path | pl.DataFrame]]:
         for info, path in B.active(self.data_dir, history):
             yield info, f"{B.BATCH_DIR}/{path.name}", path
 

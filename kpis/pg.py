@@ -33,7 +33,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PUBLISH_LOCK = 0x4B5049_0001  # pg_advisory_xact_lock keys: one for writers, one for migrations
 MIGRATE_LOCK = 0x4B5049_0002
 AUDIT_TABLE = "kpi_audit"
-ROW_COLUMNS = ("batch_id", "row_no", *layouts.CANONICAL)
+ROW_COLUMNS = ("batch_id", "row_no", *layouts.CANONICAL)  # as COPY writes them
 
 CHECK_KINDS = {  # kind: (problem, fix); the database's counterparts of `B.CHECK_KINDS`
     "schema behind": ("The database's schema is older than this version of the board", "Run `python -m kpis db init`"),
@@ -124,29 +124,36 @@ def init(url: str) -> list[int]:
 # ---- reading -----------------------------------------------------------------------------------
 
 
-def _read_frame(url: str, query: str) -> pl.DataFrame:
-    """A query's result as a Polars frame, through ADBC (columnar, no Python loop over rows)."""
+def read_batches(url: str, batch_ids: list[str]) -> dict[str, pl.DataFrame]:
+    """Each named batch's rows (text columns, file order), through ADBC on one connection: columnar, no Python loop over rows.
+
+    A quoted empty cell is read as no value, as the files backend reads its CSV files.
+    """
+    import adbc_driver_postgresql.dbapi as adbc
+
+    ids = [b for b in batch_ids if B.is_batch_id(b)]  # checked, so they can be written into the query as they are
+    columns = ", ".join(layouts.CANONICAL)
+    out: dict[str, pl.DataFrame] = {}
+    if not ids:
+        return out
     try:
-        return pl.read_database_uri(query, url, engine="adbc")
+        with adbc.connect(url) as conn, conn.cursor() as cursor:
+            for batch_id in ids:
+                cursor.execute(f"SELECT {columns} FROM kpi_batch_rows WHERE batch_id = '{batch_id}' ORDER BY row_no")
+                out[batch_id] = pl.DataFrame(pl.from_arrow(cursor.fetch_arrow_table())).cast(dict.fromkeys(layouts.CANONICAL, pl.String))
     except Exception as error:
         raise DatabaseError(f"The database could not be read ({type(error).__name__}: {str(error).strip()[:160]})",
                             "Check KPI_DATABASE_URL and that the database server is running, then try again") from error
-
-
-def read_rows(url: str, batch_ids: list[str]) -> pl.DataFrame:
-    """Every row of the named batches, as text, in file order."""
-    schema = {c: pl.String for c in ROW_COLUMNS} | {"row_no": pl.Int64}
-    ids = [b for b in batch_ids if B.is_batch_id(b)]  # checked, so they can be written into the query as they are
-    if not ids:
-        return pl.DataFrame(schema=schema)
-    listed = ", ".join(f"'{b}'" for b in ids)
-    frame = _read_frame(url, f"SELECT {', '.join(ROW_COLUMNS)} FROM kpi_batch_rows WHERE batch_id IN ({listed}) ORDER BY batch_id, row_no")
-    return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
+    return out
 
 
 def batch_csv(rows: pl.DataFrame) -> bytes:
     """One batch's rows as the CSV file the files backend keeps (same columns, same bytes)."""
-    return rows.sort("row_no").select(layouts.CANONICAL).write_csv().encode("utf-8")
+    return rows.select(layouts.CANONICAL).write_csv().encode("utf-8")
+
+
+def _no_empty_text(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in layouts.CANONICAL)
 
 
 def _audit(conn) -> B.Audit:
@@ -213,14 +220,12 @@ class PostgresBackend:
         with connect(self.url) as conn:
             return _report(conn)
 
-    def active_batches(self, history: pl.DataFrame) -> Iterator[tuple[B.BatchInfo, str, bytes | Path]]:
+    def active_batches(self, history: pl.DataFrame) -> Iterator[tuple[B.BatchInfo, str, Path | pl.DataFrame]]:
         active = history.filter(pl.col("state") == "in force")
-        rows = read_rows(self.url, active["batch_id"].to_list())
-        parts = rows.partition_by("batch_id", as_dict=True, include_key=False) if rows.height else {}
+        parts = read_batches(self.url, active["batch_id"].to_list())
         for row in active.iter_rows(named=True):  # one row per batch, not per observation
             info = B.BatchInfo(row["batch_id"], row["published_at"], row["user"], row["source"], row["sha256"], row["rows"])
-            part = parts.get((info.batch_id,))
-            yield info, f"kpi_batches/{info.batch_id}.csv", batch_csv(part) if part is not None else b""
+            yield info, f"kpi_batches/{info.batch_id}.csv", _no_empty_text(parts[info.batch_id])
 
     def write_batches(self, parts: list[tuple[pl.DataFrame, str, str, dict[str, int]]], user: str) -> list[B.BatchInfo]:
         infos, entries = [], []
@@ -345,11 +350,9 @@ def export_files(url: str, data_dir: Path) -> Moved:
     with connect(url) as conn:
         lines = [line for _, line in conn.execute(f"SELECT seq, line FROM {AUDIT_TABLE} ORDER BY seq").fetchall()]
         ids = [r[0] for r in conn.execute("SELECT batch_id FROM kpi_batches ORDER BY batch_id")]
-    rows = read_rows(url, ids)  # batches are immutable, so what the audit read above names is all there
-    parts = rows.partition_by("batch_id", as_dict=True, include_key=False) if rows.height else {}
+    parts = read_batches(url, ids)  # batches are immutable, so what the audit read above names is all there
     for batch_id in ids:
-        part = parts.get((batch_id,))
-        B.atomic_write(B.batch_path(data_dir, batch_id), batch_csv(part) if part is not None else (",".join(layouts.CANONICAL) + "\n").encode())
+        B.atomic_write(B.batch_path(data_dir, batch_id), batch_csv(parts[batch_id]))
     if lines:
         B.atomic_write(data_dir / B.AUDIT_FILE, "".join(line + "\n" for line in lines).encode("utf-8"))
     return Moved(len(lines), len(ids), [])

@@ -18,8 +18,8 @@ import polars as pl
 import pytest
 
 from conftest import ROOT
-from kpis import batches as B
 from kpis import backends, cli, ingest, synthetic
+from kpis import batches as B
 from kpis import store as S
 
 

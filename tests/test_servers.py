@@ -10,10 +10,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_browser import CHROMIUM, CHROMIUM_ARGS, serve, wait_done
 
 from conftest import DATA
 from kpis import backends, config
-from test_browser import CHROMIUM, CHROMIUM_ARGS, serve, wait_done
 
 pytestmark = [
     pytest.mark.browser,
