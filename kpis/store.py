@@ -196,10 +196,10 @@ def load(data_dir: Path, today: date | None = None) -> Store:
                           "errors": errors, "warnings": problems.height - errors})
         reports.append(problems)
     backend = backends.current(data_dir)
-    empty = B.Report(pl.DataFrame(schema=B.HISTORY_SCHEMA), P.empty())
-    report, crash = guard(B.AUDIT_FILE if backend.name == "files" else "database", backend.report, empty)
+    audit_source, batch_source = (B.AUDIT_FILE, B.BATCH_DIR) if backend.name == "files" else ("database", "database")
+    report, crash = guard(audit_source, backend.report, B.Report(pl.DataFrame(schema=B.HISTORY_SCHEMA), P.empty()))
     reports += [report.problems, crash]
-    active, crash = guard("database" if backend.name != "files" else B.BATCH_DIR, lambda: list(backend.active_batches(report.history)), [])
+    active, crash = guard(batch_source, lambda: list(backend.active_batches(report.history)), [])
     reports.append(crash)
     for info, name, content in active:
         # Batches were validated when published; they are checked again so that a later catalogue change shows.
