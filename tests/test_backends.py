@@ -267,3 +267,30 @@ def test_every_backend_is_documented():
         assert f"| `{name}`" in readme, name
     for command in ("db init", "db import --from", "db export --to", "pg_dump", config.ENV_DATABASE_URL):
         assert command in readme, command
+
+
+def test_the_cli_takes_the_database_url_before_any_command(data_copy, tmp_path, database_url, monkeypatch, capsys):
+    monkeypatch.delenv(config.ENV_DATABASE_URL, raising=False)  # restored afterwards, whatever the command sets
+    upload = tmp_path / "q2.csv"
+    upload.write_text(Q2)
+    assert cli.main(["--database-url", database_url, "ingest", str(upload), "--data-dir", str(data_copy)]) == 0
+    capsys.readouterr()
+    assert cli.main(["--database-url", database_url, "history", "--data-dir", str(data_copy), "--json"]) == 0
+    assert '"source": "q2.csv"' in capsys.readouterr().out
+    assert not (data_copy / B.AUDIT_FILE).exists()
+
+
+@pytest.mark.parametrize(("tamper", "kind"), [
+    ("DROP TRIGGER kpi_audit_append_only ON kpi_audit", "append-only guard missing"),
+    ("SET session_replication_role = replica; DELETE FROM kpi_batch_rows WHERE row_no = 1", "row count differs"),
+    ("DELETE FROM kpi_schema_version", "schema behind"),
+])
+def test_check_reports_what_was_done_to_the_database_behind_its_back(data_copy, tmp_path, database_url, monkeypatch, capsys, tamper, kind):
+    monkeypatch.setenv(config.ENV_DATABASE_URL, database_url)
+    ingest_file(data_copy, tmp_path, Q2)
+    assert backends.check(data_copy).height == 0
+    with pg.connect(database_url) as conn:  # as the database's owner, bypassing the board
+        conn.execute(tamper)
+    capsys.readouterr()
+    assert cli.main(["check", "--data-dir", str(data_copy)]) == 1
+    assert kind in capsys.readouterr().out
