@@ -496,7 +496,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "database_url", None) and args.command != "db":
         import os
 
-        os.environ[config.ENV_DATABASE_URL] = args.database_url  # every store call of this command reads it
+        # Every store call of this command reads it; put back afterwards, for callers that run several commands in one process.
+        before = os.environ.get(config.ENV_DATABASE_URL)
+        os.environ[config.ENV_DATABASE_URL] = args.database_url
+        try:
+            return _run(args)
+        finally:
+            if before is None:
+                os.environ.pop(config.ENV_DATABASE_URL, None)
+            else:
+                os.environ[config.ENV_DATABASE_URL] = before
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     commands = {
         "validate": cmd_validate, "summary": cmd_summary, "ingest": cmd_ingest, "history": cmd_history,
         "undo": lambda a: _set_withdrawn(a, True), "restore": lambda a: _set_withdrawn(a, False), "hash-passphrase": cmd_hash,
