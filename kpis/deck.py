@@ -91,8 +91,7 @@ class Deck:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-Z0-9\"“*])")
-_STOP = frozenset("the and for with from that this who have has are being into under over aged their more than number "
-                  "percentage uptake children young people".split())
+_STOP = frozenset(["the", "and", "for", "with", "from", "that", "this", "who", "have", "has", "are", "being", "into", "under", "over", "aged", "their", "more", "than", "number", "percentage", "uptake", "children", "young", "people"])
 
 
 def plain(markdown: str) -> str:
