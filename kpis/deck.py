@@ -27,8 +27,8 @@ from kpis.styles import RAG, RAG_ORDER, direction_label, rag_label
 BOARD_NAME = "KPI performance board"
 TREND_POINTS = 24  # the trend on a slide: the last two years of months, or six of quarters
 # Characters of narrative a slide holds at the presenter's type sizes: beside a KPI table, or across the slide.
-BUDGET_BESIDE = 620
-BUDGET_WIDE = 900
+BUDGET_BESIDE = 850
+BUDGET_WIDE = 1200
 
 
 class DeckError(ValueError):

@@ -31,9 +31,12 @@ INK, MUTED = "#1A1A1A", "#4A4F57"
 CHART_CONFIG = {"axis": {"labelFontSize": 14, "titleFontSize": 14}, "legend": {"labelFontSize": 14, "titleFontSize": 14},
                 "title": {"fontSize": 16}, "font": "DejaVu Sans"}
 
-# On the presenter's screen chart text is at least 16 px.
-SCREEN_CHART_CONFIG = {"axis": {"labelFontSize": 16, "titleFontSize": 16}, "legend": {"labelFontSize": 16, "titleFontSize": 16},
-                       "title": {"fontSize": 18}, "font": "DejaVu Sans"}
+# On the presenter's screen chart text is drawn at 18 px, so that it stays at 16 px or more
+# where the slide shrinks the chart to fit (to 89% at the least).
+SCREEN_CHART_FONT = 18
+SCREEN_CHART_CONFIG = {"axis": {"labelFontSize": SCREEN_CHART_FONT, "titleFontSize": SCREEN_CHART_FONT},
+                       "legend": {"labelFontSize": SCREEN_CHART_FONT, "titleFontSize": SCREEN_CHART_FONT},
+                       "title": {"fontSize": SCREEN_CHART_FONT + 2}, "font": "DejaVu Sans"}
 
 
 class PackError(RuntimeError):

@@ -69,8 +69,8 @@ st.html("""<style>
 .slide .badge {display:inline-block; padding:2px 14px; border-radius:14px; font-weight:700; margin:6px 0}
 .slide .dir {font-weight:700}
 .slide .quote {margin-top:10px; font-style:italic}
-.slide ul {margin:0; padding-left:1.1em} .slide li {margin:0 0 6px 0}
-.slide table {border-collapse:collapse; width:100%; font-size:20px}
+.slide ul {margin:0; padding-left:1.1em} .slide li {margin:0 0 6px 0; font-size:max(20px, 2.2vh) !important; line-height:1.35}
+.slide table {border-collapse:collapse; width:100%; font-size:20px !important}
 .slide th, .slide td {border:1px solid #BDBDBD; padding:2px 8px; text-align:left; vertical-align:top}
 .slide th {background:#EEEEEE}
 .slide .chart {flex:1; min-height:0; display:flex; justify-content:center}
@@ -127,7 +127,7 @@ def kpi_slide(s: D.Slide, index: int) -> str:
     left += "".join(f'<div class="quote">{esc(p)}</div>' for p in s.paragraphs)
     right = ""
     if s.charts:
-        svg = state.chart_svg(period, area, chosen, index, 640, 300 if s.table else 440)
+        svg = state.chart_svg(period, area, chosen, index, 640, 250 if s.table else 330)
         src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
         right += f'<div class="chart"><img src="{src}" alt="{esc(s.charts[0].alt_text)}"></div>'
     if s.table is not None:
