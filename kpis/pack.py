@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 PAGE_W, PAGE_H = 960.0, 540.0
 MARGIN = 30.0
 CHART_W, CHART_H = 560, 250  # pixels at 1:1 with points
+PLOT_INSET = (70, 120)  # what a trend chart's axes, title and legend add to its plot, in pixels
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/Library/Fonts"))
 INK, MUTED = "#1A1A1A", "#4A4F57"
 CHART_CONFIG = {"axis": {"labelFontSize": 14, "titleFontSize": 14}, "legend": {"labelFontSize": 14, "titleFontSize": 14},
@@ -92,6 +93,9 @@ class _Pdf:
         folder = _font_dir()
         self.pdf.add_font("DejaVu", "", str(folder / "DejaVuSans.ttf"))
         self.pdf.add_font("DejaVu", "B", str(folder / "DejaVuSans-Bold.ttf"))
+        # The charts' own text, drawn as text in the vector chart, names the family as Vega writes it.
+        self.pdf.add_font("DejaVu Sans", "", str(folder / "DejaVuSans.ttf"))
+        self.pdf.add_font("DejaVu Sans", "B", str(folder / "DejaVuSans-Bold.ttf"))
         self.pdf.set_auto_page_break(False)
         self.pdf.set_margins(MARGIN, MARGIN, MARGIN)
         self.pdf.set_title(f"{deck.title}: {deck.area}, {deck.period.label if deck.period else 'all periods'}")
@@ -144,7 +148,8 @@ class _Pdf:
         return self.pdf.get_y()
 
     def chart(self, x: float, y: float, chart: Chart, w: float = CHART_W, h: float = CHART_H) -> None:
-        svg = _svg_for_fpdf(render_svg(chart, int(w), int(h)))
+        # The plot is drawn smaller than the box by its axes, title and legend, so that it fills the box at about 1:1.
+        svg = _svg_for_fpdf(render_svg(chart, int(w) - PLOT_INSET[0], int(h) - PLOT_INSET[1]))
         try:
             self.pdf.image(io.BytesIO(svg.encode("utf-8")), x=x, y=y, w=w, h=h, keep_aspect_ratio=True, alt_text=chart.alt_text)
             self.vector += 1
@@ -154,9 +159,12 @@ class _Pdf:
 
 
 def _svg_for_fpdf(svg: str) -> str:
-    """Vega leaves out a line's x1 and y1 where they are 0, as SVG allows; fpdf2's reader needs them written."""
+    """What fpdf2's SVG reader needs spelled out: Vega leaves out a line's x1 and y1 where they are 0, as
+    SVG allows, and writes an empty path (`d=""`) for a group's background that draws nothing."""
     svg = re.sub(r"<line(?![^>]*\bx1=)", '<line x1="0"', svg)
-    return re.sub(r"<line(?![^>]*\by1=)", '<line y1="0"', svg)
+    svg = re.sub(r"<line(?![^>]*\by1=)", '<line y1="0"', svg)
+    svg = re.sub(r"<path(?![^>]*\bstroke=)", '<path stroke="none"', svg)  # SVG's default, which fpdf2 reads as black
+    return re.sub(r'<path(?=[^>]*\sd="")[^>]*?(/>|>\s*</path>)', "", svg)
 
 
 def _column_widths(table: Table, width: float) -> tuple[float, ...]:
@@ -327,7 +335,7 @@ class _Pptx:
     def picture(self, slide, x: float, y: float, w: float, h: float, chart: Chart) -> None:
         from pptx.util import Pt
 
-        png = render_png(chart, int(w), int(h))
+        png = render_png(chart, int(w) - PLOT_INSET[0], int(h) - PLOT_INSET[1])
         picture = slide.shapes.add_picture(io.BytesIO(png), Pt(x), Pt(y), width=Pt(w))
         picture._element.nvPicPr.cNvPr.set("descr", chart.alt_text)  # alt text, as PowerPoint's own dialog stores it
         picture.name = chart.title
