@@ -36,7 +36,7 @@ CHART_CONFIG = {"axis": {"labelFontSize": 14, "titleFontSize": 14}, "legend": {"
 # where the slide shrinks the chart to fit (to 89% at the least).
 SCREEN_CHART_FONT = 18
 SCREEN_CHART_CONFIG = {"axis": {"labelFontSize": SCREEN_CHART_FONT, "titleFontSize": SCREEN_CHART_FONT},
-                       "legend": {"labelFontSize": SCREEN_CHART_FONT, "titleFontSize": SCREEN_CHART_FONT},
+                       "legend": {"labelFontSize": SCREEN_CHART_FONT, "titleFontSize": SCREEN_CHART_FONT, "columns": 3},
                        "title": {"fontSize": SCREEN_CHART_FONT + 2}, "font": "DejaVu Sans"}
 
 

@@ -127,7 +127,7 @@ def kpi_slide(s: D.Slide, index: int) -> str:
     left += "".join(f'<div class="quote">{esc(p)}</div>' for p in s.paragraphs)
     right = ""
     if s.charts:
-        svg = state.chart_svg(period, area, chosen, index, 640, 250 if s.table else 330)
+        svg = state.chart_svg(period, area, chosen, index, 560, 230 if s.table else 330)
         src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
         right += f'<div class="chart"><img src="{src}" alt="{esc(s.charts[0].alt_text)}"></div>'
     if s.table is not None:
