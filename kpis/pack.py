@@ -29,7 +29,7 @@ CHART_W, CHART_H = 560, 250  # pixels at 1:1 with points
 PLOT_INSET = (70, 120)  # what a trend chart's axes, title and legend add to its plot, in pixels
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/Library/Fonts"))
 INK, MUTED = "#1A1A1A", "#4A4F57"
-CHART_CONFIG = {"axis": {"labelFontSize": 14, "titleFontSize": 14}, "legend": {"labelFontSize": 14, "titleFontSize": 14},
+CHART_CONFIG = {"axis": {"labelFontSize": 14, "titleFontSize": 14}, "legend": {"labelFontSize": 14, "titleFontSize": 14, "columns": 4},
                 "title": {"fontSize": 16}, "font": "DejaVu Sans"}
 
 # On the presenter's screen chart text is drawn at 18 px, so that it stays at 16 px or more

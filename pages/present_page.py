@@ -57,9 +57,9 @@ st.html("""<style>
 [data-testid="stMainBlockContainer"] {padding:12px 24px 0 24px !important; max-width:100% !important}
 [data-testid="stMain"] [data-testid="stVerticalBlock"] {gap:6px}
 .st-key-present_keys {display:none !important}
-.slide {height:calc(100vh - 78px); overflow:hidden; display:flex; flex-direction:column; color:#1A1A1A; font-size:max(20px, 2.2vh); line-height:1.35}
-.slide h1 {font-size:max(28px, 3.6vh); line-height:1.15; margin:0 0 2px 0; padding:0; font-weight:700}
-.slide .sub {color:#4A4F57; font-size:20px; margin-bottom:10px}
+.slide {height:calc(100vh - 78px); overflow:hidden; display:flex; flex-direction:column; color:#1A1A1A; font-size:max(20px, 2.78vh); line-height:1.35}
+.slide h1 {font-size:max(28px, 3.9vh); line-height:1.15; margin:0 0 2px 0; padding:0; font-weight:700}
+.slide .sub {color:#4A4F57; font-size:max(20px, 2.78vh); margin-bottom:10px}
 .slide .cols {display:flex; gap:28px; flex:1; min-height:0}
 .slide .left {flex:0 0 38%; min-width:0; overflow:hidden}
 .slide .right {flex:1; min-width:0; display:flex; flex-direction:column; gap:10px; min-height:0}
@@ -69,8 +69,8 @@ st.html("""<style>
 .slide .badge {display:inline-block; padding:2px 14px; border-radius:14px; font-weight:700; margin:6px 0}
 .slide .dir {font-weight:700}
 .slide .quote {margin-top:10px; font-style:italic}
-.slide ul {margin:0; padding-left:1.1em} .slide li {margin:0 0 6px 0; font-size:max(20px, 2.2vh) !important; line-height:1.35}
-.slide table {border-collapse:collapse; width:100%; font-size:20px !important}
+.slide ul {margin:0; padding-left:1.1em} .slide li {margin:0 0 6px 0; font-size:max(20px, 2.78vh) !important; line-height:1.35}
+.slide table {border-collapse:collapse; width:100%; font-size:max(20px, 2.78vh) !important}
 .slide th, .slide td {border:1px solid #BDBDBD; padding:2px 8px; text-align:left; vertical-align:top}
 .slide th {background:#EEEEEE}
 .slide .chart {flex:1; min-height:0; display:flex; justify-content:center}

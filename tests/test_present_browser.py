@@ -9,12 +9,12 @@ at 1.5 times the sizes checked. Each slide's screenshot is saved under tests/scr
 from __future__ import annotations
 
 import pytest
+from test_browser import CHROMIUM, SHOTS, browser, server, wait_done  # noqa: F401  (fixtures)
 
 from conftest import DATA
 from kpis import deck as D
 from kpis import narratives, pack, store
 from kpis.periods import parse_period
-from test_browser import CHROMIUM, SHOTS, browser, server, wait_done  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]

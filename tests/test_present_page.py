@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from test_app_pages import html_text, open_page
 
 from conftest import DATA
 from kpis import deck as D
 from kpis import narratives
 from kpis.periods import parse_period
-from test_app_pages import html_text, open_page
 
 PAGE = "pages/present_page.py"
 
