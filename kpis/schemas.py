@@ -48,6 +48,7 @@ class CatalogueModel(pa.DataFrameModel):
     decimals: int = pa.Field(ge=0, le=6)
     per: float = pa.Field(nullable=True, gt=0)
     direction_tolerance: float = pa.Field(ge=0)
+    expected_within_days: int = pa.Field(nullable=True, ge=0)
 
     @pa.dataframe_check(name="catalogue_numbers_finite")
     def _finite(cls, data: pa.PolarsData) -> pl.LazyFrame:

@@ -1,0 +1,113 @@
+"""What changed: each KPI and area now against an earlier period, with status, direction and freshness.
+
+`since` is the previous period of the selected period's kind ("previous"), the same period a
+year earlier ("year") or any period. Both sides are the latest figure at or before their
+period, as the board shows them, so the table answers "switch to that period and tell me
+what changed". Direction and its significance use the report's rules (`rules.with_direction`)
+with the earlier figure in place of the year-earlier one; where no new figure has come in
+since (the same period on both sides) there is no direction. Rows whose status changed
+come first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from kpis import freshness as F
+from kpis import rules
+from kpis import summary as S
+from kpis.periods import Period, parse_period, step
+from kpis.store import Store
+
+SINCE_CHOICES = ("previous", "year")
+
+FIELDS = {
+    "kpi_id": pl.String, "kpi_name": pl.String, "priority": pl.Int64, "owner": pl.String, "unit": pl.String, "decimals": pl.Int64,
+    "area": pl.String, "period": pl.String, "value": pl.Float64, "since_period": pl.String, "since_value": pl.Float64,
+    "status": pl.String, "since_status": pl.String, "status_changed": pl.Boolean, "new_figure": pl.Boolean,
+    "change": pl.Float64, "arrow": pl.String, "direction": pl.String, "change_significant": pl.Boolean,
+    "target": pl.Float64, "target_last_met": pl.String,
+    "overdue": pl.Boolean, "overdue_days": pl.Int64, "due_by": pl.Date, "expected_period": pl.String,
+}
+CLI_FIELDS = ("kpi_id", "area", "period", "value", "since_period", "since_value", "status", "since_status", "status_changed",
+              "direction", "change_significant", "overdue", "due_by")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    period: Period
+    since: Period
+
+
+def since_period(period: Period, since: str | Period) -> Period:
+    """The period compared with: the previous one of the same kind, a year earlier, or the one given."""
+    if isinstance(since, Period):
+        return since
+    if since == "previous":
+        return step(period, -1)
+    if since == "year":
+        return period.year_earlier()
+    return parse_period(since)
+
+
+def target_last_met(store: Store, until: Period | None) -> pl.DataFrame:
+    """Per KPI and area, the latest period at or before `until` whose figure met its target (null if never)."""
+    obs = store.observations.lazy()
+    if until is not None:
+        obs = obs.filter(pl.col("period_end") <= until.end)
+    fields = store.catalogue.lazy().select("kpi_id", "polarity", "decimals", pl.col("target").alias("catalogue_target"),
+                                           "rag_basis", "green_within", "amber_within")
+    judged = rules.with_rag(obs.join(fields, on="kpi_id", how="inner").with_columns(pl.coalesce("target", "catalogue_target").alias("target")))
+    return (
+        judged.filter(pl.col("shortfall") <= 0)
+        .sort(["period_end", "period_start"])
+        .group_by("kpi_id", "area")
+        .agg(pl.col("period").last().alias("target_last_met"))
+        .collect()
+    )
+
+
+_DROPPED = ("prior_start", "prior_period", "prior_value", "prior_numerator", "prior_denominator",
+            *rules.DIRECTION_COLUMNS, *rules.SIGNIFICANCE_COLUMNS)
+
+
+def changes(store: Store, period: Period, since: str | Period = "previous", as_of: date | None = None,
+            areas: list[str] | None = None, kpi_ids: list[str] | None = None) -> pl.DataFrame:
+    """One row per KPI and area with a figure at or before `period` (see the module's words)."""
+    then_period = since_period(period, since)
+    now = S.latest(store, period, areas, kpi_ids)
+    if now.height == 0:
+        return pl.DataFrame(schema=FIELDS)
+    then = S.latest(store, then_period, areas, kpi_ids).select(
+        "kpi_id", "area", pl.col("period").alias("since_period"), pl.col("value").alias("since_value"), pl.col("rag").alias("since_status"),
+        pl.col("numerator").alias("prior_numerator"), pl.col("denominator").alias("prior_denominator"),
+    )
+    fresh = F.freshness(store, as_of or period.end, areas, kpi_ids).select("kpi_id", "area", "overdue", "overdue_days", "due_by", "expected_period")
+    owners = store.catalogue.select("kpi_id", "owner")
+    joined = now.drop([c for c in _DROPPED if c in now.columns]).join(then, on=["kpi_id", "area"], how="left")
+    new_figure = pl.col("since_period").is_null() | (pl.col("since_period") != pl.col("period"))
+    judged = rules.with_direction(joined.with_columns(pl.col("since_value").alias("prior_value"))).with_columns(new_figure.alias("new_figure"))
+    judged = judged.with_columns(
+        pl.when(pl.col("new_figure")).then(pl.col(c)).alias(c) for c in ("change", "arrow", "direction", "change_significant")
+    )
+    return (
+        judged.with_row_index("order")
+        .join(owners, on="kpi_id", how="left")
+        .join(fresh, on=["kpi_id", "area"], how="left")
+        .join(target_last_met(store, period), on=["kpi_id", "area"], how="left")
+        .with_columns(
+            pl.col("name").alias("kpi_name"), pl.col("rag").alias("status"),
+            (pl.col("since_status").is_not_null() & (pl.col("since_status") != pl.col("rag"))).alias("status_changed"),
+        )
+        .sort([pl.col("status_changed").not_(), pl.col("order")])
+        .select(list(FIELDS))
+        .cast(FIELDS)
+    )
+
+
+def records(frame: pl.DataFrame, fields: tuple[str, ...] = CLI_FIELDS) -> list[dict[str, object]]:
+    """Plain records for JSON: dates as ISO text."""
+    return frame.select(fields).with_columns(pl.col(pl.Date).cast(pl.String)).to_dicts()
