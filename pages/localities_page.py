@@ -37,7 +37,8 @@ def _colour_cells(col):
     return [f"background-color:{RAG[r].colour};color:{RAG[r].text_colour}" if isinstance(r, str) else "" for r in rag_pd[col.name]]
 
 
-st.dataframe(matrix.to_pandas().style.apply(_colour_cells, subset=area_cols), hide_index=True, width="stretch")
+# A static table wraps each cell's words (value, status, direction, SPC) instead of cutting them off.
+st.table(matrix.to_pandas().style.apply(_colour_cells, subset=area_cols).hide(axis="index"))
 
 st.subheader(f"Against target, and against {parent}")
 with_parts = frame["kpi_id"].unique(maintain_order=True).to_list()
@@ -52,7 +53,7 @@ for i, kpi_id in enumerate(kpi_ids):
         st.altair_chart(charts.locality_bars(part, str(info["short_name"]), str(info["unit"]), int(info["decimals"])), width="stretch")
         for ref in part.select("period", "parent_value", "parent_period", "parent_derived", "parent_reason").unique(maintain_order=True).iter_rows(named=True):
             st.caption(views.parent_caption(ref, parent, str(info["unit"]), int(info["decimals"])))
-        st.dataframe(views.comparison_table(part, parent).to_pandas(), hide_index=True, width="stretch")
+        st.table(views.comparison_table(part, parent).to_pandas().style.hide(axis="index"))
 
 if kpi:
     st.subheader("Trends by area")

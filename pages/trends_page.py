@@ -17,13 +17,13 @@ st.title("Trends")
 st.caption(f"Up to {period.label if period else 'the latest period'} · the target is drawn as steps where it changed; "
            "shaded bands show where a value would be green (inner) and amber (outer).")
 
-controls = st.columns([3, 3, 2, 2])
+controls = st.columns([3, 3, 3])  # the toggles stack in the third column, so their labels are never cut off
 others = controls[0].multiselect("Compare with other KPIs", [k for k in names if k != kpi], format_func=lambda k: names[k], key="tr_more")
 kpi_ids = [k for k in [kpi, *others] if k]
 scope = [area, *A.children(data.areas, area)] if area else None
 chosen_areas = controls[1].multiselect("Areas", data.areas["area"].to_list(), default=scope, key=f"tr_areas_{area}")
 show_counts = controls[2].toggle("Numerator and denominator", key="tr_counts", help="Show the counts behind a percentage, with 95% confidence intervals.")
-show_spc = controls[3].toggle("Statistical process control (XmR)", key="tr_spc",
+show_spc = controls[2].toggle("Statistical process control (XmR)", key="tr_spc",
                               help="Instead of the target view, an XmR chart of the first KPI for each chosen area: is the latest figure "
                                    "different from what the process usually produces? See Definitions for the rules.")
 
