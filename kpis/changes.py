@@ -111,3 +111,17 @@ def changes(store: Store, period: Period, since: str | Period = "previous", as_o
 def records(frame: pl.DataFrame, fields: tuple[str, ...] = CLI_FIELDS) -> list[dict[str, object]]:
     """Plain records for JSON: dates as ISO text."""
     return frame.select(fields).with_columns(pl.col(pl.Date).cast(pl.String)).to_dicts()
+
+
+def status_history(store: Store, kpi_id: str, area: str, until: Period | None) -> pl.DataFrame:
+    """A KPI's status in an area over time, one row per change: from which period it held, the figure, and the status before."""
+    from kpis import views
+
+    trend = views.trend(store, [kpi_id], [area], until, intervals=False)
+    if trend.height == 0:
+        return pl.DataFrame(schema={"period": pl.String, "value": pl.Float64, "status": pl.String, "previous_status": pl.String})
+    return (
+        trend.select("period", "value", pl.col("rag").alias("status"), pl.col("rag").shift(1).alias("previous_status"))
+        .filter(pl.col("previous_status").is_null() | (pl.col("status") != pl.col("previous_status")))
+        .reverse()
+    )

@@ -59,3 +59,8 @@ def test_overdue_with_the_clock_a_quarter_on(demo_store):
     assert {k for k, r in rows.items() if r["overdue"]} == {("rtl_uptake", a) for a in ("North East", "North West", "South")} | {
         ("hpi_by_24wk", a) for a in ("North East", "North West", "South")}
     assert rows[("hpi_by_24wk", "South")]["overdue_days"] == 62
+
+
+def test_status_history_lists_each_change_newest_first(demo_store):
+    history = C.status_history(demo_store, "aftercare_eet", "City", Q1)
+    assert history.rows() == [("2023/24 Q2", 74.0, "green", "amber"), ("2022/23 Q3", 72.0, "amber", "red"), ("2021/22 Q1", 68.0, "red", None)]
