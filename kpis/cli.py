@@ -50,7 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     hash_.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     _spc_parser(sub)
     changes_, freshness_ = _changes_parsers(sub)
-    for p in (changes_, freshness_):
+    comment_ = sub.add_parser("comment", help="add a dated comment to a KPI and period (kept in the data folder's comments.jsonl)")
+    comment_.add_argument("--kpi", required=True, help="KPI id")
+    comment_.add_argument("--period", required=True, help="the period it is about, e.g. '2024/25 Q1'")
+    comment_.add_argument("--text", required=True, help="what happened")
+    comment_.add_argument("--action", default="", help="what is being done")
+    comment_.add_argument("--owner", default="", help="who owns the action")
+    comment_.add_argument("--area", default="", help="the area it is about (default: all)")
+    comment_.add_argument("--user", help="who is writing (default: the local user)")
+    comments_ = sub.add_parser("comments", help="comments on KPIs, newest first")
+    comments_.add_argument("--kpi", help="only this KPI")
+    comments_.add_argument("--all", action="store_true", help="also corrected and withdrawn comments")
+    for p in (changes_, freshness_, comment_, comments_):
         p.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
         p.add_argument("--json", action="store_true", help="print JSON")
     for p in (validate, summary_, ingest_, history_, undo_, restore_, check_, localities_):
@@ -537,13 +548,49 @@ def cmd_freshness(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_comment(args: argparse.Namespace) -> int:
+    from kpis import batches, comments
+
+    folder = config.data_dir(args.data_dir)
+    data = store.load(folder)
+    draft = comments.Draft(args.kpi.strip().lower(), args.period, args.text, args.action, args.owner, args.area)
+    try:
+        comment_id = comments.add(folder, draft, args.user or batches.local_user(), set(data.catalogue["kpi_id"]))
+    except comments.CommentError as error:
+        _emit_error(args, error.problem, error.fix)
+        return 1
+    except batches.BusyError as error:
+        return _environment_error(args, error)
+    print(to_json({"comment_id": comment_id}) if args.json else f"Comment {comment_id} kept for {draft.kpi_id} at {draft.period}")
+    return 0
+
+
+def cmd_comments(args: argparse.Namespace) -> int:
+    from kpis import comments
+
+    frame, problems = comments.read(config.data_dir(args.data_dir))
+    if args.kpi:
+        frame = comments.for_kpi(frame, args.kpi.strip().lower(), include_old=args.all)
+    elif not args.all:
+        frame = frame.filter(frame["state"] == "current").sort("at", descending=True)
+    if args.json:
+        print(to_json({"comments": frame.to_dicts(), "problems": problems.to_dicts()}))
+        return 0
+    if problems.height:
+        _print_problems(problems)
+    for r in frame.iter_rows(named=True):
+        print(f"{r['at'][:10]} {r['kpi_id']:<26} {r['period']:<11} {r['user']:<12} {r['state']:<9} {r['what_happened']}"
+              + (f" | doing: {r['action_taken']}" if r["action_taken"] else "") + (f" | owner: {r['owner']}" if r["owner"] else ""))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
         "validate": cmd_validate, "summary": cmd_summary, "ingest": cmd_ingest, "history": cmd_history,
         "undo": lambda a: _set_withdrawn(a, True), "restore": lambda a: _set_withdrawn(a, False), "hash-passphrase": cmd_hash,
         "spc": cmd_spc, "check": cmd_check, "localities": cmd_localities,
-        "changes": cmd_changes, "freshness": cmd_freshness,
+        "changes": cmd_changes, "freshness": cmd_freshness, "comment": cmd_comment, "comments": cmd_comments,
     }
     try:
         return commands[args.command](args)

@@ -137,3 +137,14 @@ def test_freshness_json_with_the_clock_a_quarter_on():
 def test_changes_bad_since_is_a_usage_error():
     done = run("changes", "--since", "someday", "--json")
     assert done.returncode == 2 and "error" in json.loads(done.stdout)
+
+
+def test_comment_then_comments(data_copy):
+    done = run("comment", "--kpi", "mmr_24m", "--period", "Q4 2023/24", "--text", "A clinic closed", "--owner", "Public Health",
+               "--user", "ana", "--json", env_dir=str(data_copy))
+    assert done.returncode == 0, done.stdout + done.stderr
+    comment_id = json.loads(done.stdout)["comment_id"]
+    listed = json.loads(run("comments", "--kpi", "mmr_24m", "--json", env_dir=str(data_copy)).stdout)
+    assert [(c["comment_id"], c["period"], c["owner"]) for c in listed["comments"]] == [(comment_id, "2023/24 Q4", "Public Health")]
+    refused = run("comment", "--kpi", "nope", "--period", "2024/25 Q1", "--text", "x", "--json", env_dir=str(data_copy))
+    assert refused.returncode == 1 and "There is no KPI" in json.loads(refused.stdout)["error"]["problem"]
