@@ -31,6 +31,7 @@ FIELDS = {
     "change": pl.Float64, "arrow": pl.String, "direction": pl.String, "change_significant": pl.Boolean,
     "target": pl.Float64, "target_last_met": pl.String,
     "overdue": pl.Boolean, "overdue_days": pl.Int64, "due_by": pl.Date, "expected_period": pl.String,
+    "catalogue_order": pl.Int64,  # KPI in catalogue order, then area in areas order
 }
 CLI_FIELDS = ("kpi_id", "area", "period", "value", "since_period", "since_value", "status", "since_status", "status_changed",
               "direction", "change_significant", "overdue", "due_by")
@@ -94,7 +95,7 @@ def changes(store: Store, period: Period, since: str | Period = "previous", as_o
         pl.when(pl.col("new_figure")).then(pl.col(c)).alias(c) for c in ("change", "arrow", "direction", "change_significant")
     )
     return (
-        judged.with_row_index("order")
+        judged.with_row_index("catalogue_order")
         .join(owners, on="kpi_id", how="left")
         .join(fresh, on=["kpi_id", "area"], how="left")
         .join(target_last_met(store, period), on=["kpi_id", "area"], how="left")
@@ -102,7 +103,7 @@ def changes(store: Store, period: Period, since: str | Period = "previous", as_o
             pl.col("name").alias("kpi_name"), pl.col("rag").alias("status"),
             (pl.col("since_status").is_not_null() & (pl.col("since_status") != pl.col("rag"))).alias("status_changed"),
         )
-        .sort([pl.col("status_changed").not_(), pl.col("order")])
+        .sort([pl.col("status_changed").not_(), pl.col("catalogue_order")])
         .select(list(FIELDS))
         .cast(FIELDS)
     )
@@ -125,3 +126,36 @@ def status_history(store: Store, kpi_id: str, area: str, until: Period | None) -
         .filter(pl.col("previous_status").is_null() | (pl.col("status") != pl.col("previous_status")))
         .reverse()
     )
+
+
+@dataclass(frozen=True)
+class Sort:
+    label: str
+    keys: tuple[pl.Expr, ...]
+    descending: tuple[bool, ...]
+
+
+# How the table can be ordered: one registry, read by the page's sort control and the URL.
+SORTS: dict[str, Sort] = {
+    "changes": Sort("Status changes first", (pl.col("status_changed").not_(),), (False,)),
+    "overdue": Sort("Most overdue first", (pl.col("overdue_days").fill_null(-1),), (True,)),
+    "change": Sort("Largest change first", (pl.col("change").abs().fill_null(-1.0),), (True,)),
+    "worst": Sort("Red first", (pl.col("status").replace_strict({"red": 0, "amber": 1, "green": 2}, default=3, return_dtype=pl.Int64),), (False,)),
+    "kpi": Sort("Catalogue order", (pl.col("catalogue_order"),), (False,)),
+}
+
+
+def select(frame: pl.DataFrame, changed_only: bool = False, overdue_only: bool = False, priorities: list[int] | None = None,
+           areas: list[str] | None = None, sort: str = "changes") -> pl.DataFrame:
+    """The rows to show: filtered, then sorted by `SORTS[sort]` (catalogue order breaks ties, as `changes` returns it)."""
+    keep = pl.lit(True)
+    if changed_only:
+        keep &= pl.col("status_changed")
+    if overdue_only:
+        keep &= pl.col("overdue").fill_null(False)
+    if priorities:
+        keep &= pl.col("priority").is_in(priorities)
+    if areas:
+        keep &= pl.col("area").is_in(areas)
+    chosen = SORTS.get(sort, SORTS["changes"])
+    return frame.filter(keep).sort([*chosen.keys, pl.col("catalogue_order")], descending=[*chosen.descending, False])

@@ -64,3 +64,26 @@ def test_overdue_with_the_clock_a_quarter_on(demo_store):
 def test_status_history_lists_each_change_newest_first(demo_store):
     history = C.status_history(demo_store, "aftercare_eet", "City", Q1)
     assert history.rows() == [("2023/24 Q2", 74.0, "green", "amber"), ("2022/23 Q3", 72.0, "amber", "red"), ("2021/22 Q1", 68.0, "red", None)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "first", "count"),
+    [
+        ({}, ("aftercare_eet", "City"), 13),
+        ({"changed_only": True}, ("aftercare_eet", "City"), 3),
+        ({"sort": "kpi"}, ("rtl_uptake", "North East"), 13),
+        ({"sort": "change"}, ("hwc_referrals", "City"), 13),
+        ({"sort": "worst", "priorities": [3]}, ("under5_permanency_review", "City"), 2),
+        ({"areas": ["North West"], "sort": "kpi"}, ("rtl_uptake", "North West"), 2),
+        ({"overdue_only": True}, None, 0),
+    ],
+)
+def test_select_filters_and_sorts(demo_store, kwargs, first, count):
+    shown = C.select(C.changes(demo_store, Q1, "year"), **kwargs)
+    assert shown.height == count
+    assert (shown.select("kpi_id", "area").row(0) if shown.height else None) == first
+
+
+def test_select_most_overdue_first(demo_store):
+    shown = C.select(C.changes(demo_store, Q1, as_of=date(2024, 9, 30)), sort="overdue")
+    assert shown.select("kpi_id", "overdue_days").row(0) == ("hpi_by_24wk", 62)
