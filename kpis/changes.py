@@ -159,3 +159,52 @@ def select(frame: pl.DataFrame, changed_only: bool = False, overdue_only: bool =
         keep &= pl.col("area").is_in(areas)
     chosen = SORTS.get(sort, SORTS["changes"])
     return frame.filter(keep).sort([*chosen.keys, pl.col("catalogue_order")], descending=[*chosen.descending, False])
+
+
+def _value(column: str) -> pl.Expr:
+    from kpis.formatting import value_expr
+
+    return value_expr(column, "unit", "decimals")
+
+
+def freshness_text_expr() -> pl.Expr:
+    """'Overdue by 8 weeks (Jun 2024 expected)', or 'On time · next due 11 Sep 2024'; '–' where not judged."""
+    weeks = pl.col("overdue_days") // 7
+    late = (pl.when(pl.col("overdue_days") < 14).then(pl.format("Overdue by {} days", pl.col("overdue_days")))
+            .otherwise(pl.format("Overdue by {} weeks", weeks)))
+    due = pl.col("due_by").dt.strftime("%-d %b %Y")
+    return (
+        pl.when(pl.col("overdue").is_null()).then(pl.lit("–"))
+        .when(pl.col("overdue")).then(pl.format("{} ({} expected)", late, pl.col("expected_period")))
+        .otherwise(pl.format("On time · next due {}", due))
+    )
+
+
+def display(frame: pl.DataFrame, spc: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The table in words, one row per KPI and area: then and now, status (then → now where it changed), direction
+    with its significance, SPC variation, target last met, freshness and owner."""
+    from kpis.styles import ARROWS, DIRECTION, rag_label_expr
+
+    if spc is not None and spc.height:
+        frame = frame.join(spc.select("kpi_id", "area", "variation_label"), on=["kpi_id", "area"], how="left", maintain_order="left")
+    else:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("variation_label"))
+    direction = pl.concat_str(
+        pl.col("arrow").replace_strict(ARROWS, default="–", return_dtype=pl.String), pl.lit(" "),
+        pl.col("direction").replace_strict({k: v.word for k, v in DIRECTION.items()}, default="", return_dtype=pl.String),
+        pl.when(pl.col("change_significant")).then(pl.lit(", significant"))
+        .when(pl.col("change_significant").not_()).then(pl.lit(", within normal variation")).otherwise(pl.lit("")),
+    )
+    return frame.select(
+        pl.col("kpi_name").alias("KPI"), pl.col("area").alias("Area"),
+        pl.when(pl.col("since_value").is_null()).then(pl.lit("–"))
+        .otherwise(pl.format("{} ({})", _value("since_value"), pl.col("since_period"))).alias("Then"),
+        pl.format("{} ({})", _value("value"), pl.col("period")).alias("Now"),
+        pl.when(pl.col("status_changed")).then(pl.format("{} → {}", rag_label_expr("since_status"), rag_label_expr("status")))
+        .otherwise(rag_label_expr("status")).alias("Status"),
+        pl.when(pl.col("new_figure")).then(direction).otherwise(pl.lit("No new figure since")).alias("Direction"),
+        pl.col("variation_label").fill_null("–").alias("SPC"),
+        pl.col("target_last_met").fill_null("Not met since records began").alias("Target last met"),
+        freshness_text_expr().alias("Freshness"),
+        pl.col("owner").fill_null("–").alias("Owner"),
+    )
