@@ -145,7 +145,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(to_json({"valid": valid, "problems": problems.to_dicts()}))
     else:
         _print_problems(problems)
-        errors = problems.filter(pl.col("severity") == "error").height
+        errors = P.error_count(problems)
         print(f"{'valid' if valid else 'invalid'}: {errors} error(s), {problems.height - errors} warning(s) in {len(args.files)} file(s)")
     return 0 if valid else 1
 
@@ -212,7 +212,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     # Files are checked only with the mapping they were meant for: a broken mapping is reported alone.
     checked = publish.check_uploads(uploads, data, mapping, max_bytes=config.max_upload_bytes()) if mapping or not args.mapping else []
     problems = P.combine([*unreadable, *(c.problems for c in checked)])
-    ok = not any(u.height for u in unreadable) and not P.has_errors(problems) and any(c.frame.height for c in checked)
+    ok = not any(u.height for u in unreadable) and publish.blocked_reason(checked) is None
     infos = []
     if ok:
         try:
