@@ -21,6 +21,7 @@ st.set_page_config(page_title="KPI performance board", page_icon=str(FAVICON), l
 # Pages are `*_page.py`, not named after their url_path: see README, section Layout.
 PAGES = [
     st.Page("pages/overview_page.py", title="Overview", icon=":material/dashboard:", url_path="", default=True),
+    st.Page("pages/changes_page.py", title="What changed", icon=":material/compare_arrows:", url_path="changes"),
     st.Page("pages/trends_page.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/localities_page.py", title="Localities", icon=":material/map:", url_path="localities"),
     st.Page("pages/priorities_page.py", title="Priorities", icon=":material/flag:", url_path="priorities"),

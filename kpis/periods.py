@@ -324,9 +324,9 @@ def period_order(labels: list[str]) -> list[str]:
 
 def span_months(kind: PeriodKind | str) -> int:
     """How many months a period of this kind covers."""
-    return _SPAN[PeriodKind(kind)]
+    return MONTHS_IN[PeriodKind(kind)]
 
 
 def step(period: Period, count: int) -> Period:
     """The period of the same kind `count` periods after (negative: before) this one."""
-    return make_period(period.kind, add_months(period.start, count * _SPAN[period.kind]))
+    return make_period(period.kind, add_months(period.start, count * MONTHS_IN[period.kind]))
