@@ -25,7 +25,7 @@ from kpis.store import Store
 SINCE_CHOICES = ("previous", "year")
 
 FIELDS = {
-    "kpi_id": pl.String, "kpi_name": pl.String, "priority": pl.Int64, "owner": pl.String, "unit": pl.String, "decimals": pl.Int64,
+    "kpi_id": pl.String, "kpi_name": pl.String, "short_name": pl.String, "priority": pl.Int64, "owner": pl.String, "unit": pl.String, "decimals": pl.Int64,
     "area": pl.String, "period": pl.String, "value": pl.Float64, "since_period": pl.String, "since_value": pl.Float64,
     "status": pl.String, "since_status": pl.String, "status_changed": pl.Boolean, "new_figure": pl.Boolean,
     "change": pl.Float64, "arrow": pl.String, "direction": pl.String, "change_significant": pl.Boolean,
@@ -196,7 +196,7 @@ def display(frame: pl.DataFrame, spc: pl.DataFrame | None = None) -> pl.DataFram
         .when(pl.col("change_significant").not_()).then(pl.lit(", within normal variation")).otherwise(pl.lit("")),
     )
     return frame.select(
-        pl.col("kpi_name").alias("KPI"), pl.col("area").alias("Area"),
+        pl.col("short_name").alias("KPI"), pl.col("area").alias("Area"),
         pl.when(pl.col("since_value").is_null()).then(pl.lit("–"))
         .otherwise(pl.format("{} ({})", _value("since_value"), pl.col("since_period"))).alias("Then"),
         pl.format("{} ({})", _value("value"), pl.col("period")).alias("Now"),

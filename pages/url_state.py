@@ -86,7 +86,8 @@ def current_link() -> str:
     return base + ("?" + urlencode(pairs) if pairs else "")
 
 
-_COPY = """<button class="kpi-copy" type="button" onclick="navigator.clipboard.writeText(window.location.href).then(
+_COPY = """<style>.kpi-copy {border:1px solid #8A9099;border-radius:8px;background:#FFFFFF;color:#1A1A1A;padding:4px 12px;
+font:inherit;font-size:0.9rem;cursor:pointer} .kpi-copy:hover {border-color:#1A1A1A}</style><button class="kpi-copy" type="button" onclick="navigator.clipboard.writeText(window.location.href).then(
 () => {this.textContent = 'Link copied'; setTimeout(() => {this.textContent = 'Copy link'}, 2000);},
 () => {this.textContent = 'Copy the address bar';})">Copy link</button>"""
 

@@ -92,13 +92,13 @@ def test_select_most_overdue_first(demo_store):
 def test_display_in_words(demo_store):
     table = C.display(C.changes(demo_store, Q1, "year", as_of=date(2024, 9, 30)))
     rows = {(r["KPI"][:20], r["Area"]): r for r in table.iter_rows(named=True)}
-    aftercare = next(r for r in table.iter_rows(named=True) if r["KPI"].startswith("Percentage of young people"))
+    aftercare = next(r for r in table.iter_rows(named=True) if r["KPI"].startswith("Aftercare"))
     assert (aftercare["Then"], aftercare["Now"], aftercare["Status"]) == ("72% (2023/24 Q1)", "77% (2024/25 Q1)", "▲ Amber → ✔ Green")
     assert aftercare["Direction"].startswith("↑ Improving") and aftercare["Target last met"] == "2024/25 Q1"
     assert aftercare["Freshness"] == "On time · next due 11 Nov 2024"
-    hpi = next(r for (k, a), r in rows.items() if k.startswith("% of Health Plan") and a == "South")
+    hpi = next(r for (k, a), r in rows.items() if k.startswith("Health Plan") and a == "South")
     assert hpi["Freshness"] == "Overdue by 8 weeks (Jun 2024 expected)"
-    mmr = next(r for r in table.iter_rows(named=True) if r["KPI"].startswith("MMR Percentage Uptake in Children aged 24"))
+    mmr = next(r for r in table.iter_rows(named=True) if r["KPI"] == "MMR uptake at 24 months")
     assert mmr["Target last met"] == "Not met since records began"
     previous = C.display(C.changes(demo_store, Q1))
     assert set(previous.filter(pl.col("KPI").str.starts_with("MMR"))["Direction"]) == {"No new figure since"}

@@ -24,7 +24,7 @@ def test_changes_at_the_published_quarter(monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     table = at.dataframe[0].value
     rows = {(k[:25], a): r for k, a, r in zip(table["KPI"], table["Area"], table.to_dict("records"), strict=True)}
-    aftercare = next(r for (k, _), r in rows.items() if k.startswith("Percentage of young peopl"))
+    aftercare = next(r for (k, _), r in rows.items() if k.startswith("Aftercare"))
     assert (aftercare["Then"], aftercare["Now"]) == ("74% (2023/24 Q4)", "77% (2024/25 Q1)")
     assert next(m.value for m in at.metric) == "0"  # no status changes since the previous quarter
     assert not any(str(f).startswith("Overdue") for f in table["Freshness"])
@@ -46,7 +46,7 @@ def test_the_address_sets_every_control():
     assert at.toggle(key="ch_changed").value is True
     assert at.multiselect(key="ch_priority").value == [1]
     table = at.dataframe[0].value
-    assert list(table["KPI"]) == ["MMR Percentage Uptake in Children aged 24 months"]
+    assert list(table["KPI"]) == ["MMR uptake at 24 months"]
     assert table["Status"][0] == "▲ Amber → ✖ Red"
 
 
