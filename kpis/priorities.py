@@ -37,6 +37,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category("not_reported", "Not reported here", "○"),
 )
 CATEGORY_WORDS = {c.key: c.word for c in CATEGORIES}
+CATEGORIES_BY_KEY = {c.key: c for c in CATEGORIES}
 
 SUMMARY_SCHEMA = {"priority": pl.Int64, "name": pl.String, "anchor": pl.String, "kpis": pl.Int64,
                   **{c.key: pl.Int64 for c in CATEGORIES}}

@@ -1,0 +1,48 @@
+"""Overview: the filters apply to the counts, the tiles and the table; priorities by name; all in the address."""
+
+from __future__ import annotations
+
+from test_app_pages import html_text, open_page
+
+
+def _counts(at) -> list[str]:
+    bodies = [h.proto.body for h in at.get("html") if h.proto.body.startswith('<div class="kpi-count">')]
+    return [c.split("</div>")[0].split(">")[-1] for c in bodies]
+
+
+def test_the_status_filter_applies_to_counts_tiles_and_table():
+    at = open_page(status="red")
+    assert not at.exception
+    assert at.multiselect(key="ov_status").value == ["red"]
+    assert _counts(at) == ["0", "0", "5", "0"]
+    assert len(at.table[0].value) == 5 and set(at.table[0].value["RAG status"]) <= {"All ✖ Red", "✖ Red"}
+    assert html_text(at).count('<div class="kpi-value">') == 4  # Ready to Learn is shown by area, without a value of its own
+
+
+def test_priorities_are_chosen_by_name_and_all_six_are_offered():
+    at = open_page(priority="3")
+    box = at.multiselect(key="ov_priority")
+    assert box.value == [3] and len(box.options) == 6
+    assert box.options[0] == "1. Prevention, early intervention and wellbeing"
+    assert _counts(at) == ["0", "0", "2", "0"]
+    assert len(at.table[0].value) == 2
+    summary = at.dataframe[0].value
+    assert list(summary["Partnership Priority"]) == ["3. Supporting people in their communities"]
+
+
+def test_a_filter_change_goes_into_the_address():
+    at = open_page()
+    at.multiselect(key="ov_status").set_value(["amber", "red"]).run()
+    assert at.query_params["status"] == ["amber", "red"]
+    assert _counts(at) == ["0", "0", "5", "0"]
+    at.multiselect(key="ov_status").set_value([]).run()
+    assert "status" not in at.query_params
+
+
+def test_per_priority_summary_on_the_overview():
+    at = open_page()
+    summary = at.dataframe[0].value
+    assert len(summary) == 6
+    first = summary.iloc[0]
+    assert (first["KPIs"], first["✖ Red"], first["✔ Green"]) == (5, 2, 3)
+    assert first["Section"].startswith("priorities?") and first["Section"].endswith("#priority-1")
