@@ -65,3 +65,17 @@ def test_a_quarter_without_a_narrative_shows_the_priorities_and_says_so():
     text = "\n".join(str(h.proto.body) for h in at.get("html"))
     assert "markdown" not in text.lower() and "narratives/" not in text
     assert text.count('<div class="kpi-value">') >= 5
+
+
+def test_trends_view_from_the_address():
+    at = open_page("pages/trends_page.py", kpi="rtl_uptake", area="City", period="2024/25 Q1", areas=["North East", "North West"],
+                   compare="hpi_by_24wk", counts="1", range="12m")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="tr_areas").value == ["North East", "North West"]
+    assert at.multiselect(key="tr_more").value == ["hpi_by_24wk"]
+    assert at.toggle(key="tr_counts").value is True and at.selectbox(key="tr_range").value == "12m"
+    values = at.dataframe[0].value
+    assert set(values["Area"]) == {"North East", "North West"} and set(values["KPI id"]) == {"rtl_uptake", "hpi_by_24wk"}
+    assert values["Period"].iloc[0] == "Jul 2023"  # the last 12 months only
+    captions = [c.value for c in at.caption]
+    assert "Target last met: North East: not met since records began; North West: not met since records began" in captions
