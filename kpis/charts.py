@@ -134,7 +134,7 @@ def locality_bars(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1)
     data = _with_labels(frame).with_columns((formatting.value_expr() + pl.lit("  ") + pl.col("status")).alias("label"))
     pdf = data.to_pandas()
     fmt = _value_format(unit, decimals)
-    y = alt.Y("area:N", sort=data.sort("area_order")["area"].to_list(), title=None)
+    y = alt.Y("area:N", sort=data["area"].to_list(), title=None)  # in the order given: areas' order, or ranked
     base = alt.Chart(pdf)
     bars = base.mark_bar(height=24).encode(
         y=y, x=alt.X("value:Q", title="Percent" if unit == "percent" else "Value"),

@@ -130,7 +130,8 @@ def test_localities_compare_with_city():
 def test_localities_for_an_area_without_parts():
     at = open_page("pages/localities_page.py", area="South")
     assert not at.exception
-    assert "has no areas under it" in all_text(at)
+    assert "South has no areas under it, so it is shown beside the other areas of City, and against City." in [i.value for i in at.info]
+    assert list(at.table[0].value.columns) == ["KPI", "North East", "North West", "South"]
 
 
 def test_priorities_show_narrative_next_to_kpis():

@@ -79,3 +79,13 @@ def test_trends_view_from_the_address():
     assert values["Period"].iloc[0] == "Jul 2023"  # the last 12 months only
     captions = [c.value for c in at.caption]
     assert "Target last met: North East: not met since records began; North West: not met since records began" in captions
+
+
+def test_localities_ranked_by_gap_to_target_from_the_address():
+    at = open_page("pages/localities_page.py", area="City", period="2024/25 Q1", kpis="rtl_uptake", rank="1")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="loc_kpis").value == ["rtl_uptake"] and at.toggle(key="loc_rank").value is True
+    table = at.table[1].value
+    assert list(table["Area"]) == ["North West", "North East", "South"]
+    assert list(table["Gap to target"]) == ["11.0 pts below", "8.0 pts below", "6.0 pts below"]
+    assert "Gap to City" in table.columns
