@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages import cache, components, selections
+from pages import cache, components, selections, url_state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 log = logging.getLogger("kpi_board")
@@ -36,7 +36,10 @@ try:
     data = cache.current_store()
     if data.ok:
         selections.selectors(data)
-    page.run()
+    try:
+        page.run()
+    finally:  # also after st.stop: the link holds every choice the page made
+        url_state.render_link()
 except Exception:  # Streamlit's own control flow is BaseException and passes through.
     if os.environ.get("KPI_RAISE_ERRORS") == "1":  # tests: let AppTest and the browser see the failure itself
         raise

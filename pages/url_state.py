@@ -93,7 +93,17 @@ font:inherit;font-size:0.9rem;cursor:pointer} .kpi-copy:hover {border-color:#1A1
 
 
 def copy_link() -> None:
-    """A 'Copy link' button (copies the address of this view) and the link itself, to select by hand."""
-    st.html(_COPY, unsafe_allow_javascript=True)
-    with st.expander("Link to this view"):
-        st.code(current_link(), language=None, wrap_lines=True)
+    """Where the 'Copy link' button and the link go: filled by `render_link` once the page has run, so that the
+    link holds every choice made on the page (the controls below write theirs into the address after this)."""
+    st.session_state["_link_slot"] = st.empty()
+
+
+def render_link() -> None:
+    """Fill the slot `copy_link` left, if the page left one: the button (copies the address) and the link itself."""
+    slot = st.session_state.pop("_link_slot", None)
+    if slot is None:
+        return
+    with slot.container():
+        st.html(_COPY, unsafe_allow_javascript=True)
+        with st.expander("Link to this view"):
+            st.code(current_link(), language=None, wrap_lines=True)
