@@ -111,6 +111,11 @@ def due_words(due_by: date | None) -> str | None:
     return None if due_by is None else f"Next figure due by {due_by.day} {due_by:%b %Y}"
 
 
+def on_time_words(due_by: date | None) -> str | None:
+    """Beside an older figure that is not late: 'On time for this KPI: next figure due by 30 Jul 2024'."""
+    return None if due_by is None else f"On time for this KPI: next figure due by {due_by.day} {due_by:%b %Y}"
+
+
 def records(frame: pl.DataFrame) -> list[dict[str, object]]:
     return frame.with_columns(pl.col("due_by", "as_of").cast(pl.String)).to_dicts()
 

@@ -34,7 +34,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category("amber", RAG["amber"].word, RAG["amber"].icon),
     Category("green", RAG["green"].word, RAG["green"].icon),
     Category("grey", RAG["grey"].word, RAG["grey"].icon),
-    Category("not_reported", "Not reported here", "○"),
+    Category("not_reported", "Not reported here", "⊘"),
 )
 CATEGORY_WORDS = {c.key: c.word for c in CATEGORIES}
 CATEGORIES_BY_KEY = {c.key: c for c in CATEGORIES}

@@ -106,7 +106,7 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
             if stale:
                 st.html(f'<div class="kpi-stale">Older figures: the latest are for {html.escape(str(stale[0]["period"]))}, before the selected period</div>')
         else:
-            st.html(f'<div class="kpi-meta">○ Not reported here: {html.escape(not_reported_text(str(kpi["kpi_id"]), area, period))}</div>')
+            st.html(f'<div class="kpi-meta">⊘ Not reported here: {html.escape(not_reported_text(str(kpi["kpi_id"]), area, period))}</div>')
         if tile.parts:
             st.html("".join(chip(codes.get(str(p["area"]), str(p["area"])), value_text(p), str(p["rag"])) for p in tile.parts)
                     + (" " + " ".join(direction_badge(p["arrow"], str(p["direction"]), p.get("change_significant")).replace(">", f' title="{html.escape(str(p["area"]))}">', 1)
@@ -166,8 +166,8 @@ def freshness_line(kpi_id: str, rows: list[dict[str, object]], period: Period | 
     late = table.filter(pl.col("overdue").fill_null(False)).sort("overdue_days", descending=True)
     if late.height:
         worst = late.row(0, named=True)
-        st.html(f'<div class="kpi-stale">⏰ {html.escape(str(freshness.overdue_words(worst["overdue_days"])))}: '
-                f'{html.escape(str(worst["expected_period"]))} was due by {worst["due_by"].day} {worst["due_by"]:%b %Y}</div>')
+        st.html(f'<div class="kpi-stale">⏰ {html.escape(str(freshness.overdue_words(worst["overdue_days"])))}: the next figure was due by '
+                f'{worst["due_by"].day} {worst["due_by"]:%b %Y}; figures up to {html.escape(str(worst["expected_period"]))} are expected by now</div>')
     elif any(r.get("stale") for r in rows):
         due = table["due_by"].min()
-        st.html(f'<div class="kpi-meta">On time for this KPI: {html.escape(str(freshness.due_words(due)))}</div>')
+        st.html(f'<div class="kpi-meta">{html.escape(str(freshness.on_time_words(due)))}</div>')

@@ -41,7 +41,8 @@ shown = filtered["kpi_id"].to_list()
 counts = PR.counts(filtered)
 count_keys = ["green", "amber", "red", "grey"] + (["not_reported"] if counts["not_reported"] else [])
 for col, key in zip(st.columns(len(count_keys)), count_keys, strict=True):
-    word = f'<span class="kpi-meta">○ {PR.CATEGORY_WORDS[key]}</span>' if key == "not_reported" else components.badge(key)
+    look = PR.CATEGORIES_BY_KEY[key]
+    word = f'<span class="kpi-meta">{look.icon} {look.word}</span>' if key == "not_reported" else components.badge(key)
     col.html(f'<div class="kpi-count">{counts[key]}</div>{word}')
 if status_filter or priority_filter:
     st.caption(f"Showing {len(shown)} of {statuses.height} KPIs: the counts, tiles and summary table follow the filters.")

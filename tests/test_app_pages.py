@@ -79,7 +79,7 @@ def test_changing_area_changes_what_is_shown():
     text = html_text(at)
     assert not at.exception
     assert '<div class="kpi-value">84%</div>' in text
-    assert "○ Not reported here: this KPI has no North West figure at or before 2024/25 Q1; it is reported for City." in text
+    assert "⊘ Not reported here: this KPI has no North West figure at or before 2024/25 Q1; it is reported for City." in text
     counts = [h.proto.body for h in at.get("html") if h.proto.body.startswith('<div class="kpi-count">')]
     assert [c.split("</div>")[0].split(">")[-1] for c in counts] == ["1", "0", "1", "0", "7"]  # 7 not reported here, not "No status"
     assert at.query_params["area"] == "North West"

@@ -83,3 +83,8 @@ def test_a_figure_after_the_as_of_date_does_not_count(demo_store):
     rows = _by_key(F.freshness(demo_store, date(2024, 5, 31)))
     assert rows[("hwc_referrals", "City")]["latest_period"] == "2023/24 Q4"
     assert rows[("hwc_referrals", "City")]["overdue"] is False
+
+
+def test_on_time_words():
+    assert F.on_time_words(date(2024, 7, 30)) == "On time for this KPI: next figure due by 30 Jul 2024"
+    assert F.due_words(None) is None and F.on_time_words(None) is None

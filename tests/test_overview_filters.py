@@ -89,3 +89,14 @@ def test_localities_ranked_by_gap_to_target_from_the_address():
     assert list(table["Area"]) == ["North West", "North East", "South"]
     assert list(table["Gap to target"]) == ["11.0 pts below", "8.0 pts below", "6.0 pts below"]
     assert "Gap to City" in table.columns
+
+
+def test_tiles_say_whether_an_older_figure_is_normal_or_late(monkeypatch):
+    monkeypatch.setenv("KPI_TODAY", "2024-07-15")
+    text = html_text(open_page(period="2024/25 Q1"))
+    assert "On time for this KPI: next figure due by 30 Jul 2024" in text and "Overdue" not in text
+    monkeypatch.setenv("KPI_TODAY", "2024-09-30")  # the clock a quarter on
+    text = html_text(open_page(period="2024/25 Q1"))
+    assert "⏰ Overdue by 8 weeks: the next figure was due by 30 Jul 2024; figures up to Jun 2024 are expected by now" in text
+    assert "⏰ Overdue by 2 weeks: the next figure was due by 11 Sep 2024; figures up to Jul 2024 are expected by now" in text
+    assert text.count("⏰ Overdue") == 2
