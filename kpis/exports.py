@@ -163,3 +163,14 @@ def changes_table(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("overdue").alias("Overdue"), pl.col("overdue_days").alias("Days overdue"), pl.col("due_by").alias("Next figure due by"),
         pl.col("owner").alias("Owner"),
     )
+
+
+def localities_table(frame: pl.DataFrame, parent: str) -> pl.DataFrame:
+    """Each area's figure per KPI against the parent and the target: names beside ids, unit, interval, both gaps."""
+    return frame.select(
+        pl.col("kpi_id").alias("KPI id"), pl.col("name").alias("KPI"), pl.col("unit").alias("Unit"), pl.col("area").alias("Area"),
+        pl.col("period").alias("Period"), pl.col("value").alias("Value"), pl.col("target").alias("Target"),
+        (-pl.col("shortfall")).alias("Gap to target (+ is better)"), pl.col("parent_value").alias(f"{parent} value"),
+        pl.col("gap").alias(f"Gap to {parent}"), pl.col("low").round(2).alias("95% CI low"), pl.col("high").round(2).alias("95% CI high"),
+        pl.col("comparison").alias(f"Compared with {parent}"), pl.col("reason").alias("Why not compared"),
+    )

@@ -4,11 +4,11 @@ import polars as pl
 import streamlit as st
 
 from kpis import areas as A
-from kpis import charts, views
+from kpis import charts, exports, views
 from kpis.areas import code_of
 from kpis.catalogue import short_names
 from kpis.styles import RAG
-from pages import cache, components, selections, url_state
+from pages import cache, components, downloads, selections, url_state
 
 data = components.require_data()
 period, selected, kpi = selections.selected_period(), selections.selected_area(), selections.selected_kpi()
@@ -64,6 +64,8 @@ for i, kpi_id in enumerate(kpi_ids):
         for ref in part.select("period", "parent_value", "parent_period", "parent_derived", "parent_reason").unique(maintain_order=True).iter_rows(named=True):
             st.caption(views.parent_caption(ref, parent, str(info["unit"]), int(info["decimals"])))
         st.table(views.comparison_table(part, parent).to_pandas().style.hide(axis="index"))
+
+downloads.buttons(exports.localities_table(frame, parent), "localities", period, parent, key="loc_dl", label="Download the comparison")
 
 if kpi:
     st.subheader("Trends by area")

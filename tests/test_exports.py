@@ -73,3 +73,11 @@ def test_changes_download(demo_store):
     back = E.read_back(E.encode(E.changes_table(C.changes(demo_store, Q1)), "xlsx"), "xlsx")
     aftercare = back.filter(pl.col("KPI id") == "aftercare_eet").row(0, named=True)
     assert (aftercare["Earlier value"], aftercare["Value"], aftercare["Earlier period"], aftercare["Status"]) == ("74", "77", "2023/24 Q4", "Green")
+
+
+def test_localities_download_has_both_gaps(demo_store):
+    frame = views.localities(demo_store, Q1, "City")
+    back = E.read_back(E.encode(E.localities_table(frame, "City"), "csv"), "csv")
+    nw = back.filter((pl.col("KPI id") == "rtl_uptake") & (pl.col("Area") == "North West")).row(0, named=True)
+    assert (nw["Gap to target (+ is better)"], nw["Unit"], nw["KPI"]) == ("-11", "percent", "Uptake of the Ready to Learn Assessments")
+    assert "Gap to City" in back.columns and "City value" in back.columns
