@@ -7,7 +7,8 @@ from kpis import areas as A
 from kpis import changes, charts, exports, ranges, views
 from kpis.catalogue import short_names
 from kpis.spc import icons
-from pages import cache, components, selections, url_state
+from kpis.styles import rag_label_expr
+from pages import cache, commentary, components, selections, url_state
 
 data = components.require_data()
 period, area, kpi = selections.selected_period(), selections.selected_area(), selections.selected_kpi()
@@ -112,3 +113,16 @@ if table.height:
     for col, (kind, fmt) in zip(st.columns(4), exports.FORMATS.items(), strict=False):
         col.download_button(f"Download these values ({fmt.label})", exports.encode(download, kind, "Trend"),
                             file_name=exports.file_name("trend", period, kind, "_".join(kpi_ids)), mime=fmt.mime, key=f"tr_dl_{kind}")
+
+if kpi and period:
+    st.subheader(f"{names[kpi]}: status history and commentary")
+    history_col, comment_col = st.columns(2, gap="large")
+    with history_col:
+        for area_name in [a for a in (chosen_areas or scope) if a in set(history.filter(pl.col("kpi_id") == kpi)["area"])][:3]:
+            changed = changes.status_history(data, kpi, area_name, period)
+            st.markdown(f"**{area_name}**: each change of status, latest first")
+            st.dataframe(changed.select(pl.col("period").alias("From"), pl.col("value").alias("Figure"), rag_label_expr("status").alias("Status"),
+                                        rag_label_expr("previous_status").alias("Before")).to_pandas(), hide_index=True, width="stretch")
+    with comment_col:
+        commentary.comment_list(cache.comments()[0], kpi, period)
+        commentary.comment_form(kpi, period, scope, set(data.catalogue["kpi_id"]))

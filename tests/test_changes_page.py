@@ -65,3 +65,20 @@ def test_the_page_offers_csv_and_excel():
     assert len(buttons) == 2
     labels = [b.proto.label for b in buttons]
     assert labels == ["Download (CSV)", "Download (Excel)"]
+
+
+def test_a_comment_shows_on_what_changed_and_trends(data_copy, monkeypatch):
+    from kpis import comments as CM
+
+    CM.add(data_copy, CM.Draft("mmr_24m", "2023/24 Q4", "A clinic closed in March", "Extra clinics from May", "Public Health"), "ana",
+           {"mmr_24m"})
+    monkeypatch.setenv("KPI_DATA_DIR", str(data_copy))
+    at = open_changes(period="2024/25 Q1", detail="mmr_24m")
+    assert not at.exception, [e.value for e in at.exception]
+    texts = [t.value for t in at.text]
+    assert "What happened: A clinic closed in March" in texts and "Owner: Public Health" in texts
+    trends = AppTest.from_file(APP, default_timeout=120)
+    trends.query_params.update({"kpi": "mmr_24m", "period": "2024/25 Q1", "area": "City"})
+    trends.run()
+    trends = trends.switch_page("pages/trends_page.py").run()
+    assert "What is being done: Extra clinics from May" in [t.value for t in trends.text]
