@@ -45,3 +45,11 @@ def today() -> date:
         return date.fromisoformat(raw) if raw else date.today()
     except ValueError:
         return date.today()
+
+
+ENV_DATABASE_URL = "KPI_DATABASE_URL"
+
+
+def database_url(explicit: str | None = None) -> str | None:
+    """The PostgreSQL store's URL: `--database-url`, else $KPI_DATABASE_URL; None means the data folder's files."""
+    return (explicit or os.environ.get(ENV_DATABASE_URL, "")).strip() or None
