@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages import cache, components, selections
+from pages import cache, components, selections, url_state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 log = logging.getLogger("kpi_board")
@@ -21,6 +21,7 @@ st.set_page_config(page_title="KPI performance board", page_icon=str(FAVICON), l
 # Pages are `*_page.py`, not named after their url_path: see README, section Layout.
 PAGES = [
     st.Page("pages/overview_page.py", title="Overview", icon=":material/dashboard:", url_path="", default=True),
+    st.Page("pages/changes_page.py", title="What changed", icon=":material/compare_arrows:", url_path="changes"),
     st.Page("pages/trends_page.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/localities_page.py", title="Localities", icon=":material/map:", url_path="localities"),
     st.Page("pages/priorities_page.py", title="Priorities", icon=":material/flag:", url_path="priorities"),
@@ -36,7 +37,10 @@ try:
     data = cache.current_store()
     if data.ok:
         selections.selectors(data)
-    page.run()
+    try:
+        page.run()
+    finally:  # also after st.stop: the link holds every choice the page made
+        url_state.render_link()
 except Exception:  # Streamlit's own control flow is BaseException and passes through.
     if os.environ.get("KPI_RAISE_ERRORS") == "1":  # tests: let AppTest and the browser see the failure itself
         raise

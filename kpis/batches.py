@@ -266,15 +266,16 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def append_audit(data_dir: Path, entries: list[dict[str, object]]) -> None:
+def append_audit(data_dir: Path, entries: list[dict[str, object]], file: str = AUDIT_FILE) -> None:
     """Append entries, one checked line each, in one write with fsync. Call inside `locked`.
+    `file` is another append-only log kept the same way (the comments log).
 
     A last line left without its newline (a crash mid-write) is kept: the new lines start
     on a line of their own. If the write fails (disk full), what it added is cut off again.
     """
     if not entries:
         return
-    path = data_dir / AUDIT_FILE
+    path = data_dir / file
     data = "".join(audit_line(e) + "\n" for e in entries).encode("utf-8")
     created = not path.exists()
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, file_mode())

@@ -61,9 +61,27 @@ def sparkline(frame: pl.DataFrame, height: int = 48) -> alt.Chart:
     return alt.layer(target, line).properties(height=height, width="container").configure_view(strokeWidth=0)
 
 
+def band_words_expr() -> pl.Expr:
+    """The RAG bands in words, as a tooltip says them: 'green above 92.625%, amber above 90.25%' ('below' where lower
+    is better), over green_limit, amber_limit, polarity and `_unit`. The edges are exact (up to 3 decimals): a figure
+    on the edge itself is in the outer band."""
+    def shown(column: str) -> pl.Expr:
+        text = pl.col(column).round(3).cast(pl.String).str.replace(r"\.?0+$", "")
+        return text + pl.when(pl.col("_unit") == "percent").then(pl.lit("%")).otherwise(pl.lit(""))
+
+    edge = pl.when(pl.col("polarity") == "lower_is_better").then(pl.lit("below")).otherwise(pl.lit("above"))
+    return pl.when(pl.col("green_limit").is_not_null() & pl.col("amber_limit").is_not_null()).then(
+        pl.concat_str(pl.lit("green "), edge, pl.lit(" "), shown("green_limit"), pl.lit(", amber "), edge, pl.lit(" "), shown("amber_limit")))
+
+
 def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, show_interval: bool = False) -> alt.Chart:
-    """Lines per area over time, the target as steps, and the amber and green zones shaded."""
+    """Lines per area over time, the target as steps, and the amber and green zones shaded (their tooltip in words)."""
     data = _with_labels(frame)
+    if {"green_limit", "amber_limit", "polarity"} <= set(data.columns):
+        data = data.with_columns(pl.lit(unit).alias("_unit"))
+        data = data.with_columns(band_words_expr().alias("band_words")).drop("_unit")
+    else:
+        data = data.with_columns(pl.lit(None, pl.String).alias("band_words"))
     order = _period_sort(data)
     pdf = data.to_pandas()
     fmt = _value_format(unit, decimals)
@@ -71,13 +89,14 @@ def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, s
     y_title = "Percent" if unit == "percent" else "Value"
     base = alt.Chart(pdf)
     bands = base.transform_filter("isValid(datum.target)").transform_aggregate(
-        target="max(target)", green_limit="max(green_limit)", amber_limit="max(amber_limit)", groupby=["period"],
+        target="max(target)", green_limit="max(green_limit)", amber_limit="max(amber_limit)", band_words="max(band_words)", groupby=["period"],
     )
+    band_tooltip = [alt.Tooltip("period:N", title="Period"), alt.Tooltip("band_words:N", title="Status bands")]
     amber_zone = bands.mark_area(opacity=0.18, color=styles.RAG["amber"].colour, interpolate="step-after").encode(
-        x=x, y="amber_limit:Q", y2="green_limit:Q",
+        x=x, y="amber_limit:Q", y2="green_limit:Q", tooltip=band_tooltip,
     )
     green_zone = bands.mark_area(opacity=0.15, color=styles.RAG["green"].colour, interpolate="step-after").encode(
-        x=x, y="green_limit:Q", y2="target:Q",
+        x=x, y="green_limit:Q", y2="target:Q", tooltip=band_tooltip,
     )
     target = bands.mark_line(color=styles.TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2, interpolate="step-after").encode(
         x=x, y=alt.Y("target:Q", title=y_title),
@@ -115,7 +134,7 @@ def locality_bars(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1)
     data = _with_labels(frame).with_columns((formatting.value_expr() + pl.lit("  ") + pl.col("status")).alias("label"))
     pdf = data.to_pandas()
     fmt = _value_format(unit, decimals)
-    y = alt.Y("area:N", sort=data.sort("area_order")["area"].to_list(), title=None)
+    y = alt.Y("area:N", sort=data["area"].to_list(), title=None)  # in the order given: areas' order, or ranked
     base = alt.Chart(pdf)
     bars = base.mark_bar(height=24).encode(
         y=y, x=alt.X("value:Q", title="Percent" if unit == "percent" else "Value"),
@@ -139,7 +158,8 @@ def small_multiples(frame: pl.DataFrame, title: str, unit: str, decimals: int = 
     data = _with_labels(frame)
     order = _period_sort(data)
     fmt = _value_format(unit, decimals)
-    x = alt.X("period:O", sort=order, title=None, axis=alt.Axis(labels=False, ticks=False))
+    # Every small chart carries its own dated axis: the first and last period of the range, and some between.
+    x = alt.X("period:O", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelOverlap="greedy", labelFontSize=9, ticks=False))
     base = alt.Chart()  # the data goes on the layer, so that the facet splits it
     line = base.mark_line(strokeWidth=2).encode(
         x=x, y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=None),
@@ -152,6 +172,7 @@ def small_multiples(frame: pl.DataFrame, title: str, unit: str, decimals: int = 
         alt.layer(target, line, data=data.to_pandas())
         .properties(width=220, height=120)
         .facet(facet=alt.Facet("area:N", title=None, sort=data.sort("area_order")["area"].unique(maintain_order=True).to_list()), columns=columns)
+        .resolve_axis(x="independent")
         .properties(title=title)
     )
 

@@ -49,6 +49,21 @@ def _parser() -> argparse.ArgumentParser:
     hash_ = sub.add_parser("hash-passphrase", help="print the [analyst] lines for .streamlit/secrets.toml (reads the passphrase from stdin)")
     hash_.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     _spc_parser(sub)
+    changes_, freshness_ = _changes_parsers(sub)
+    comment_ = sub.add_parser("comment", help="add a dated comment to a KPI and period (kept in the data folder's comments.jsonl)")
+    comment_.add_argument("--kpi", required=True, help="KPI id")
+    comment_.add_argument("--period", required=True, help="the period it is about, e.g. '2024/25 Q1'")
+    comment_.add_argument("--text", required=True, help="what happened")
+    comment_.add_argument("--action", default="", help="what is being done")
+    comment_.add_argument("--owner", default="", help="who owns the action")
+    comment_.add_argument("--area", default="", help="the area it is about (default: all)")
+    comment_.add_argument("--user", help="who is writing (default: the local user)")
+    comments_ = sub.add_parser("comments", help="comments on KPIs, newest first")
+    comments_.add_argument("--kpi", help="only this KPI")
+    comments_.add_argument("--all", action="store_true", help="also corrected and withdrawn comments")
+    for p in (changes_, freshness_, comment_, comments_):
+        p.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
+        p.add_argument("--json", action="store_true", help="print JSON")
     _db_parser(sub)
     _pack_parser(sub)
     parser.add_argument("--database-url", help=f"keep batches and the audit log in PostgreSQL (default: ${config.ENV_DATABASE_URL}; unset: the data folder)")
@@ -466,6 +481,122 @@ def cmd_spc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _changes_parsers(sub: argparse._SubParsersAction) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    changes_ = sub.add_parser("changes", help="what changed: each KPI and area now against an earlier period, with status and freshness")
+    changes_.add_argument("--period", help="reporting period, e.g. '2024/25 Q1' (default: the latest in the data)")
+    changes_.add_argument("--since", default="previous", help="'previous' (the period before, of the same kind), 'year' (a year earlier) or a period")
+    freshness_ = sub.add_parser("freshness", help="is each KPI's latest figure as recent as expected (catalogue's expected_within_days)?")
+    freshness_.add_argument("--period", help="judge at the end of this period (default: today, for the latest figures)")
+    for p in (changes_, freshness_):
+        p.add_argument("--as-of", dest="as_of", help=f"judge freshness at this date, YYYY-MM-DD (default: the period's end, or today or ${config.ENV_TODAY})")
+    return changes_, freshness_
+
+
+def _load_at(args: argparse.Namespace) -> tuple[store.Store, object, object] | int:
+    """The store, the selected period (or None) and the as-of date; an exit code on a usage error."""
+    from datetime import date
+
+    from kpis import freshness
+
+    data = store.load(config.data_dir(args.data_dir))
+    if not data.ok:
+        _print_problems(data.problems)
+        return 1
+    try:
+        period = parse_period(args.period) if args.period else None
+        as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    except (PeriodError, ValueError) as error:
+        _emit_error(args, str(error), "Give the period as e.g. '2024/25 Q1' and the date as YYYY-MM-DD")
+        return 2
+    return data, period, as_of or freshness.as_of_for(period, config.today())
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    from kpis import changes
+
+    loaded = _load_at(args)
+    if isinstance(loaded, int):
+        return loaded
+    data, period, as_of = loaded
+    period = period or summary.default_period(data, config.today())
+    if period is None:
+        _emit_error(args, "There are no figures to compare", "Add observations to the data folder")
+        return 1
+    as_of = as_of if args.as_of or args.period else config.today()
+    try:
+        since = args.since if args.since in changes.SINCE_CHOICES else parse_period(args.since)
+    except PeriodError as error:
+        _emit_error(args, str(error), "Give --since as 'previous', 'year' or a period such as '2023/24 Q4'")
+        return 2
+    frame = changes.changes(data, period, since, as_of)
+    if args.json:
+        print(to_json(changes.records(frame)))
+        return 0
+    print(f"What changed at {period} since {changes.since_period(period, since)}")
+    for r in frame.iter_rows(named=True):
+        then = "–" if r["since_value"] is None else f"{r['since_value']:g} ({r['since_period']})"
+        status = rag_label(r["status"]) if not r["status_changed"] else f"{rag_label(r['since_status'])} → {rag_label(r['status'])}"
+        direction = direction_label(r["arrow"], r["direction"], r["change_significant"]) if r["direction"] else "no new figure"
+        late = f"  overdue by {r['overdue_days']} days" if r["overdue"] else ""
+        print(f"{r['kpi_id']:<26} {r['area']:<12} {r['value']:>8g} ({r['period']})  was {then:<22} {status:<20} {direction}{late}")
+    return 0
+
+
+def cmd_freshness(args: argparse.Namespace) -> int:
+    from kpis import freshness
+
+    loaded = _load_at(args)
+    if isinstance(loaded, int):
+        return loaded
+    data, _, as_of = loaded
+    frame = freshness.freshness(data, as_of)
+    if args.json:
+        print(to_json(freshness.records(frame)))
+        return 0
+    print(f"Freshness at {as_of.isoformat()}")
+    for r in frame.iter_rows(named=True):
+        state = freshness.overdue_words(r["overdue_days"]) or ("on time" if r["overdue"] is False else "no expected date set")
+        due = freshness.due_words(r["due_by"]) or ""
+        print(f"{r['kpi_id']:<26} {r['area']:<12} latest {r['latest_period']:<11} expected {r['expected_period'] or '–':<11} {state:<22} {due}")
+    return 0
+
+
+def cmd_comment(args: argparse.Namespace) -> int:
+    from kpis import batches, comments
+
+    folder = config.data_dir(args.data_dir)
+    data = store.load(folder)
+    draft = comments.Draft(args.kpi.strip().lower(), args.period, args.text, args.action, args.owner, args.area)
+    try:
+        comment_id = comments.add(folder, draft, args.user or batches.local_user(), set(data.catalogue["kpi_id"]))
+    except comments.CommentError as error:
+        _emit_error(args, error.problem, error.fix)
+        return 1
+    except batches.BusyError as error:
+        return _environment_error(args, error)
+    print(to_json({"comment_id": comment_id}) if args.json else f"Comment {comment_id} kept for {draft.kpi_id} at {draft.period}")
+    return 0
+
+
+def cmd_comments(args: argparse.Namespace) -> int:
+    from kpis import comments
+
+    frame, problems = comments.read(config.data_dir(args.data_dir))
+    if args.kpi:
+        frame = comments.for_kpi(frame, args.kpi.strip().lower(), include_old=args.all)
+    elif not args.all:
+        frame = frame.filter(frame["state"] == "current").sort("at", descending=True)
+    if args.json:
+        print(to_json({"comments": frame.to_dicts(), "problems": problems.to_dicts()}))
+        return 0
+    if problems.height:
+        _print_problems(problems)
+    for r in frame.iter_rows(named=True):
+        print(f"{r['at'][:10]} {r['kpi_id']:<26} {r['period']:<11} {r['user']:<12} {r['state']:<9} {r['what_happened']}"
+              + (f" | doing: {r['action_taken']}" if r["action_taken"] else "") + (f" | owner: {r['owner']}" if r["owner"] else ""))
+    return 0
+
+
 def _db_parser(sub: argparse._SubParsersAction) -> None:
     db_ = sub.add_parser("db", help="the PostgreSQL store: create or upgrade its tables, import a data folder, export to one")
     actions = db_.add_subparsers(dest="db_command", required=True)
@@ -556,6 +687,7 @@ def _run(args: argparse.Namespace) -> int:
         "validate": cmd_validate, "summary": cmd_summary, "ingest": cmd_ingest, "history": cmd_history,
         "undo": lambda a: _set_withdrawn(a, True), "restore": lambda a: _set_withdrawn(a, False), "hash-passphrase": cmd_hash,
         "spc": cmd_spc, "check": cmd_check, "localities": cmd_localities, "db": cmd_db, "pack": cmd_pack,
+        "changes": cmd_changes, "freshness": cmd_freshness, "comment": cmd_comment, "comments": cmd_comments,
     }
     try:
         return commands[args.command](args)

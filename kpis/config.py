@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 ENV_DATA_DIR = "KPI_DATA_DIR"
@@ -33,6 +34,18 @@ def too_large(size: int, limit: int | None = None) -> str | None:
     if size <= limit:
         return None
     return f"The file is {size / 2**20:.1f} MB, over the {limit / 2**20:.0f} MB limit"
+
+ENV_TODAY = "KPI_TODAY"
+
+
+def today() -> date:
+    """Today's date, or $KPI_TODAY (an ISO date) when set: the clock freshness is judged by, movable for a demo."""
+    raw = os.environ.get(ENV_TODAY, "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else date.today()
+    except ValueError:
+        return date.today()
+
 
 ENV_DATABASE_URL = "KPI_DATABASE_URL"
 

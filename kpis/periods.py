@@ -320,3 +320,13 @@ def parse_labels(labels: pl.Series, frequencies: pl.Series | None = None) -> pl.
 def period_order(labels: list[str]) -> list[str]:
     """Canonical labels sorted along the shared time axis."""
     return [p.label for p in sorted({parse_period(label) for label in labels})]
+
+
+def span_months(kind: PeriodKind | str) -> int:
+    """How many months a period of this kind covers."""
+    return MONTHS_IN[PeriodKind(kind)]
+
+
+def step(period: Period, count: int) -> Period:
+    """The period of the same kind `count` periods after (negative: before) this one."""
+    return make_period(period.kind, add_months(period.start, count * MONTHS_IN[period.kind]))

@@ -8,6 +8,7 @@ own string-to-date coercion is not used. Custom checks carry names that
 from __future__ import annotations
 
 from datetime import date
+from typing import Optional
 
 import pandera.polars as pa
 import polars as pl
@@ -48,6 +49,7 @@ class CatalogueModel(pa.DataFrameModel):
     decimals: int = pa.Field(ge=0, le=6)
     per: float = pa.Field(nullable=True, gt=0)
     direction_tolerance: float = pa.Field(ge=0)
+    expected_within_days: Optional[int] = pa.Field(nullable=True, ge=0)  # noqa: UP045 (pandera reads Optional as "column may be absent")
 
     @pa.dataframe_check(name="catalogue_numbers_finite")
     def _finite(cls, data: pa.PolarsData) -> pl.LazyFrame:

@@ -292,15 +292,16 @@ def parent_caption(ref: dict[str, object], parent: str, unit: str, decimals: int
 
 
 def comparison_table(part: pl.DataFrame, parent: str) -> pl.DataFrame:
-    """Per area of one KPI: value, gap to the parent, 95% interval and method, and the comparison in words."""
+    """Per area of one KPI: value, gap to the parent and to the target, 95% interval and method, and the comparison in words."""
     methods = {name: m.title for name, m in stats.METHODS.items()}
-    return part.with_columns(pl.max_horizontal("decimals", pl.lit(1)).alias("gap_decimals")).select(
+    return part.with_columns(pl.max_horizontal("decimals", pl.lit(1)).alias("gap_decimals"), target_gap_expr().abs().alias("_abs_gap")).select(
         pl.col("area").alias("Area"),
         pl.col("period").alias("Period"),
         formatting.value_expr().alias("Value"),
         pl.when(pl.col("gap").is_null()).then(pl.lit("–"))
         .otherwise(pl.when(pl.col("gap") > 0).then(pl.lit("+")).otherwise(pl.lit("")) + formatting.value_expr("gap", "unit", "gap_decimals").str.replace("%", " pts")
                    ).alias(f"Gap to {parent}"),
+        target_gap_text_expr().alias("Gap to target"),
         pl.when(pl.col("low").is_not_null())
         .then(pl.format("{} – {}", pl.col("low").round(1), pl.col("high").round(1))).otherwise(pl.lit("–")).alias("95% interval"),
         pl.col("method").replace_strict(methods, default="–", return_dtype=pl.String).alias("Method"),
@@ -349,3 +350,33 @@ def catalogue_table(catalogue: pl.DataFrame) -> pl.DataFrame:
         pl.col("source").alias("Source"),
         pl.col("owner").alias("Owner"),
     )
+
+
+def target_gap_expr() -> pl.Expr:
+    """How far the value is beyond its target in the good direction (negative: short of it), in the KPI's unit."""
+    return -pl.col("shortfall")
+
+
+def target_gap_text_expr() -> pl.Expr:
+    """'2.0 pts above', '6.0 pts below' the target (for lower-is-better 'under' and 'over'), in the KPI's unit;
+    '–' without a target or for a neutral KPI. Over `shortfall`, `polarity`, `unit`, `gap_decimals` and `_abs_gap`."""
+    gap = target_gap_expr()
+    size = formatting.value_expr("_abs_gap", "unit", "gap_decimals").str.replace("%", " pts")
+    word = (pl.when(pl.col("polarity") == "lower_is_better").then(pl.when(gap >= 0).then(pl.lit(" under")).otherwise(pl.lit(" over")))
+            .otherwise(pl.when(gap >= 0).then(pl.lit(" above")).otherwise(pl.lit(" below"))))
+    text = pl.when(gap == 0).then(pl.lit("on target")).otherwise(size + word)
+    return pl.when(gap.is_null() | (pl.col("polarity") == "neutral")).then(pl.lit("–")).otherwise(text)
+
+
+def ranked_by_target_gap(part: pl.DataFrame) -> pl.DataFrame:
+    """Areas furthest short of the target first (those without a target last)."""
+    return part.sort(pl.col("shortfall"), descending=True, nulls_last=True)
+
+
+def comparison_scope(areas: pl.DataFrame, area: str) -> tuple[str | None, str | None]:
+    """Which parent's areas to compare, and which of them to single out: an area with areas under it is compared
+    across its own; one without is compared with its siblings and its parent (it is singled out)."""
+    if A.children(areas, area):
+        return area, None
+    parent = areas.filter(pl.col("area") == area)["parent"]
+    return (parent.item() if parent.len() and parent.item() is not None else None), area

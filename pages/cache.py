@@ -162,3 +162,66 @@ def spc_summary(period: Period | None, areas: list[str]) -> pl.DataFrame:
 
 def _period(label: str | None) -> Period | None:
     return parse_period(label) if label else None
+
+
+# ---- what changed, freshness, comments ---------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _changes(folder: str, sig: tuple, period: str, since: str, as_of: str, areas: tuple[str, ...]) -> pl.DataFrame:
+    from datetime import date
+
+    from kpis import changes
+
+    chosen = since if since in changes.SINCE_CHOICES else parse_period(since)
+    return changes.changes(_store(folder, sig), parse_period(period), chosen, date.fromisoformat(as_of), list(areas))
+
+
+def changes(period: Period, since: str, as_of, areas: list[str]) -> pl.DataFrame:
+    """`kpis.changes.changes`, cached; `since` is 'previous', 'year' or a period label."""
+    return _changes(str(data_dir()), signature(), period.label, since, as_of.isoformat(), tuple(areas))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _freshness(folder: str, sig: tuple, as_of: str, areas: tuple[str, ...]) -> pl.DataFrame:
+    from datetime import date
+
+    from kpis import freshness
+
+    return freshness.freshness(_store(folder, sig), date.fromisoformat(as_of), list(areas))
+
+
+def freshness(as_of, areas: list[str]) -> pl.DataFrame:
+    return _freshness(str(data_dir()), signature(), as_of.isoformat(), tuple(areas))
+
+
+def as_of(period: Period | None):
+    """The date freshness is judged at: today for the latest period, else the selected period's end."""
+    from kpis import freshness
+
+    return freshness.as_of_for(period, config.today(), summary.default_period(current_store(), config.today()))
+
+
+def _comments_signature(folder: str) -> tuple:
+    from kpis import comments
+
+    try:
+        stat = (Path(folder) / comments.FILE).stat()
+    except OSError:
+        return ()
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _comments(folder: str, csig: tuple) -> tuple[pl.DataFrame, pl.DataFrame]:
+    from kpis import comments, problems
+    from kpis.store import guard
+
+    (frame, found), crash = guard(comments.FILE, lambda: comments.read(Path(folder)), (pl.DataFrame(schema=comments.SCHEMA), problems.empty()))
+    return frame, problems.combine([found, crash])
+
+
+def comments() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every comment kept, with its state, and the problems with the file (loaded under the store's guard)."""
+    folder = str(data_dir())
+    return _comments(folder, _comments_signature(folder))

@@ -106,13 +106,13 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
             if stale:
                 st.html(f'<div class="kpi-stale">Older figures: the latest are for {html.escape(str(stale[0]["period"]))}, before the selected period</div>')
         else:
-            st.html(f'<div class="kpi-meta">No figure for {html.escape(area)} at or before {html.escape(period.label if period else "this period")}.</div>'
-                    f'{badge("grey")}')
+            st.html(f'<div class="kpi-meta">⊘ Not reported here: {html.escape(not_reported_text(str(kpi["kpi_id"]), area, period))}</div>')
         if tile.parts:
             st.html("".join(chip(codes.get(str(p["area"]), str(p["area"])), value_text(p), str(p["rag"])) for p in tile.parts)
                     + (" " + " ".join(direction_badge(p["arrow"], str(p["direction"]), p.get("change_significant")).replace(">", f' title="{html.escape(str(p["area"]))}">', 1)
                                       for p in tile.parts) if not compact else ""))
         if tile.main is not None or tile.parts:
+            freshness_line(str(kpi["kpi_id"]), [tile.main] if tile.main is not None else tile.parts, period)
             spc_lines(str(kpi["kpi_id"]), [tile.main] if tile.main is not None else tile.parts, period, area)
         if tile.spark.height > 1:
             sparkline(period, area, str(kpi["kpi_id"]))
@@ -142,3 +142,32 @@ def spc_lines(kpi_id: str, rows: list[dict[str, object]], period: Period | None,
         st.html(f'<div class="kpi-meta">{html.escape(prefix)}SPC: {html.escape(str(spc["variation_label"]))} · '
                 f'Assurance: {html.escape(str(spc["assurance_label"]))}</div>'
                 + (f'<div class="kpi-stale">{html.escape(str(spc["disagreement"]))}</div>' if spc["disagreement"] else ""))
+
+
+def not_reported_text(kpi_id: str, area: str, period: Period | None) -> str:
+    """One line for a KPI with no figure for the area: where it is reported instead, if anywhere."""
+    data = cache.current_store()
+    elsewhere = data.observations.filter(pl.col("kpi_id") == kpi_id)["area"].unique().to_list()
+    order = [a for a in data.areas["area"].to_list() if a in elsewhere]
+    when = f" at or before {period.label}" if period else ""
+    if not order:
+        return f"no figure for any area{when}."
+    return f"this KPI has no {area} figure{when}; it is reported for {', '.join(order)}."
+
+
+def freshness_line(kpi_id: str, rows: list[dict[str, object]], period: Period | None) -> None:
+    """'Overdue by N weeks' when the next figure is past due; else, beside an older figure, that it is on time and when the next is due."""
+    from kpis import freshness
+
+    areas = [str(r["area"]) for r in rows]
+    table = cache.freshness(cache.as_of(period), areas).filter(pl.col("kpi_id") == kpi_id)
+    if table.height == 0:
+        return
+    late = table.filter(pl.col("overdue").fill_null(False)).sort("overdue_days", descending=True)
+    if late.height:
+        worst = late.row(0, named=True)
+        st.html(f'<div class="kpi-stale">⏰ {html.escape(str(freshness.overdue_words(worst["overdue_days"])))}: the next figure was due by '
+                f'{worst["due_by"].day} {worst["due_by"]:%b %Y}; figures up to {html.escape(str(worst["expected_period"]))} are expected by now</div>')
+    elif any(r.get("stale") for r in rows):
+        due = table["due_by"].min()
+        st.html(f'<div class="kpi-meta">{html.escape(str(freshness.on_time_words(due)))}</div>')

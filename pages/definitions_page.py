@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpis import rules, stats, views
 from kpis.formatting import format_target
-from pages import components
+from pages import components, downloads
 
 data = components.require_data()
 st.title("KPI definitions")
@@ -19,7 +19,7 @@ if found.height == 0:
 table = views.catalogue_table(found)
 st.dataframe(table.to_pandas(), hide_index=True, width="stretch",
              column_config={"Definition": st.column_config.TextColumn(width="large")})
-st.download_button("Download the catalogue (CSV)", components.csv_bytes(found), file_name="kpi_catalogue.csv", mime="text/csv")
+downloads.buttons(found, "kpi_catalogue", None, key="def_dl", label="Download the catalogue")
 
 # How direction is judged: one block, the same words as "Why this status?".
 with st.expander("How direction is judged"):

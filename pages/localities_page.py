@@ -4,23 +4,26 @@ import polars as pl
 import streamlit as st
 
 from kpis import areas as A
-from kpis import charts, views
+from kpis import charts, exports, views
 from kpis.areas import code_of
 from kpis.catalogue import short_names
 from kpis.styles import RAG
-from pages import cache, components, selections
+from pages import cache, components, downloads, selections, url_state
 
 data = components.require_data()
-period, parent, kpi = selections.selected_period(), selections.selected_area(), selections.selected_kpi()
+period, selected, kpi = selections.selected_period(), selections.selected_area(), selections.selected_kpi()
+parent, singled_out = views.comparison_scope(data.areas, selected) if selected else (None, None)
 children = A.children(data.areas, parent) if parent else []
 codes = code_of(data.areas)
 
 st.title("Localities")
 if not children:
-    roots = A.roots(data.areas)
-    components.empty_state(f"{parent} has no areas under it. Choose {', '.join(roots) or 'a parent area'} in the sidebar to compare its areas.")
+    components.empty_state(f"{selected} has no areas under it and none beside it to compare with.")
     st.stop()
+if singled_out:
+    st.info(f"{singled_out} has no areas under it, so it is shown beside the other areas of {parent}, and against {parent}.", icon=":material/info:")
 st.caption(f"Areas of {parent} · {period.label if period else 'latest'} · gaps and comparisons are against {parent}'s figure for the same period")
+url_state.copy_link()
 
 frame = cache.localities(period, parent)
 if frame.height == 0:
@@ -44,16 +47,25 @@ st.subheader(f"Against target, and against {parent}")
 with_parts = frame["kpi_id"].unique(maintain_order=True).to_list()
 names = short_names(data.catalogue)
 default = with_parts if len(with_parts) <= 6 else ([kpi] if kpi in with_parts else with_parts[:1])
-kpi_ids = st.multiselect("KPIs to compare", with_parts, default=default, format_func=lambda k: names.get(k, k), key=f"loc_kpis_{parent}")
+picks = st.columns([4, 2])
+url_state.bind("kpis", "loc_kpis", default, "list", allowed=with_parts)
+kpi_ids = picks[0].multiselect("KPIs to compare", with_parts, format_func=lambda k: names.get(k, k), key="loc_kpis")
+url_state.publish("kpis", "loc_kpis", default, "list")
+url_state.bind("rank", "loc_rank", False, "bool")
+rank = picks[1].toggle("Rank areas by gap to target", key="loc_rank", help="Furthest short of the target first.")
+url_state.publish("rank", "loc_rank", False, "bool")
 grid = st.columns(2)
 for i, kpi_id in enumerate(kpi_ids):
     part = frame.filter(pl.col("kpi_id") == kpi_id)
+    part = views.ranked_by_target_gap(part) if rank else part
     info = part.row(0, named=True)
     with grid[i % 2], st.container(border=True):
         st.altair_chart(charts.locality_bars(part, str(info["short_name"]), str(info["unit"]), int(info["decimals"])), width="stretch")
         for ref in part.select("period", "parent_value", "parent_period", "parent_derived", "parent_reason").unique(maintain_order=True).iter_rows(named=True):
             st.caption(views.parent_caption(ref, parent, str(info["unit"]), int(info["decimals"])))
         st.table(views.comparison_table(part, parent).to_pandas().style.hide(axis="index"))
+
+downloads.buttons(exports.localities_table(frame, parent), "localities", period, parent, key="loc_dl", label="Download the comparison")
 
 if kpi:
     st.subheader("Trends by area")

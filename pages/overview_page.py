@@ -3,10 +3,11 @@
 import polars as pl
 import streamlit as st
 
-from kpis import summary, views
+from kpis import exports
+from kpis import priorities as PR
 from kpis.areas import code_of
-from kpis.styles import RAG, RAG_ORDER, rag_label
-from pages import cache, components, selections
+from kpis.styles import RAG
+from pages import cache, components, priority_summary, selections, url_state
 
 data = components.require_data()
 period, area = selections.selected_period(), selections.selected_area()
@@ -14,6 +15,7 @@ codes = code_of(data.areas)
 
 st.title("KPI performance overview")
 st.caption(f"{area} · reporting period {period.label if period else '–'} · each KPI shows its latest figure at or before this period")
+url_state.copy_link()
 
 statuses = cache.statuses(period, area)
 if not statuses["has_figure"].any():
@@ -21,19 +23,38 @@ if not statuses["has_figure"].any():
                        "Choose a later reporting period or another area.")
     st.stop()
 
-counts = summary.status_counts(statuses)
-for col, (rag, n) in zip(st.columns(4), counts.items(), strict=True):
-    col.html(f'<div class="kpi-count">{n}</div>{components.badge(rag)}')
+names = PR.names(cache.narrative_list()[0], data.catalogue)
+filter_cols = st.columns([2, 3, 2])
+categories = [c.key for c in PR.CATEGORIES]
+url_state.bind("status", "ov_status", [], "list", allowed=categories)
+status_filter = filter_cols[0].multiselect("Show statuses", categories, format_func=lambda c: f"{PR.CATEGORIES_BY_KEY[c].icon} {PR.CATEGORY_WORDS[c]}",
+                                           key="ov_status", placeholder="All statuses")
+url_state.publish("status", "ov_status", [], "list")
+url_state.bind("priority", "ov_priority", [], "ints", allowed=list(names))
+priority_filter = filter_cols[1].multiselect("Partnership Priority", list(names), format_func=lambda p: PR.label(p, names[p]),
+                                             key="ov_priority", placeholder="All priorities")
+url_state.publish("priority", "ov_priority", [], "ints")
+filtered = PR.filtered(statuses, status_filter, priority_filter)
+shown = filtered["kpi_id"].to_list()
 
-filter_cols = st.columns([2, 2, 3])
-status_filter = filter_cols[0].multiselect("Show statuses", list(RAG_ORDER), format_func=rag_label, key="ov_status")
-priorities = sorted({int(p) for p in data.catalogue["priority"].drop_nulls()})
-priority_filter = filter_cols[1].multiselect("Partnership Priority", priorities, format_func=lambda p: f"Priority {p}", key="ov_priority")
-shown = views.filter_statuses(statuses, status_filter, priority_filter)
+# The counts, the tiles and the table all follow the filters.
+counts = PR.counts(filtered)
+count_keys = ["green", "amber", "red", "grey"] + (["not_reported"] if counts["not_reported"] else [])
+for col, key in zip(st.columns(len(count_keys)), count_keys, strict=True):
+    look = PR.CATEGORIES_BY_KEY[key]
+    word = f'<span class="kpi-meta">{look.icon} {look.word}</span>' if key == "not_reported" else components.badge(key)
+    col.html(f'<div class="kpi-count">{counts[key]}</div>{word}')
+if status_filter or priority_filter:
+    st.caption(f"Showing {len(shown)} of {statuses.height} KPIs: the counts, tiles and summary table follow the filters.")
 
 PER_PAGE = 12
 pages = max(1, -(-len(shown) // PER_PAGE))
-page_no = filter_cols[2].number_input(f"Page (of {pages})", 1, pages, 1, key="ov_page") if pages > 1 else 1
+if pages > 1:
+    url_state.bind("page", "ov_page", 1, "int", allowed=list(range(1, pages + 1)))
+    page_no = filter_cols[2].number_input(f"Page (of {pages})", 1, pages, key="ov_page")
+    url_state.publish("page", "ov_page", 1, "int")
+else:
+    page_no = 1
 visible = cache.tiles(period, area, shown[(page_no - 1) * PER_PAGE: page_no * PER_PAGE])
 if not visible:
     components.empty_state("No KPI matches these filters.")
@@ -42,9 +63,12 @@ for start in range(0, len(visible), 3):
         with col:
             components.render_tile(tile, period, area, codes)
 
+st.subheader("By Partnership Priority")
+priority_summary.render(filtered, {p: n for p, n in names.items() if not priority_filter or p in priority_filter}, period, area)
+
 st.subheader("Key Performance Indicator summary")
 st.caption("As in the published report: target, actual by area, period of the figure, RAG status and direction over the last 12 months.")
-table = cache.report(period, area)
+table = cache.report(period, area).filter(pl.col("kpi_id").is_in(shown))
 if table.height == 0:
     components.empty_state("No figures to tabulate for this period and area.")
 else:
@@ -57,4 +81,7 @@ else:
 
     # A static table wraps long KPI names, as the published report does.
     st.table(pdf.style.apply(_colour, subset=["RAG status"]).hide(axis="index"))
-    st.download_button("Download the summary (CSV)", components.csv_bytes(table.drop("kpi_id")), file_name="kpi_summary.csv", mime="text/csv")
+    wide = exports.summary_table(data, period, area).filter(pl.col("KPI id").is_in(shown))
+    for col, (kind, fmt) in zip(st.columns(4), exports.FORMATS.items(), strict=False):
+        col.download_button(f"Download the summary ({fmt.label})", exports.encode(wide, kind, "KPI summary"),
+                            file_name=exports.file_name("kpi_summary", period, kind, area), mime=fmt.mime, key=f"ov_dl_{kind}")

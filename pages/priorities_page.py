@@ -1,12 +1,14 @@
 """Priorities: each Partnership Priority's narrative next to the KPIs it speaks about."""
 
+import polars as pl
 import streamlit as st
 
 from kpis import narratives, views
+from kpis import priorities as PR
 from kpis.areas import code_of
 from kpis.catalogue import short_names
 from kpis.styles import rag_label
-from pages import cache, components, selections
+from pages import cache, components, priority_summary, selections, url_state
 
 data = components.require_data()
 period, area = selections.selected_period(), selections.selected_area()
@@ -17,12 +19,28 @@ found, unreadable = cache.narrative_list()
 for problem in unreadable:
     st.warning(f"A narrative file could not be read: {problem}", icon=":material/warning:")
 narrative = narratives.for_period(found, period)
-if narrative is None:
-    components.empty_state(f"No narrative has been written for {period.label if period else 'this period'} or before it. "
-                       "Narratives are markdown files in the data folder's narratives/ (see data/README.md).")
+priority_names = PR.names(found, data.catalogue)
+statuses = cache.statuses(period, area)
+url_state.copy_link()
+st.subheader("At a glance")
+priority_summary.render(statuses, priority_names, period, area, on_priorities_page=True)
+
+if narrative is None or (period is not None and narrative.period != period):
+    # No commentary for this period: each priority with its KPIs, and where the latest commentary is.
+    st.info(f"No commentary was published for {period.label if period else 'this period'}."
+            + (f" The latest, for {narrative.period.label}, shows when that period is chosen." if narrative else ""), icon=":material/info:")
+    by_priority = statuses.filter(pl.col("priority").is_not_null())
+    all_tiles = {str(t.kpi["kpi_id"]): t for t in cache.tiles(period, area, by_priority["kpi_id"].to_list())}
+    for number, name in priority_names.items():
+        st.header(PR.label(number, name), divider="gray", anchor=PR.anchor(number))
+        kpi_ids = by_priority.filter(pl.col("priority") == number)["kpi_id"].to_list()
+        if not kpi_ids:
+            st.caption("No KPI in the catalogue is under this priority.")
+        for start in range(0, len(kpi_ids), 3):
+            for col, kpi_id in zip(st.columns(3), kpi_ids[start:start + 3], strict=False):
+                with col:
+                    components.render_tile(all_tiles[kpi_id], period, area, codes, compact=True)
     st.stop()
-if period and narrative.period != period:
-    st.info(f"Showing the narrative for {narrative.period.label}, the latest written at or before {period.label}.", icon=":material/info:")
 st.caption(f"{narrative.title} · KPIs for {area}")
 
 MAX_TILES = 6  # beside a narrative; the rest are listed by name
@@ -30,7 +48,7 @@ linked = {s.key: views.priority_kpis(data, s, s.priority) for s in narrative.sec
 named = list(dict.fromkeys(k for ids in linked.values() for k in ids[:MAX_TILES]))
 tiles = {str(t.kpi["kpi_id"]): t for t in cache.tiles(period, area, named)}
 for section in narrative.priorities():
-    st.header(section.title, divider="gray")
+    st.header(section.title, divider="gray", anchor=PR.anchor(int(section.priority or 0)))
     text_col, kpi_col = st.columns([3, 2], gap="large")
     with text_col:
         # Narratives are rendered as markdown with raw HTML disabled.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpis import summary
+from kpis import ranges, summary
 from kpis.areas import code_of, roots
 from kpis.catalogue import short_names
 from kpis.periods import Period, PeriodError, parse_period
@@ -41,7 +41,7 @@ def _publish(param: str) -> None:
 
 def selectors(data: Store) -> None:
     """Reporting period, area and KPI in the sidebar, on every page."""
-    periods = [p.label for p in reversed(summary.periods_available(data))]
+    periods = [p.label for p in ranges.grouped(summary.periods_available(data))]  # quarters, then months, then years
     default_period = summary.default_period(data)
     area_names = data.areas["area"].to_list()
     kpi_ids = data.catalogue["kpi_id"].to_list()
@@ -53,7 +53,8 @@ def selectors(data: Store) -> None:
     _sync("kpi", kpi_ids, kpi_ids[0] if kpi_ids else None)
     with st.sidebar:
         st.markdown("### Show")
-        st.selectbox("Reporting period", periods, key="sel_period", help="Each KPI shows its latest value at or before this period.")
+        st.selectbox("Reporting period", periods, key="sel_period", help="Each KPI shows its latest value at or before this period.",
+                     format_func=lambda label: ranges.option_label(parse_period(label)))
         st.selectbox("Area", area_names, key="sel_area", format_func=lambda a: f"{a} ({codes[a]})" if codes.get(a) and codes[a] != a else a)
         st.selectbox("KPI (for trends)", kpi_ids, key="sel_kpi", format_func=lambda k: names.get(k, k))
     for param in PARAMS:

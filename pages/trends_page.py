@@ -4,10 +4,11 @@ import polars as pl
 import streamlit as st
 
 from kpis import areas as A
-from kpis import charts, views
+from kpis import changes, charts, exports, ranges, views
 from kpis.catalogue import short_names
 from kpis.spc import icons
-from pages import cache, components, selections
+from kpis.styles import rag_label_expr
+from pages import cache, commentary, components, selections, url_state
 
 data = components.require_data()
 period, area, kpi = selections.selected_period(), selections.selected_area(), selections.selected_kpi()
@@ -17,15 +18,32 @@ st.title("Trends")
 st.caption(f"Up to {period.label if period else 'the latest period'} · the target is drawn as steps where it changed; "
            "shaded bands show where a value would be green (inner) and amber (outer).")
 
-controls = st.columns([3, 3, 3])  # the toggles stack in the third column, so their labels are never cut off
-others = controls[0].multiselect("Compare with other KPIs", [k for k in names if k != kpi], format_func=lambda k: names[k], key="tr_more")
+url_state.copy_link()
+controls = st.columns([3, 3, 2, 3])  # the toggles stack in the last column, so their labels are never cut off
+others_allowed = [k for k in names if k != kpi]
+url_state.bind("compare", "tr_more", [], "list", allowed=others_allowed)
+others = controls[0].multiselect("Compare with other KPIs", others_allowed, format_func=lambda k: names[k], key="tr_more")
+url_state.publish("compare", "tr_more", [], "list")
 kpi_ids = [k for k in [kpi, *others] if k]
-scope = [area, *A.children(data.areas, area)] if area else None
-chosen_areas = controls[1].multiselect("Areas", data.areas["area"].to_list(), default=scope, key=f"tr_areas_{area}")
-show_counts = controls[2].toggle("Numerator and denominator", key="tr_counts", help="Show the counts behind a percentage, with 95% confidence intervals.")
-show_spc = controls[2].toggle("Statistical process control (XmR)", key="tr_spc",
+scope = [area, *A.children(data.areas, area)] if area else []
+if st.session_state.get("_tr_scope_of") not in (None, area) and "areas" in st.query_params:
+    del st.query_params["areas"]  # another area in the sidebar: its own areas again
+st.session_state["_tr_scope_of"] = area
+all_areas = data.areas["area"].to_list()
+url_state.bind("areas", "tr_areas", scope, "list", allowed=all_areas)
+chosen_areas = controls[1].multiselect("Areas", all_areas, key="tr_areas")
+url_state.publish("areas", "tr_areas", scope, "list")
+url_state.bind("range", "tr_range", "all", allowed=list(ranges.RANGES))
+time_range = controls[2].selectbox("Time range", list(ranges.RANGES), key="tr_range", format_func=lambda r: ranges.RANGES[r].label)
+url_state.publish("range", "tr_range", "all")
+url_state.bind("counts", "tr_counts", False, "bool")
+show_counts = controls[3].toggle("Numerator and denominator", key="tr_counts", help="Show the counts behind a percentage, with 95% confidence intervals.")
+url_state.publish("counts", "tr_counts", False, "bool")
+url_state.bind("spc", "tr_spc", False, "bool")
+show_spc = controls[3].toggle("Statistical process control (XmR)", key="tr_spc",
                               help="Instead of the target view, an XmR chart of the first KPI for each chosen area: is the latest figure "
                                    "different from what the process usually produces? See Definitions for the rules.")
+url_state.publish("spc", "tr_spc", False, "bool")
 
 SPC_MAX_CHARTS = 6  # one chart per area with figures; beyond this the page gets too long to read
 
@@ -63,7 +81,8 @@ if not kpi_ids:
     components.empty_state("Choose a KPI in the sidebar.")
     st.stop()
 
-history = cache.trend(kpi_ids, chosen_areas or None, period)
+history = ranges.in_range(cache.trend(kpi_ids, chosen_areas or None, period), period, time_range)
+last_met = changes.target_last_met(data, period)
 if show_spc:
     render_spc(data, kpi_ids[0], history.filter(pl.col("kpi_id") == kpi_ids[0]), period)
     if len(kpi_ids) > 1:
@@ -78,6 +97,11 @@ for kpi_id in kpi_ids[1:] if show_spc else kpi_ids:
         charts.trend_chart(frame, f"{info['name']}", str(info["unit"]), int(info["decimals"]), show_interval=show_counts),
         width="stretch",
     )
+    met = last_met.filter((pl.col("kpi_id") == kpi_id) & pl.col("area").is_in(frame["area"].unique().implode()))
+    met_by_area = dict(met.select("area", "target_last_met").iter_rows())
+    if info["target"] is not None and info["polarity"] != "neutral":
+        st.caption("Target last met: " + "; ".join(
+            f"{a}: {met_by_area.get(a) or 'not met since records began'}" for a in frame.sort("area_order")["area"].unique(maintain_order=True).to_list()))
     if show_counts and frame["numerator"].null_count() == frame.height:
         st.caption("This KPI's figures were supplied without a numerator and denominator.")
 
@@ -85,4 +109,20 @@ table = views.trend_table(history, show_counts)
 st.subheader("Values")
 if table.height:
     st.dataframe(table.to_pandas(), hide_index=True, width="stretch")
-    st.download_button("Download these values (CSV)", components.csv_bytes(table), file_name="kpi_trend.csv", mime="text/csv")
+    download = exports.trend_table(history, data.catalogue, show_counts)
+    for col, (kind, fmt) in zip(st.columns(4), exports.FORMATS.items(), strict=False):
+        col.download_button(f"Download these values ({fmt.label})", exports.encode(download, kind, "Trend"),
+                            file_name=exports.file_name("trend", period, kind, "_".join(kpi_ids)), mime=fmt.mime, key=f"tr_dl_{kind}")
+
+if kpi and period:
+    st.subheader(f"{names[kpi]}: status history and commentary")
+    history_col, comment_col = st.columns(2, gap="large")
+    with history_col:
+        for area_name in [a for a in (chosen_areas or scope) if a in set(history.filter(pl.col("kpi_id") == kpi)["area"])][:3]:
+            changed = changes.status_history(data, kpi, area_name, period)
+            st.markdown(f"**{area_name}**: each change of status, latest first")
+            st.dataframe(changed.select(pl.col("period").alias("From"), pl.col("value").alias("Figure"), rag_label_expr("status").alias("Status"),
+                                        rag_label_expr("previous_status").alias("Before")).to_pandas(), hide_index=True, width="stretch")
+    with comment_col:
+        commentary.comment_list(cache.comments()[0], kpi, period)
+        commentary.comment_form(kpi, period, scope, set(data.catalogue["kpi_id"]))

@@ -79,7 +79,9 @@ def test_changing_area_changes_what_is_shown():
     text = html_text(at)
     assert not at.exception
     assert '<div class="kpi-value">84%</div>' in text
-    assert "No figure for North West" in text  # City-only KPIs have nothing for a locality
+    assert "⊘ Not reported here: this KPI has no North West figure at or before 2024/25 Q1; it is reported for City." in text
+    counts = [h.proto.body for h in at.get("html") if h.proto.body.startswith('<div class="kpi-count">')]
+    assert [c.split("</div>")[0].split(">")[-1] for c in counts] == ["1", "0", "1", "0", "7"]  # 7 not reported here, not "No status"
     assert at.query_params["area"] == "North West"
 
 
@@ -128,7 +130,8 @@ def test_localities_compare_with_city():
 def test_localities_for_an_area_without_parts():
     at = open_page("pages/localities_page.py", area="South")
     assert not at.exception
-    assert "has no areas under it" in all_text(at)
+    assert "South has no areas under it, so it is shown beside the other areas of City, and against City." in [i.value for i in at.info]
+    assert list(at.table[0].value.columns) == ["KPI", "North East", "North West", "South"]
 
 
 def test_priorities_show_narrative_next_to_kpis():

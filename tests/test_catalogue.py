@@ -57,3 +57,24 @@ def test_missing_required_columns():
 @pytest.mark.parametrize(("typed", "expected"), [("rtl_uptak", "rtl_uptake"), ("ooa_placement", "ooa_placements"), ("zzz", None)])
 def test_suggest(typed, expected):
     assert C.suggest(typed, ["rtl_uptake", "ooa_placements"]) == expected
+
+
+def test_expected_within_days_is_a_whole_number_of_days_not_below_zero(tmp_path):
+    import polars as pl
+
+    from conftest import DATA
+    from kpis import catalogue
+
+    text = pl.read_csv(DATA / "catalogue.csv", infer_schema=False)
+
+    def load(frame: pl.DataFrame):
+        path = tmp_path / "catalogue.csv"
+        frame.write_csv(path)
+        return catalogue.load(path)
+
+    frame, problems = load(text)
+    assert problems.height == 0 and frame.filter(pl.col("kpi_id") == "hpi_by_24wk")["expected_within_days"].item() == 91
+    _, problems = load(text.with_columns(pl.lit("-3").alias("expected_within_days")))
+    assert set(problems["column"]) == {"expected_within_days"}
+    frame, problems = load(text.drop("expected_within_days"))
+    assert problems.height == 0 and frame["expected_within_days"].null_count() == frame.height

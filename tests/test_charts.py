@@ -62,3 +62,15 @@ def test_small_multiples_facet_by_area(rtl):
     spec = charts.small_multiples(rtl, "RTL", "percent", 0).to_dict()
     assert spec["facet"]["field"] == "area" and marks(spec) == ["line", "line"]
     assert "data" in spec and all("data" not in layer for layer in spec["spec"]["layer"])
+
+
+def test_band_tooltips_are_words_not_column_names():
+    import polars as pl
+
+    from kpis import charts
+
+    frame = pl.DataFrame({"green_limit": [92.625, 25.625, 380.0, None], "amber_limit": [90.25, 26.25, 370.0, None],
+                          "polarity": ["higher_is_better", "lower_is_better", "higher_is_better", "higher_is_better"],
+                          "_unit": ["percent", "count", "count", "percent"]})
+    assert frame.select(charts.band_words_expr())[:, 0].to_list() == [
+        "green above 92.625%, amber above 90.25%", "green below 25.625, amber below 26.25", "green above 380, amber above 370", None]

@@ -111,3 +111,40 @@ def test_non_finite_figures_are_rejected_and_json_stays_strict(tmp_path, cell):
     assert done.returncode == 1
     report = _strict(done.stdout)
     assert [(p["row"], p["column"], p["severity"]) for p in report["problems"]] == [(2, "target", "error"), (3, "value", "error")]
+
+
+def test_changes_json_since_the_previous_quarter():
+    done = run("changes", "--period", "2024/25 Q1", "--since", "previous", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert set(rows[0]) == {"kpi_id", "area", "period", "value", "since_period", "since_value", "status", "since_status", "status_changed",
+                            "direction", "change_significant", "overdue", "due_by"}
+    aftercare = next(r for r in rows if r["kpi_id"] == "aftercare_eet")
+    assert (aftercare["since_value"], aftercare["value"], aftercare["since_period"]) == (74.0, 77.0, "2023/24 Q4")
+    assert not any(r["status_changed"] for r in rows) and not any(r["overdue"] for r in rows)
+
+
+def test_freshness_json_with_the_clock_a_quarter_on():
+    at_report = json.loads(run("freshness", "--period", "2024/25 Q1", "--json").stdout)
+    assert not any(r["overdue"] for r in at_report)
+    done = run("freshness", "--period", "2024/25 Q2", "--json")
+    assert done.returncode == 0, done.stderr
+    late = {(r["kpi_id"], r["area"]): r["overdue_days"] for r in json.loads(done.stdout) if r["overdue"]}
+    assert late[("hpi_by_24wk", "South")] == 62 and late[("rtl_uptake", "North East")] == 19 and len(late) == 6
+    assert {"kpi_id", "area", "latest_period", "expected_period", "overdue", "overdue_days"} <= set(json.loads(done.stdout)[0])
+
+
+def test_changes_bad_since_is_a_usage_error():
+    done = run("changes", "--since", "someday", "--json")
+    assert done.returncode == 2 and "error" in json.loads(done.stdout)
+
+
+def test_comment_then_comments(data_copy):
+    done = run("comment", "--kpi", "mmr_24m", "--period", "Q4 2023/24", "--text", "A clinic closed", "--owner", "Public Health",
+               "--user", "ana", "--json", env_dir=str(data_copy))
+    assert done.returncode == 0, done.stdout + done.stderr
+    comment_id = json.loads(done.stdout)["comment_id"]
+    listed = json.loads(run("comments", "--kpi", "mmr_24m", "--json", env_dir=str(data_copy)).stdout)
+    assert [(c["comment_id"], c["period"], c["owner"]) for c in listed["comments"]] == [(comment_id, "2023/24 Q4", "Public Health")]
+    refused = run("comment", "--kpi", "nope", "--period", "2024/25 Q1", "--text", "x", "--json", env_dir=str(data_copy))
+    assert refused.returncode == 1 and "There is no KPI" in json.loads(refused.stdout)["error"]["problem"]

@@ -182,3 +182,31 @@ def test_a_stale_area_is_compared_with_the_parent_of_its_own_period(tmp_path):
     older = [(k, a, "2023/24 Q4", v, n, d) for k, a, _, v, n, d in ACROSS_PERIODS_AREAS]
     rows = _by_area(_cases(tmp_path, [*older, ("mmr_24m", "City", "2023/24 Q4", 60, None, None), ("mmr_24m", "City", "2024/25 Q1", 80, None, None)]))
     assert {(r["period"], r["parent_value"], r["parent_period"], r["comparison"]) for r in rows.values()} == {("2023/24 Q4", 60.0, "2023/24 Q4", "better")}
+
+
+@pytest.mark.parametrize(
+    ("shortfall", "polarity", "unit", "words"),
+    [
+        (8.0, "higher_is_better", "percent", "8.0 pts below"),
+        (-2.0, "higher_is_better", "percent", "2.0 pts above"),
+        (0.0, "higher_is_better", "percent", "on target"),
+        (4.0, "lower_is_better", "count", "4.0 over"),
+        (-3.0, "lower_is_better", "count", "3.0 under"),
+        (None, "higher_is_better", "percent", "–"),
+        (1.0, "neutral", "number", "–"),
+    ],
+)
+def test_gap_to_target_in_words(shortfall, polarity, unit, words):
+    frame = pl.DataFrame({"shortfall": [shortfall], "polarity": [polarity], "unit": [unit], "gap_decimals": [1]},
+                         schema={"shortfall": pl.Float64, "polarity": pl.String, "unit": pl.String, "gap_decimals": pl.Int64})
+    frame = frame.with_columns(views.target_gap_expr().abs().alias("_abs_gap"))
+    assert frame.select(views.target_gap_text_expr()).item() == words
+
+
+def test_localities_rank_by_gap_to_target_and_compare_a_leaf_with_its_siblings(demo_store):
+    frame = views.localities(demo_store, parse_period("2024/25 Q1"), "City")
+    ranked = views.ranked_by_target_gap(frame.filter(pl.col("kpi_id") == "rtl_uptake"))
+    assert ranked["area"].to_list() == ["North West", "North East", "South"]
+    assert views.comparison_table(ranked, "City")["Gap to target"].to_list() == ["11.0 pts below", "8.0 pts below", "6.0 pts below"]
+    assert views.comparison_scope(demo_store.areas, "North West") == ("City", "North West")
+    assert views.comparison_scope(demo_store.areas, "City") == ("City", None)

@@ -1,0 +1,108 @@
+"""Partnership Priorities: their names, and how many KPIs under each are at each status.
+
+A priority's name comes from the latest narrative's section title ("Partnership Priority 1:
+Prevention, early intervention and wellbeing" gives "Prevention, early intervention and
+wellbeing"); a priority named only by the catalogue is "Priority N". Every priority a
+narrative or the catalogue knows is listed, with or without KPIs.
+
+Each KPI counts once, in its catalogue priority, by its status for the area (`status_category`):
+green, amber, red, no status (a figure that is not rated), or not reported here (no figure
+for the area or its parts at or before the period).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from kpis import narratives as N
+from kpis.styles import RAG
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    word: str
+    icon: str
+
+
+# The status categories a KPI can be counted in, worst first: one registry for counts, filters and tables.
+CATEGORIES: tuple[Category, ...] = (
+    Category("red", RAG["red"].word, RAG["red"].icon),
+    Category("amber", RAG["amber"].word, RAG["amber"].icon),
+    Category("green", RAG["green"].word, RAG["green"].icon),
+    Category("grey", RAG["grey"].word, RAG["grey"].icon),
+    Category("not_reported", "Not reported here", "⊘"),
+)
+CATEGORY_WORDS = {c.key: c.word for c in CATEGORIES}
+CATEGORIES_BY_KEY = {c.key: c for c in CATEGORIES}
+
+SUMMARY_SCHEMA = {"priority": pl.Int64, "name": pl.String, "anchor": pl.String, "kpis": pl.Int64,
+                  **{c.key: pl.Int64 for c in CATEGORIES}}
+
+_TITLE = re.compile(r"^.*?priority\s+\d+\s*[:.\-–—]\s*", re.IGNORECASE)
+
+
+def names(narratives: list[N.Narrative], catalogue: pl.DataFrame) -> dict[int, str]:
+    """Priority number → name, from the latest narrative's titles, then 'Priority N' for the catalogue's others."""
+    named: dict[int, str] = {}
+    for narrative in narratives:  # earliest first: a later title wins
+        for section in narrative.priorities():
+            title = _TITLE.sub("", section.title).strip()
+            named[int(section.priority or 0)] = title or f"Priority {section.priority}"
+    numbers = set(named) | {int(p) for p in catalogue["priority"].drop_nulls().to_list()}
+    return {p: named.get(p, f"Priority {p}") for p in sorted(numbers)}
+
+
+def label(priority: int, name: str) -> str:
+    """'1. Prevention, early intervention and wellbeing' (a name that is only 'Priority N' stays as it is)."""
+    return name if name == f"Priority {priority}" else f"{priority}. {name}"
+
+
+def anchor(priority: int) -> str:
+    return f"priority-{priority}"
+
+
+def with_category(statuses: pl.DataFrame) -> pl.DataFrame:
+    """`status_category` over `rag` and `has_figure` (as `views.kpi_statuses` gives them)."""
+    return statuses.with_columns(pl.when(pl.col("has_figure")).then(pl.col("rag")).otherwise(pl.lit("not_reported")).alias("status_category"))
+
+
+def filtered(statuses: pl.DataFrame, categories: list[str], priorities: list[int]) -> pl.DataFrame:
+    """The statuses (with `status_category`) in one of `categories` and one of `priorities`; an empty list allows all."""
+    frame = with_category(statuses) if "status_category" not in statuses.columns else statuses
+    keep = ((pl.col("status_category").is_in(categories) if categories else pl.lit(True))
+            & (pl.col("priority").is_in(priorities) if priorities else pl.lit(True)))
+    return frame.filter(keep)
+
+
+def counts(statuses: pl.DataFrame) -> dict[str, int]:
+    """KPIs per status category, every category present."""
+    frame = with_category(statuses) if "status_category" not in statuses.columns else statuses
+    found = dict(frame.group_by("status_category").len().iter_rows())
+    return {c.key: int(found.get(c.key, 0)) for c in CATEGORIES}
+
+
+def summary(statuses: pl.DataFrame, priority_names: dict[int, str]) -> pl.DataFrame:
+    """One row per priority: its name, anchor, how many KPIs, and how many at each status category."""
+    frame = with_category(statuses) if "status_category" not in statuses.columns else statuses
+    wide = frame.filter(pl.col("priority").is_not_null()).group_by("priority").agg(
+        pl.len().alias("kpis"), *((pl.col("status_category") == c.key).sum().cast(pl.Int64).alias(c.key) for c in CATEGORIES))
+    listed = pl.DataFrame({"priority": list(priority_names), "name": list(priority_names.values())}, schema={"priority": pl.Int64, "name": pl.String})
+    return (
+        listed.join(wide, on="priority", how="left")
+        .with_columns(pl.col("kpis", *(c.key for c in CATEGORIES)).fill_null(0), pl.format("priority-{}", pl.col("priority")).alias("anchor"))
+        .sort("priority")
+        .select(list(SUMMARY_SCHEMA))
+        .cast(SUMMARY_SCHEMA)
+    )
+
+
+def worst_first(table: pl.DataFrame) -> pl.DataFrame:
+    """The summary ranked by share of KPIs red, then amber (priorities without rated KPIs last)."""
+    rated = pl.col("red") + pl.col("amber") + pl.col("green")
+    return table.with_columns(
+        pl.when(rated > 0).then(pl.col("red") / rated).alias("_red"), pl.when(rated > 0).then(pl.col("amber") / rated).alias("_amber"),
+    ).sort(["_red", "_amber", "priority"], descending=[True, True, False], nulls_last=True).drop("_red", "_amber")
