@@ -17,8 +17,12 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The demo is the Q1 2024/25 report: served on its own data, freshness is judged as on the day it was
+# published (unless KPI_TODAY says otherwise); with KPI_DATA_DIR set, by today's date.
+DEMO_TODAY ?= 2024-07-15
+
 run: $(VENV)/.runtime font-deps
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	KPI_TODAY="$${KPI_TODAY:-$(if $(KPI_DATA_DIR),,$(DEMO_TODAY))}" $(PY) -m streamlit run app.py --server.port $(PORT)
 
 # Debian's chromium drives the browser tests; Playwright cannot download its own browser here.
 browser-deps:
