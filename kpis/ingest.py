@@ -40,8 +40,10 @@ EXPLAIN = {
     "denominator_positive": validation.Explanation("denominator", "The denominator is zero or negative", "Use the number of people or events counted; it must be above zero"),
     "percent_in_range": validation.Explanation("value", "A percentage outside 0–100", "Give the percentage as a number from 0 to 100 (87 or 87%, not 0.87 or 870)"),
     "count_not_negative": validation.Explanation("value", "A count below zero", "Counts cannot be negative"),
-    "numerator_within_denominator": validation.Explanation("numerator", "The numerator is larger than the denominator", "Check that the two columns are not swapped"),
-    "value_matches_fraction": validation.Explanation("value", "The value does not match numerator ÷ denominator", "Recalculate the percentage, or correct the numerator or denominator"),
+    "numerator_within_denominator": validation.Explanation("numerator", "The numerator of a percentage is larger than its denominator", "Check that the two columns are not swapped"),
+    "value_matches_fraction": validation.Explanation(
+        "value", "The value does not match numerator ÷ denominator (× 100 for a percentage, × the catalogue's `per` for a rate or cost)",
+        "Recalculate the figure, or correct the numerator or denominator; a fraction such as 0.91 needs a mapping that scales it by 100"),
     "period_fits_frequency": validation.Explanation("period", "The period does not fit the KPI's frequency", "Use a month for a monthly KPI, a quarter for a quarterly one and a year for an annual one"),
 }
 

@@ -63,9 +63,9 @@ def check_upload(upload: Upload, store: S.Store, mapping: layouts.Mapping | None
     text = layouts.read_any(upload.data, name, upload.sheet)
     if text.frame is None:
         return Checked(name, digest, ingest.empty(), text.problems, sheets=sheets)
-    frame, layout = text.frame, "long"
+    frame, layout, mapped = text.frame, "long", P.empty()
     if mapping is not None:
-        frame = layouts.apply_mapping(frame, mapping)
+        frame, mapped = layouts.transform(frame, mapping, store.catalogue, store.areas, name)
     ignored = P.empty()
     if area_columns := layouts.detect_wide(frame, store.catalogue, store.areas):
         extra = [c for c in frame.columns if c not in {*area_columns, "row", "kpi", "kpi_id", "period", "target", "note"}]
@@ -75,7 +75,9 @@ def check_upload(upload: Upload, store: S.Store, mapping: layouts.Mapping | None
         frame, layout = layouts.wide_to_long(frame, store.catalogue, store.areas), "wide"
     result = ingest.check_observations(frame, store.catalogue, store.areas, name, today)
     with_rows = ingest.as_text(result.frame, keep_row=True)
-    problems = P.combine([text.problems, ignored, result.problems, _history_warnings(with_rows, store, name)])
+    problems = P.combine([text.problems, mapped, ignored, result.problems, _history_warnings(with_rows, store, name)])
+    if mapping is not None and mapping.comparators:  # a comparator row shares its source row: say each thing about that row once
+        problems = problems.unique(maintain_order=True)
     typed = ingest.as_text(result.frame) if not P.has_errors(text.problems) else ingest.empty()
     return Checked(name, digest, typed, problems, layout, sheets)
 

@@ -28,6 +28,13 @@ def _all_finite(columns: tuple[str, ...]) -> pl.Expr:
     return pl.all_horizontal(pl.col(c).is_finite().fill_null(True) for c in columns)
 
 
+def fraction_scale(columns: list[str]) -> pl.Expr:
+    """What numerator ÷ denominator is multiplied by to give the value, by unit: 100 for a percentage,
+    the catalogue's `per` for a rate per N or a cost per unit (`number`); no check for a count or without `per`."""
+    per = pl.col("per").cast(pl.Float64) if "per" in columns else pl.lit(None, pl.Float64)
+    return pl.when(pl.col("unit") == "percent").then(100.0).when(pl.col("unit").is_in(["rate", "number"])).then(per)
+
+
 class CatalogueModel(pa.DataFrameModel):
     row: int
     kpi_id: str = pa.Field(unique=True, str_matches=SLUG)
@@ -72,6 +79,13 @@ class AreaModel(pa.DataFrameModel):
     def _parent(cls, data: pa.PolarsData) -> pl.LazyFrame:
         known = data.lazyframe.select("area").collect()["area"]
         return data.lazyframe.select(pl.col("parent").is_null() | pl.col("parent").is_in(known.implode()))
+
+    @pa.dataframe_check(name="peer_group_is_declared")
+    def _peer_group(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        if "peer_group" not in data.lazyframe.collect_schema().names():
+            return data.lazyframe.select(pl.lit(True))
+        known = data.lazyframe.select("area").collect()["area"]
+        return data.lazyframe.select(pl.col("peer_group").is_null() | pl.col("peer_group").is_in(known.implode()))
 
     class Config:
         strict = False
@@ -119,14 +133,14 @@ class ObservationModel(pa.DataFrameModel):
 
     @pa.dataframe_check(name="numerator_within_denominator")
     def _within(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select((pl.col("numerator") <= pl.col("denominator")).fill_null(True))
+        # Only a proportion has its numerator inside its denominator; a rate or a cost per unit need not.
+        return data.lazyframe.select(((pl.col("unit") != "percent") | (pl.col("numerator") <= pl.col("denominator"))).fill_null(True))
 
     @pa.dataframe_check(name="value_matches_fraction")
     def _fraction(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        scale = pl.when(pl.col("unit") == "percent").then(100.0).otherwise(None)
-        expected = pl.col("numerator") / pl.col("denominator") * scale
-        # Published percentages are rounded; allow half a unit of the last shown digit.
-        tolerance = 0.5 * (10.0 ** (-pl.col("decimals").cast(pl.Float64))) + 1e-9
+        expected = pl.col("numerator") / pl.col("denominator") * fraction_scale(data.lazyframe.collect_schema().names())
+        # Published figures are rounded; allow half a unit of the last shown digit, or of the figure's own precision.
+        tolerance = pl.max_horizontal(0.5 * (10.0 ** (-pl.col("decimals").cast(pl.Float64))), expected.abs() * 5e-4) + 1e-9
         return data.lazyframe.select(((pl.col("value") - expected).abs() <= tolerance).fill_null(True))
 
     @pa.dataframe_check(name="period_fits_frequency")

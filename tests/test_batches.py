@@ -236,13 +236,21 @@ def test_a_batch_file_changed_after_publishing_is_broken(data_copy, tmp_path, ca
     assert [f["kind"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["changed batch file"]
 
 
-def test_undo_of_a_withdrawn_batch_says_so(data_copy, tmp_path, capsys):
+def test_undo_of_a_withdrawn_batch_is_an_error_that_writes_nothing(data_copy, tmp_path, capsys):
     batch_id = publish_one(data_copy, tmp_path)
     assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 0
     capsys.readouterr()
     lines = (data_copy / B.AUDIT_FILE).read_bytes()
-    assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 0
-    assert "already withdrawn" in capsys.readouterr().out
+    assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 1
+    assert "already withdrawn" in capsys.readouterr().err
+    assert (data_copy / B.AUDIT_FILE).read_bytes() == lines
+
+
+def test_restore_of_a_batch_in_force_is_an_error_that_writes_nothing(data_copy, tmp_path, capsys):
+    batch_id = publish_one(data_copy, tmp_path)
+    lines = (data_copy / B.AUDIT_FILE).read_bytes()
+    assert cli.main(["restore", batch_id, "--data-dir", str(data_copy)]) == 1
+    assert "already in force" in capsys.readouterr().err
     assert (data_copy / B.AUDIT_FILE).read_bytes() == lines
 
 
