@@ -265,15 +265,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     infos = []
     if ok:
         try:
-            infos = publish.publish(data_dir, checked, data, args.user or batches.local_user())
+            infos = publish.publish(data_dir, checked, data, args.user or batches.local_user(), mapping=args.mapping)
         except (batches.BusyError, OSError) as error:
             return _environment_error(args, error)
+    unchanged = ok and not infos  # every figure is in force as it is: nothing to publish
     if args.json:
-        print(to_json({"published": ok, "batches": [i.__dict__ for i in infos], "problems": problems.to_dicts()}))
+        print(to_json({"published": ok and not unchanged, "unchanged": unchanged, "batches": [i.__dict__ for i in infos], "problems": problems.to_dicts()}))
     else:
         _print_problems(problems)
         for info in infos:
-            print(f"published {info.source} as batch {info.batch_id}: {info.rows} row(s)")
+            print(f"published {info.source} as batch {info.batch_id}: {info.rows} row(s)" + (f" with the mapping '{args.mapping}'" if args.mapping else ""))
+        if unchanged:
+            print("nothing published: every figure is already in force as it is")
         if not ok:
             print("rejected: nothing was written")
     return 0 if ok else 1
@@ -293,6 +296,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     for r in frame.iter_rows(named=True):
         state = f"withdrawn {r['withdrawn_at']} by {r['withdrawn_by']}" if r["state"] == "withdrawn" else r["state"]
         note = f"  ({r['note']})" if r["note"] else ""
+        note += f"  mapping {r['mapping']}" if r.get("mapping") else ""
         print(f"{r['batch_id']}  {r['published_at']}  {r['user']:<20} {r['source']:<30} {r['rows']:>7} rows  sha256 {r['sha256'][:12]}…  {state}{note}")
     return 0
 

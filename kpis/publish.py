@@ -88,8 +88,14 @@ def _history_warnings(frame: pl.DataFrame, store: S.Store, file: str) -> pl.Data
         return P.empty()
     step = (pl.when(pl.col("period_kind") == "month").then(pl.lit("-1mo"))
             .when(pl.col("period_kind").is_in(["fy_quarter", "quarter"])).then(pl.lit("-3mo")).otherwise(pl.lit("-1y")))
-    previous = store.observations.select("kpi_id", "area", "period_kind", pl.col("period_start").alias("_prev_start"),
-                                         pl.col("value").alias("_prev_value"), pl.col("period").alias("_prev_period"))
+    # Against the figures that would be in force after publishing (the file's own over the store's), so that a file
+    # is warned about the same way before and after it is published.
+    in_force = pl.concat([
+        store.observations.select(ingest.as_text(frame).columns).cast(ingest.OBSERVATION_SCHEMA).join(frame.select(ingest.KEY), on=list(ingest.KEY), how="anti"),
+        ingest.as_text(frame),
+    ])
+    previous = in_force.select("kpi_id", "area", "period_kind", pl.col("period_start").alias("_prev_start"),
+                               pl.col("value").alias("_prev_value"), pl.col("period").alias("_prev_period"))
     jumps = (
         frame.with_columns(pl.col("period_start").dt.offset_by(step).alias("_prev_start"))
         .join(previous, on=["kpi_id", "area", "period_kind", "_prev_start"], how="inner")
@@ -170,13 +176,25 @@ def status_flips(before: S.Store, after: S.Store) -> pl.DataFrame:
     return both.filter(pl.col("rag_before").fill_null("none") != pl.col("rag_after").fill_null("none")).sort("kpi_id", "area")
 
 
-def publish(data_dir: Path, checked: list[Checked], store: S.Store, user: str) -> list[B.BatchInfo]:
-    """Write every file as a batch, all or none. Raises ValueError if any file has an error, BusyError if locked."""
+def already_in_force(frame: pl.DataFrame, store: S.Store) -> bool:
+    """Whether every row of a checked file is in force exactly as it is (value, numerator, denominator, target, note)."""
+    columns = list(layouts.CANONICAL)
+    current = store.observations.select(columns).cast(dict.fromkeys(columns, pl.String))
+    incoming = frame.select(columns).cast(dict.fromkeys(columns, pl.String))
+    return incoming.join(current, on=columns, how="anti", nulls_equal=True).height == 0
+
+
+def publish(data_dir: Path, checked: list[Checked], store: S.Store, user: str, mapping: str | None = None) -> list[B.BatchInfo]:
+    """Write every file as a batch, all or none; a file whose every row is in force as it is makes no batch.
+
+    Raises ValueError if any file has an error, BusyError if locked. `mapping` names the saved mapping used, for the history.
+    """
     if not checked or any(not c.valid for c in checked):
         raise ValueError("Nothing was published: every error must be fixed first")
     with B.locked(data_dir):
-        parts = [(c.frame.select(layouts.CANONICAL), c.name, c.sha256, counts_of(classify(c.frame, store))) for c in checked if c.frame.height]
-        return B.write_batches(data_dir, parts, user)
+        parts = [(c.frame.select(layouts.CANONICAL), c.name, c.sha256, counts_of(classify(c.frame, store)))
+                 for c in checked if c.frame.height and not already_in_force(c.frame, store)]
+        return B.write_batches(data_dir, parts, user, mapping=mapping) if parts else []
 
 
 # Why a write failed, said so that the person can act on it: errno -> (problem, fix).

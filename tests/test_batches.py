@@ -218,7 +218,7 @@ def test_a_deleted_batch_file_is_a_broken_batch_not_in_force(data_copy, tmp_path
     assert B.active(data_copy) == []
     loaded = S.load(data_copy)
     assert loaded.problems.filter(pl.col("file") == f"batches/{batch_id}.csv")["problem"].str.contains("missing").all()
-    assert cli.main(["restore", batch_id, "--data-dir", str(data_copy)]) == 0  # not withdrawn: nothing to restore
+    assert cli.main(["restore", batch_id, "--data-dir", str(data_copy)]) == 1  # not withdrawn: nothing to restore, an error
     capsys.readouterr()
     assert cli.main(["check", "--data-dir", str(data_copy), "--json"]) == 1
     assert [f["kind"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["missing batch file"]
