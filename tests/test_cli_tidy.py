@@ -6,17 +6,11 @@ import subprocess
 import sys
 
 from conftest import ROOT
-
 from kpis import batches as B
 from kpis import cli
 from tests import benchmarking as BM
 
 JUMPY = "kpi_id,area,period,value\nooa_placements,City,2024/25 Q2,22\nooa_placements,City,2024/25 Q3,60\n"
-
-
-def ingest(folder, path, *extra) -> tuple[int, dict]:
-    code = cli.main(["ingest", str(path), "--data-dir", str(folder), "--json", *extra])
-    return code
 
 
 def test_an_identical_reingest_publishes_nothing_and_says_so(data_copy, tmp_path, capsys):
