@@ -226,7 +226,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
             print(f"error: unknown area '{args.area}'", file=sys.stderr)
             return 2
         areas = [name]
-    frame = summary.latest(data, period, areas)
+    from kpis import suppression
+
+    frame = summary.latest(suppression.shown(data), period, areas)
     if args.json:
         print(to_json(summary.summary_records(frame)))
         return 0
@@ -384,7 +386,9 @@ def cmd_localities(args: argparse.Namespace) -> int:
     if parent is None:
         print(f"error: unknown area '{args.parent}'", file=sys.stderr)
         return 2
-    frame = views.localities(data, period, parent)
+    from kpis import suppression
+
+    frame = views.localities(suppression.shown(data), period, parent)
     records = frame.select(LOCALITY_FIELDS).to_dicts() if frame.height else []
     if args.json:
         print(to_json(records))

@@ -19,7 +19,7 @@ RAG_BASES = ("relative", "absolute")
 SLUG = r"^[a-z][a-z0-9_]*$"
 
 
-FINITE_CATALOGUE_COLUMNS = ("target", "green_within", "amber_within", "per", "direction_tolerance")
+FINITE_CATALOGUE_COLUMNS = ("target", "green_within", "amber_within", "per", "direction_tolerance", "suppress_under")
 FINITE_OBSERVATION_COLUMNS = ("value", "numerator", "denominator", "target")
 
 
@@ -55,6 +55,7 @@ class CatalogueModel(pa.DataFrameModel):
     decimals: int = pa.Field(ge=0, le=6)
     per: float = pa.Field(nullable=True, gt=0)
     direction_tolerance: float = pa.Field(ge=0)
+    suppress_under: float = pa.Field(nullable=True, ge=0)
 
     @pa.dataframe_check(name="catalogue_numbers_finite")
     def _finite(cls, data: pa.PolarsData) -> pl.LazyFrame:

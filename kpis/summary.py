@@ -195,4 +195,5 @@ def summary_records(frame: pl.DataFrame) -> list[dict[str, object]]:
     return frame.select(
         "kpi_id", pl.col("name").alias("kpi_name"), "area", "period", "value", "target", "rag", "direction", "arrow", "change",
         "prior_period", "prior_value", "stale", "change_significant", "direction_note",
+        *(c for c in ("suppressed", "suppression_reason") if c in frame.columns),
     ).to_dicts()
