@@ -28,7 +28,8 @@ RAG = {
     "red": Look("#C62828", "#FFFFFF", "✖", "Red"),
     "grey": Look("#616161", "#FFFFFF", "○", "No status"),
 }
-RAG_ORDER = ("red", "amber", "green", "grey")
+RAG_ORDER = ("red", "amber", "green", "grey")  # worst first: the one order every ranking and list of statuses uses
+RAG_RANK = {rag: rank for rank, rag in enumerate(RAG_ORDER)}
 
 ARROWS = {"up": "↑", "down": "↓", "flat": "→", None: "–"}
 
