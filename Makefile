@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test check lint unit bench browser-deps clean
+.PHONY: run test check lint unit bench browser-deps pg-deps clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,19 +27,27 @@ browser-deps:
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; \
 	fi
 
+# Debian's PostgreSQL server backs the database store's tests (started by the tests themselves, on a free loopback port).
+pg-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; fi; \
+	fi
+
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
-test: $(VENV)/.dev browser-deps lint
+test: $(VENV)/.dev browser-deps pg-deps lint
 	$(PY) -m pytest
 
 # No browser and no served app: AppTests run the pages in-process.
 check: $(VENV)/.dev lint
 	$(PY) -m pytest -m "not browser"
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev pg-deps
 	$(PY) tests/bench/bench_ingest.py
 	$(PY) tests/bench/bench_pages.py
+	$(PY) tests/bench/bench_store.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -28,7 +28,7 @@ import secrets
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -228,8 +228,13 @@ def read_lines(data_dir: Path) -> Audit:
     if not path.exists():
         return Audit([], [], P.empty())
     text = path.read_bytes().decode("utf-8", errors="replace")
+    return parse_lines(enumerate(text.split("\n"), start=1))
+
+
+def parse_lines(numbered: Iterable[tuple[int, str]]) -> Audit:
+    """(number, text) lines of an audit log, wherever it is kept, judged as `read_lines` judges the file's."""
     entries, damaged, rows, unchecked = [], [], [], 0
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in numbered:
         if not line.strip():
             continue
         try:
@@ -319,7 +324,11 @@ class Report:
 
 def report(data_dir: Path) -> Report:
     """Every committed batch with its state (in force, withdrawn, broken), and every problem found on the way."""
-    audit = read_lines(data_dir)
+    return fold(read_lines(data_dir), lambda batch_id, file_sha256: _broken(batch_path(data_dir, batch_id), file_sha256), f"{BATCH_DIR}/{{}}.csv")
+
+
+def fold(audit: Audit, broken_of: Callable[[str, str | None], str | None], where: str = f"{BATCH_DIR}/{{}}.csv") -> Report:
+    """History as a fold over the valid entries; `broken_of(batch_id, file_sha256)` says 'missing', 'changed' or None."""
     counts = Counter(str(e.get("group", e["batch_id"])) for _, e in audit.entries if e["action"] == "publish")  # whole lines per publish
     rows = []
     batches: dict[str, dict[str, object]] = {}
@@ -349,11 +358,11 @@ def report(data_dir: Path) -> Report:
             note = f"audit.jsonl line {number} names this batch but is damaged, so it was left out: check this batch's state"
             batches[batch_id]["note"] = "; ".join(filter(None, [batches[batch_id]["note"], note]))  # type: ignore[list-item]
     for batch_id, batch in batches.items():
-        broken = _broken(batch_path(data_dir, batch_id), file_sums.get(batch_id))
+        broken = broken_of(batch_id, file_sums.get(batch_id))
         batch["state"] = "broken" if broken else "withdrawn" if batch["withdrawn"] else "in force"
         if broken:
             batch["note"] = "; ".join(filter(None, [BROKEN[broken][0], batch["note"]]))  # type: ignore[list-item]
-            rows.append({"file": f"{BATCH_DIR}/{batch_id}.csv", "row": None, "column": None, "value": batch_id,
+            rows.append({"file": where.format(batch_id), "row": None, "column": None, "value": batch_id,
                          "problem": f"{BROKEN[broken][0]}, so its figures are not shown (the batch is broken)", "fix": BROKEN[broken][1], "severity": "error"})
     problems = P.combine([audit.problems, pl.DataFrame(rows, schema=P.PROBLEM_SCHEMA)])
     return Report(pl.DataFrame(list(batches.values()), schema=HISTORY_SCHEMA), problems, audit)

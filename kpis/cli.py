@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from kpis import config, ingest, store, summary
+from kpis import backends, config, ingest, store, summary
 from kpis import problems as P
 from kpis.periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
 from kpis.styles import direction_label, rag_label
@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     hash_.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     _spc_parser(sub)
     _add_mapping_parser(sub)
+    _db_parser(sub)
+    parser.add_argument("--database-url", help=f"keep batches and the audit log in PostgreSQL (default: ${config.ENV_DATABASE_URL}; unset: the data folder)")
     for p in (validate, summary_, ingest_, history_, undo_, restore_, check_, localities_):
         p.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
         p.add_argument("--json", action="store_true", help="print JSON")
@@ -293,9 +295,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from kpis import batches
 
-    found = batches.report(config.data_dir(args.data_dir))
+    found = backends.report(config.data_dir(args.data_dir))
     frame = found.history
     if args.json:
         print(to_json({"batches": frame.to_dicts(), "problems": found.problems.to_dicts()}))
@@ -315,7 +316,7 @@ def _set_withdrawn(args: argparse.Namespace, withdrawn: bool) -> int:
     from kpis import batches
 
     try:
-        changed = batches.set_withdrawn(config.data_dir(args.data_dir), args.batch_id, args.user or batches.local_user(), withdrawn)
+        changed = backends.set_withdrawn(config.data_dir(args.data_dir), args.batch_id, args.user or batches.local_user(), withdrawn)
     except batches.UnknownBatchError:
         print(f"error: no batch {args.batch_id}; see `python -m kpis history`", file=sys.stderr)
         return 1
@@ -342,7 +343,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from kpis import batches
 
     try:
-        findings = batches.check(config.data_dir(args.data_dir), repair=args.repair)
+        findings = backends.check(config.data_dir(args.data_dir), repair=args.repair)
     except (batches.BusyError, OSError) as error:
         return _environment_error(args, error)
     remaining = findings.filter(pl.col("moved_to").is_null())
@@ -545,12 +546,53 @@ def _closed_pipe() -> int:
     return 0
 
 
+def _db_parser(sub: argparse._SubParsersAction) -> None:
+    db_ = sub.add_parser("db", help="the PostgreSQL store: create or upgrade its tables, import a data folder, export to one")
+    actions = db_.add_subparsers(dest="db_command", required=True)
+    init_ = actions.add_parser("init", help="apply the schema migrations not applied yet (safe to run again)")
+    import_ = actions.add_parser("import", help="copy a data folder's batches and audit log into an empty database")
+    import_.add_argument("--from", dest="source", required=True, metavar="DATA_DIR")
+    export_ = actions.add_parser("export", help="write the database's batches and audit log into a data folder that has none")
+    export_.add_argument("--to", dest="target", required=True, metavar="DATA_DIR")
+    for p in (init_, import_, export_):
+        p.add_argument("--database-url", help=f"the database (default: ${config.ENV_DATABASE_URL})")
+        p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """Exit 0 when done, 1 when something was left out (listed), 2 when the database could not be used."""
+    from kpis import pg
+
+    url = config.database_url(args.database_url)
+    if not url:
+        _emit_error(args, "No database given", f"Pass --database-url or set {config.ENV_DATABASE_URL}")
+        return 2
+    try:
+        if args.db_command == "init":
+            applied = pg.init(url)
+            result = {"applied": applied, "version": pg.latest_version()}
+            text = f"schema at version {pg.latest_version()}: " + (f"applied {', '.join(map(str, applied))}" if applied else "already up to date")
+        else:
+            pg.init(url)
+            moved = pg.import_files(url, Path(args.source)) if args.db_command == "import" else pg.export_files(url, Path(args.target))
+            result = {"lines": moved.lines, "batches": moved.batches, "skipped": moved.skipped}
+            text = "\n".join([*moved.skipped, f"{args.db_command}ed {moved.batches} batch(es) and {moved.lines} audit line(s)"])
+    except (pg.DatabaseError, OSError) as error:
+        return _environment_error(args, error)
+    print(to_json(result) if args.json else text)
+    return 1 if result.get("skipped") else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "database_url", None) and args.command != "db":
+        import os
+
+        os.environ[config.ENV_DATABASE_URL] = args.database_url  # every store call of this command reads it
     commands = {
         "validate": cmd_validate, "summary": cmd_summary, "ingest": cmd_ingest, "history": cmd_history,
         "undo": lambda a: _set_withdrawn(a, True), "restore": lambda a: _set_withdrawn(a, False), "hash-passphrase": cmd_hash,
-        "spc": cmd_spc, "check": cmd_check, "localities": cmd_localities, "mapping": cmd_mapping,
+        "spc": cmd_spc, "check": cmd_check, "localities": cmd_localities, "db": cmd_db, "mapping": cmd_mapping,
     }
     try:
         return commands[args.command](args)

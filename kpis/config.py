@@ -33,3 +33,10 @@ def too_large(size: int, limit: int | None = None) -> str | None:
     if size <= limit:
         return None
     return f"The file is {size / 2**20:.1f} MB, over the {limit / 2**20:.0f} MB limit"
+
+ENV_DATABASE_URL = "KPI_DATABASE_URL"
+
+
+def database_url(explicit: str | None = None) -> str | None:
+    """The PostgreSQL store's URL: `--database-url`, else $KPI_DATABASE_URL; None means the data folder's files."""
+    return (explicit or os.environ.get(ENV_DATABASE_URL, "")).strip() or None

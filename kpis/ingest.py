@@ -411,10 +411,10 @@ def likely_mistakes(report: pl.DataFrame, typed: pl.DataFrame, file: str) -> pl.
     return P.combine([report, formulas, fractions])
 
 
-def check_file(path: Path | str, data: bytes | Path, catalogue: pl.DataFrame, areas: pl.DataFrame, today: date | None = None) -> CheckResult:
-    """Check CSV bytes (or a file Polars reads directly); `path` names the file in the report."""
+def check_file(path: Path | str, data: bytes | Path | pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame, today: date | None = None) -> CheckResult:
+    """Check CSV bytes (or a file Polars reads directly, or a frame of text columns read from a database); `path` names the file in the report."""
     name = Path(path).name
-    text = readers.read_text_csv(data, name, strip=False)
+    text = readers.tidy(data, name, strip=False) if isinstance(data, pl.DataFrame) else readers.read_text_csv(data, name, strip=False)
     if text.frame is None:
         return CheckResult(empty(), text.problems)
     result = check_observations(text.frame, catalogue, areas, name, today)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
+from kpis import backends, ingest, layouts, summary
 from kpis import batches as B
-from kpis import ingest, layouts, summary
 from kpis import problems as P
 from kpis import store as S
 from kpis.periods import MONTHS_IN, order_exprs
@@ -201,10 +201,10 @@ def publish(data_dir: Path, checked: list[Checked], store: S.Store, user: str, m
     """
     if not checked or any(not c.valid for c in checked):
         raise ValueError("Nothing was published: every error must be fixed first")
-    with B.locked(data_dir):
-        parts = [(c.frame.select(layouts.CANONICAL), c.name, c.sha256, counts_of(classify(c.frame, store)))
-                 for c in checked if c.frame.height and not already_in_force(c.frame, store)]
-        return B.write_batches(data_dir, parts, user, mapping=mapping) if parts else []
+    parts = [(c.frame.select(layouts.CANONICAL), c.name, c.sha256, counts_of(classify(c.frame, store)))
+             for c in checked if c.frame.height and not already_in_force(c.frame, store)]
+    # under the backend's publish lock, as one transaction
+    return backends.current(data_dir).write_batches(parts, user, mapping=mapping) if parts else []
 
 
 # Why a write failed, said so that the person can act on it: errno -> (problem, fix).
@@ -223,6 +223,8 @@ def explain_error(error: BaseException) -> tuple[str, str] | None:
     """(problem, fix) for a write that failed for a reason outside the data (busy, disk full, read-only), else None."""
     if isinstance(error, B.BusyError):
         return str(error), "Wait a moment and try again; nothing was written"
+    if hasattr(error, "problem") and hasattr(error, "fix"):  # the database's own errors (pg.DatabaseError) say both
+        return str(error.problem), str(error.fix)
     if isinstance(error, OSError):
         return WRITE_ERRORS.get(error.errno or 0, (f"The data folder could not be written ({error.strerror or error}), so nothing was written",
                                                    "Check the disk and the data folder's permissions, then try again"))

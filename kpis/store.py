@@ -27,9 +27,9 @@ from typing import TypeVar
 import polars as pl
 
 from kpis import areas as A
+from kpis import backends, ingest, periods, readers
 from kpis import batches as B
 from kpis import catalogue as C
-from kpis import ingest, periods, readers
 from kpis import problems as P
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,8 @@ def observation_files(data_dir: Path) -> list[Path]:
 
 
 def signature(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and modification times of every data file: a cache key that changes with them."""
-    paths = [data_dir / "catalogue.csv", data_dir / "areas.csv", data_dir / B.AUDIT_FILE, data_dir / B.BATCH_DIR, *observation_files(data_dir)]
+    """Names, sizes and modification times of every data file, and the store's own key: a cache key that changes with them."""
+    paths = [data_dir / "catalogue.csv", data_dir / "areas.csv", *observation_files(data_dir)]
     if (data_dir / "narratives").is_dir():
         paths += sorted((data_dir / "narratives").glob("*.md"))
     out = []
@@ -88,7 +88,7 @@ def signature(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
         except OSError:
             continue
         out.append((str(path), stat.st_size, stat.st_mtime_ns))
-    return tuple(out)
+    return (*out, *backends.current(data_dir).signature())  # the batches: files' times, or the database's change counter
 
 
 def reconcile(frames: list[pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -195,11 +195,15 @@ def load(data_dir: Path, today: date | None = None) -> Store:
         file_rows.append({"file": path.name, "rows": result.frame.height if result else 0, "status": "quarantined" if errors else "loaded",
                           "errors": errors, "warnings": problems.height - errors})
         reports.append(problems)
-    report, crash = guard(B.AUDIT_FILE, lambda: B.report(data_dir), B.Report(pl.DataFrame(schema=B.HISTORY_SCHEMA), P.empty()))
+    backend = backends.current(data_dir)
+    audit_source, batch_source = (B.AUDIT_FILE, B.BATCH_DIR) if backend.name == "files" else ("database", "database")
+    report, crash = guard(audit_source, backend.report, B.Report(pl.DataFrame(schema=B.HISTORY_SCHEMA), P.empty()))
     reports += [report.problems, crash]
-    for info, path in B.active(data_dir, report.history):
+    active, crash = guard(batch_source, lambda: list(backend.active_batches(report.history)), [])
+    reports.append(crash)
+    for info, name, content in active:
         # Batches were validated when published; they are checked again so that a later catalogue change shows.
-        result, crash = guard(f"{B.BATCH_DIR}/{path.name}", lambda path=path: ingest.check_file(path, path, catalogue, areas, today), None)
+        result, crash = guard(name, lambda name=name, content=content: ingest.check_file(name, content, catalogue, areas, today), None)
         reports.append(crash)
         if result is None:
             continue

@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from kpis import batches, config, layouts
+from kpis import backends, batches, config, layouts
 from kpis import publish as pub
 from kpis.problems import error_count
 from kpis.styles import rag_label_expr
@@ -26,7 +26,7 @@ def show_write_error(error: Exception) -> None:
 
 def set_withdrawn(batch_id: str, user: str, withdrawn: bool) -> None:
     try:
-        changed = batches.set_withdrawn(folder, batch_id, user, withdrawn)
+        changed = backends.set_withdrawn(folder, batch_id, user, withdrawn)
     except (batches.BusyError, OSError) as error:
         show_write_error(error)
         return
@@ -155,7 +155,7 @@ if message := st.session_state.pop("published_message", None):
 # ---- history ---------------------------------------------------------------------------------
 st.subheader("Published batches")
 try:
-    found = batches.report(folder)
+    found = backends.report(folder)
 except OSError as error:
     show_write_error(error)
     found = batches.Report(pl.DataFrame(schema=batches.HISTORY_SCHEMA), data.problems.head(0))

@@ -46,17 +46,6 @@ def preview(checked: list):
     return cache[key]
 
 
-def set_withdrawn(batch_id: str, user: str, withdrawn: bool) -> None:
-
-    try:
-        batches.set_withdrawn(data_dir(), batch_id, user, withdrawn)
-    except batches.BusyError as error:
-        st.warning(str(error))
-        return
-    st.session_state["published_message"] = f"{'Withdrew' if withdrawn else 'Restored'} batch {batch_id}."
-    st.rerun()
-
-
 def mapping_editor(files: list, can_save: bool) -> None:
     """Map another system's columns and codes onto the board's, and save the mapping under a name."""
 

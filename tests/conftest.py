@@ -37,3 +37,42 @@ def _fresh_passphrase_backoff():
     access_ui = sys.modules.get("pages.access_ui")
     if access_ui is not None:
         access_ui.PASSPHRASE_BACKOFF.clear()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of our own for the session (skipped, with the reason, when it cannot be run)."""
+    import pg_server as server
+
+    if reason := server.missing_reason():
+        pytest.skip(reason)
+    running = server.start()
+    yield running
+    server.stop(running)
+
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def database_url(pg_server) -> str:
+    """A new, initialised database on the test server."""
+    from kpis import pg
+
+    url = pg_server.create_database(f"kpi_test_{os.getpid()}_{next(_databases)}")
+    pg.init(url)
+    return url
+
+
+STORE_BACKENDS = ("files", "postgres")
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def backend(request, monkeypatch) -> str:
+    """Run the test once per store backend: the data folder's files, and a fresh PostgreSQL database."""
+    from kpis import config
+
+    monkeypatch.delenv(config.ENV_DATABASE_URL, raising=False)
+    if request.param == "postgres":
+        monkeypatch.setenv(config.ENV_DATABASE_URL, request.getfixturevalue("database_url"))
+    return request.param

@@ -18,8 +18,8 @@ import polars as pl
 import pytest
 
 from conftest import ROOT
+from kpis import backends, cli, ingest, synthetic
 from kpis import batches as B
-from kpis import cli, ingest, synthetic
 from kpis import store as S
 
 
@@ -49,22 +49,23 @@ def run_ingest(folder: Path, upload: Path, user: str = "test") -> subprocess.Pop
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def test_publish_then_undo_then_restore(data_copy, tmp_path):
+def test_publish_then_undo_then_restore(data_copy, tmp_path, backend):
     upload = tmp_path / "q2.csv"
     upload.write_text("kpi_id,area,period,value\nooa_placements,City,2024/25 Q2,22\n")
     before = values(data_copy)
     assert cli.main(["ingest", str(upload), "--data-dir", str(data_copy), "--user", "ana"]) == 0
-    (batch,) = B.history(data_copy).to_dicts()
+    (batch,) = backends.report(data_copy).history.to_dicts()
     assert (batch["user"], batch["source"], batch["rows"], batch["new"], batch["withdrawn"]) == ("ana", "q2.csv", 1, 1, False)
     assert batch["sha256"] == hashlib.sha256(upload.read_bytes()).hexdigest()
     after = values(data_copy)
     assert after.height == before.height + 1
     assert cli.main(["undo", batch["batch_id"], "--data-dir", str(data_copy)]) == 0
     assert values(data_copy).equals(before)
-    assert (data_copy / "batches" / f"{batch['batch_id']}.csv").exists()  # undo deletes nothing
+    assert backends.report(data_copy).history["state"].to_list() == ["withdrawn"]  # undo deletes nothing
+    assert (data_copy / "batches" / f"{batch['batch_id']}.csv").exists() == (backend == "files")  # the database keeps no files
     assert cli.main(["restore", batch["batch_id"], "--data-dir", str(data_copy)]) == 0
     assert values(data_copy).equals(after)
-    actions = [e["action"] for e in B.read_audit(data_copy)]
+    actions = [e["action"] for _, e in backends.report(data_copy).audit.entries]
     assert actions == ["publish", "undo", "restore"]
 
 
@@ -373,18 +374,18 @@ def _publisher(folder: str, kpi: str, count: int) -> None:
         pub.publish(_Path(folder), checked, data, f"process-{kpi}")
 
 
-def test_concurrent_publishes_lose_nothing(big_registry):
+def test_concurrent_publishes_lose_nothing(big_registry, backend):
     code = "import sys; from tests.test_batches import _publisher; _publisher(sys.argv[1], sys.argv[2], 20)"
     env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(big_registry), kpi], cwd=ROOT, env=env) for kpi in ("kpi_000", "kpi_001")]
     assert [p.wait(timeout=600) for p in procs] == [0, 0]
-    history = B.history(big_registry)
+    found = backends.report(big_registry)
+    history = found.history
     assert history.height == 40
     assert sorted(history["user"].unique()) == ["process-kpi_000", "process-kpi_001"]
     state = S.load(big_registry).observations
     assert state.filter(pl.col("kpi_id").is_in(["kpi_000", "kpi_001"])).height == 40
-    lines = (big_registry / B.AUDIT_FILE).read_text().splitlines()
-    assert len(lines) == 40  # one whole entry per publish, none interleaved
+    assert len(found.audit.entries) == 40 and found.audit.damaged == []  # one whole entry per publish, none interleaved
 
 
 MALFORMED = {
@@ -403,12 +404,13 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("name", list(MALFORMED))
-def test_every_rejected_file_leaves_the_data_folder_byte_identical(data_copy, tmp_path, name):
+def test_every_rejected_file_leaves_the_data_folder_byte_identical(data_copy, tmp_path, name, backend):
     upload = tmp_path / name
     upload.write_bytes(MALFORMED[name])
-    before = digest(data_copy)
+    before, key = digest(data_copy), S.signature(data_copy)
     assert cli.main(["ingest", str(upload), "--data-dir", str(data_copy)]) == 1
     assert digest(data_copy) == before
+    assert S.signature(data_copy) == key  # and the database's change counter did not move
 
 
 def test_busy_lock_tells_the_caller_to_retry(data_copy):
