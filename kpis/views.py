@@ -349,3 +349,30 @@ def catalogue_table(catalogue: pl.DataFrame) -> pl.DataFrame:
         pl.col("source").alias("Source"),
         pl.col("owner").alias("Owner"),
     )
+
+
+MANY_AREAS = 6  # beyond this many child areas, a tile or a table cell summarises them instead of listing each
+
+
+@dataclass(frozen=True)
+class PartsSummary:
+    """Many child areas in a few words: how many at each status, and the best and worst area."""
+
+    counts: dict[str, int]  # status -> number of areas, worst status first, only statuses present
+    best: dict[str, object] | None
+    worst: dict[str, object] | None
+
+
+def summarise_parts(parts: list[dict[str, object]], polarity: str) -> PartsSummary:
+    """Counts by status, and the best and worst area: by status first, then by value in the KPI's good direction."""
+    counts = {rag: n for rag in styles.RAG_ORDER if (n := sum(1 for p in parts if p.get("rag") == rag))}
+    ranked = [p for p in parts if p.get("value") is not None]
+    if not ranked:
+        return PartsSummary(counts, None, None)
+    sign = {"higher_is_better": 1.0, "lower_is_better": -1.0}.get(polarity, 0.0)
+    goodness = lambda p: sign * float(p["value"])  # type: ignore[arg-type]
+    rated = [p for p in ranked if p.get("rag") in ("red", "amber", "green")] or ranked
+    rank = lambda p: styles.RAG_RANK.get(str(p.get("rag")), len(styles.RAG_RANK))  # red 0 (worst) … green 2
+    worst = min(rated, key=lambda p: (rank(p), goodness(p), str(p["area"])))
+    best = max(rated, key=lambda p: (rank(p), goodness(p), str(p["area"])))
+    return PartsSummary(counts, best, worst)

@@ -1,0 +1,62 @@
+"""Many child areas summarised: counts by status, best and worst area, written out per case."""
+
+import pytest
+
+from kpis import views
+
+
+def parts(*rows):
+    return [{"area": a, "rag": r, "value": v} for a, r, v in rows]
+
+
+@pytest.mark.parametrize(
+    ("rows", "polarity", "counts", "best", "worst"),
+    [
+        ((("A", "green", 95), ("B", "red", 70), ("C", "green", 99), ("D", "red", 60), ("E", "grey", 100)), "higher_is_better",
+         {"red": 2, "green": 2, "grey": 1}, "C", "D"),
+        ((("A", "green", 95), ("B", "red", 70), ("C", "green", 99), ("D", "red", 60)), "lower_is_better",
+         {"red": 2, "green": 2}, "A", "B"),
+        ((("A", "amber", 5), ("B", "amber", 7)), "higher_is_better", {"amber": 2}, "B", "A"),
+        ((("A", "grey", 5), ("B", "grey", 7)), "higher_is_better", {"grey": 2}, "B", "A"),  # no targets: by value alone
+        ((("A", "red", None),), "higher_is_better", {"red": 1}, None, None),  # no figure (suppressed): no best or worst
+    ],
+)
+def test_summarise_parts(rows, polarity, counts, best, worst):
+    found = views.summarise_parts(parts(*rows), polarity)
+    assert found.counts == counts
+    assert (found.best or {}).get("area") == best and (found.worst or {}).get("area") == worst
+    assert list(found.counts) == [r for r in ("red", "amber", "green", "grey") if r in counts]  # worst status first
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory):
+    """A data folder of 32 councils, the nation and four family groups, with a benchmarking export published into it."""
+    from kpis import cli
+    from tests import benchmarking as B
+
+    root = tmp_path_factory.mktemp("national")
+    folder = B.write_folder(root / "data")
+    export = B.write_export(root / "export.csv")
+    assert cli.main(["mapping", "suggest", str(export), "--name", "national", "--data-dir", str(folder)]) == 0
+    assert cli.main(["ingest", str(export), "--mapping", "national", "--data-dir", str(folder)]) == 0
+    return folder
+
+
+@pytest.mark.parametrize("page", ["pages/overview_page.py", "pages/trends_page.py", "pages/localities_page.py", "pages/priorities_page.py"])
+def test_pages_run_with_32_areas(national, monkeypatch, page):
+    from test_app_pages import open_page
+
+    monkeypatch.setenv("KPI_DATA_DIR", str(national))
+    at = open_page(page, area="Scotland")
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_an_overview_tile_with_32_areas_summarises_them(national, monkeypatch):
+    from test_app_pages import html_text, open_page
+
+    monkeypatch.setenv("KPI_DATA_DIR", str(national))
+    at = open_page(area="Scotland")
+    text = html_text(at)
+    assert not at.exception
+    assert "32 areas" in text and "Best:" in text and "Worst:" in text
+    assert "class=\"kpi-chip\"" not in text  # no row of 32 chips
