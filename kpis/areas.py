@@ -58,6 +58,12 @@ def peer_group_of(areas: pl.DataFrame) -> dict[str, str]:
     return dict(zip(grouped["area"], grouped["peer_group"], strict=True))
 
 
+def parent_of(areas: pl.DataFrame, area: str) -> str | None:
+    """The area's parent, or None for a top area (or an unknown one)."""
+    found = areas.filter(pl.col("area") == area)["parent"]
+    return found.item() if found.len() == 1 else None
+
+
 def lookup(areas: pl.DataFrame) -> dict[str, str]:
     """Lower-cased names and codes to canonical area names."""
     names = dict(zip(areas["area"].str.to_lowercase(), areas["area"], strict=True))

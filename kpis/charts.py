@@ -21,11 +21,32 @@ def _period_sort(frame: pl.DataFrame) -> list[str]:
     return frame.sort(keys)["period"].unique(maintain_order=True).to_list()
 
 
-def _area_scale(frame: pl.DataFrame) -> alt.Scale:
-    """Each area keeps its colour on every chart: the colour follows its place in the areas registry."""
+def area_colours(areas: list[str], highlight: str | None = None, orders: list[int] | None = None) -> list[str]:
+    """One colour per area of a chart (in the areas registry's order), never the same colour twice.
+
+    Where every area's place in the registry (`orders`, from 1) falls within the palette, the
+    area keeps its colour on every chart; otherwise the areas take the palette's colours in
+    turn and evenly spaced hues follow. With more than `MANY_LINES` areas, one (`highlight`, else the
+    first) keeps a strong colour and the rest are light grey, so one line can be read.
+    """
+    if len(areas) > MANY_LINES:
+        chosen = highlight if highlight in areas else areas[0] if areas else None
+        return [styles.AREA_PALETTE[1] if a == chosen else styles.BACKGROUND_LINE for a in areas]
+    palette = list(styles.AREA_PALETTE)
+    if orders is not None and all(1 <= o <= len(palette) for o in orders):
+        return [palette[o - 1] for o in orders]
+    extra = [f"hsl({round(360 * i / max(1, len(areas) - len(palette)))}, 55%, 45%)" for i in range(max(0, len(areas) - len(palette)))]
+    return (palette + extra)[: len(areas)]
+
+
+MANY_LINES = 8  # beyond this many areas in one chart, one line is highlighted and the rest are grey
+
+
+def _area_scale(frame: pl.DataFrame, highlight: str | None = None) -> alt.Scale:
+    """Each area of this chart its own colour, in the areas registry's order."""
     pairs = frame.select("area", "area_order").unique().sort("area_order")
-    palette = styles.AREA_PALETTE
-    return alt.Scale(domain=pairs["area"].to_list(), range=[palette[(int(o) - 1) % len(palette)] for o in pairs["area_order"]])
+    areas = pairs["area"].to_list()
+    return alt.Scale(domain=areas, range=area_colours(areas, highlight, [int(o) for o in pairs["area_order"]]))
 
 
 def _rag_scale() -> alt.Scale:
@@ -61,7 +82,8 @@ def sparkline(frame: pl.DataFrame, height: int = 48) -> alt.Chart:
     return alt.layer(target, line).properties(height=height, width="container").configure_view(strokeWidth=0)
 
 
-def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, show_interval: bool = False) -> alt.Chart:
+def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, show_interval: bool = False,
+                highlight: str | None = None) -> alt.Chart:
     """Lines per area over time, the target as steps, and the amber and green zones shaded."""
     data = _with_labels(frame)
     order = _period_sort(data)
@@ -90,7 +112,8 @@ def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, s
     ]
     if "numerator" in pdf and pdf["numerator"].notna().any():
         tooltip += [alt.Tooltip("numerator:Q", title="Numerator", format=",.0f"), alt.Tooltip("denominator:Q", title="Denominator", format=",.0f")]
-    colour = alt.Color("area:N", scale=_area_scale(data), title="Area", legend=alt.Legend(orient="top"))
+    colour = alt.Color("area:N", scale=_area_scale(data, highlight), title="Area",
+                       legend=alt.Legend(orient="top", columns=min(6, max(1, data["area"].n_unique())), symbolLimit=0, labelLimit=200))
     lines = base.mark_line(strokeWidth=2.5).encode(x=x, y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=y_title), color=colour)
     points = base.mark_point(filled=True, size=70).encode(
         x=x, y="value:Q", color=colour,

@@ -60,3 +60,30 @@ def test_an_overview_tile_with_32_areas_summarises_them(national, monkeypatch):
     assert not at.exception
     assert "32 areas" in text and "Best:" in text and "Worst:" in text
     assert "class=\"kpi-chip\"" not in text  # no row of 32 chips
+
+
+@pytest.mark.parametrize("n", [1, 3, 8])
+def test_area_colours_never_repeat_in_one_chart(n):
+    from kpis import charts
+
+    areas = [f"Area {i}" for i in range(n)]
+    assert len(set(charts.area_colours(areas, orders=list(range(1, n + 1))))) == n
+    assert len(set(charts.area_colours(areas, orders=[o + 30 for o in range(n)]))) == n  # places beyond the palette
+
+
+def test_with_many_lines_one_is_highlighted_and_the_rest_grey():
+    from kpis import charts, styles
+
+    areas = [f"Area {i}" for i in range(33)]
+    colours = charts.area_colours(areas, highlight="Area 5", orders=list(range(1, 34)))
+    assert colours[5] != styles.BACKGROUND_LINE and colours.count(styles.BACKGROUND_LINE) == 32
+
+
+def test_trends_default_to_the_area_and_its_parent(national, monkeypatch):
+    from test_app_pages import open_page
+
+    monkeypatch.setenv("KPI_DATA_DIR", str(national))
+    at = open_page("pages/trends_page.py", area="Fife", kpi="chn10")
+    assert not at.exception
+    (areas,) = [m for m in at.multiselect if m.label == "Areas"]
+    assert areas.value == ["Fife", "Scotland"]
