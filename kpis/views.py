@@ -199,7 +199,41 @@ def reference_values(store: Store, period: Period | None, parent: str, children:
     )
 
 
-def localities(store: Store, period: Period | None, parent: str) -> pl.DataFrame:
+PEER_GROUP = "peer group"  # `localities(against=...)`: each area against its own peer group (areas.csv's peer_group)
+
+
+def comparators(store: Store, parent: str) -> list[str]:
+    """What the areas of `parent` may be compared with: the parent, the top areas (e.g. the nation), and their peer groups."""
+    groups = set(A.peer_group_of(store.areas).values())
+    nations = [r for r in A.roots(store.areas) if r != parent and r not in groups]
+    return [parent, *nations, *([PEER_GROUP] if groups & {A.peer_group_of(store.areas).get(c) for c in A.children(store.areas, parent)} else [])]
+
+
+def _against(store: Store, period: Period | None, against: str, children: list[str], latest: pl.DataFrame) -> pl.DataFrame:
+    """Per child row, the figure of `against` (an area, or each child's peer group) for the same KPI and period; never derived."""
+    groups = A.peer_group_of(store.areas)
+    target = {c: groups.get(c) for c in children} if against == PEER_GROUP else dict.fromkeys(children, against)
+    keys = latest.select(pl.col("kpi_id").cast(pl.String), pl.col("period").cast(pl.String), pl.col("area").cast(pl.String))
+    keys = keys.with_columns(pl.col("area").replace_strict(target, default=None, return_dtype=pl.String).alias("_against"))
+    refs = []
+    for name in sorted({t for t in target.values() if t}):
+        found = reference_values(store, period, name, [], keys.filter(pl.col("_against") == name).select("kpi_id", "period"))
+        refs.append(found.with_columns(
+            pl.lit(name).alias("_against"),
+            # Never derived from the children: they are not this area's parts.
+            *(pl.when(pl.col("parent_derived")).then(None).otherwise(pl.col(c)).alias(c) for c in ("parent_value", "parent_period")),
+            pl.when(pl.col("parent_derived")).then(pl.format("no {} figure for {}", pl.lit(name), pl.col("period")))
+            .otherwise(pl.col("parent_reason")).alias("parent_reason"),
+            pl.lit(False).alias("parent_derived"),
+        ))
+    if not refs:
+        return keys.with_columns(pl.lit(None, pl.Float64).alias("parent_value"))
+    joined = keys.join(pl.concat(refs, how="diagonal_relaxed"), on=["kpi_id", "period", "_against"], how="left")
+    return joined.with_columns(
+        pl.when(pl.col("_against").is_null()).then(pl.lit("no peer group in areas.csv")).otherwise(pl.col("parent_reason")).alias("parent_reason"))
+
+
+def localities(store: Store, period: Period | None, parent: str, against: str | None = None) -> pl.DataFrame:
     """Each child area's latest value per KPI, with RAG, direction, 95% interval, the parent's figure and the comparison.
 
     Columns added to `summary.latest`: per, method, low, high, interval_reason,
@@ -215,9 +249,14 @@ def localities(store: Store, period: Period | None, parent: str) -> pl.DataFrame
         return latest
     if "per" not in latest.columns:
         latest = latest.join(store.catalogue.select("kpi_id", "per"), on="kpi_id", how="left", maintain_order="left")
-    parents = reference_values(store, period, parent, children, latest.select("kpi_id", "period"))
     comparable = pl.col("unit").replace_strict({u: r.compared_with_parent for u, r in stats.UNITS.items()}, default=False, return_dtype=pl.Boolean)
-    frame = stats.with_intervals(latest).join(parents, on=["kpi_id", "period"], how="left", maintain_order="left")
+    if against in (None, parent):
+        parents = reference_values(store, period, parent, children, latest.select("kpi_id", "period"))
+        frame = stats.with_intervals(latest).join(parents, on=["kpi_id", "period"], how="left", maintain_order="left")
+    else:  # the nation, or each area's peer group
+        refs = _against(store, period, against, children, latest).drop("_against")
+        frame = stats.with_intervals(latest).with_columns(pl.col("kpi_id", "period", "area").cast(pl.String)).join(
+            refs, on=["kpi_id", "period", "area"], how="left", maintain_order="left")
     return stats.with_comparison(
         frame.with_columns(pl.when(comparable & pl.col("parent_reason").is_null()).then(pl.col("value") - pl.col("parent_value")).alias("gap"))
     )

@@ -62,8 +62,8 @@ def _trend(folder: str, sig: tuple, kpis: tuple[str, ...], areas: tuple[str, ...
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _localities(folder: str, sig: tuple, period: str | None, parent: str) -> pl.DataFrame:
-    return views.localities(_store(folder, sig), _period(period), parent)
+def _localities(folder: str, sig: tuple, period: str | None, parent: str, against: str | None = None) -> pl.DataFrame:
+    return views.localities(_store(folder, sig), _period(period), parent, against)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -100,8 +100,8 @@ def trend(kpis: list[str], areas: list[str] | None, period: Period | None) -> pl
     return _trend(str(data_dir()), signature(), tuple(kpis), tuple(areas) if areas else None, period.label if period else None)
 
 
-def localities(period: Period | None, parent: str) -> pl.DataFrame:
-    return _localities(str(data_dir()), signature(), period.label if period else None, parent)
+def localities(period: Period | None, parent: str, against: str | None = None) -> pl.DataFrame:
+    return _localities(str(data_dir()), signature(), period.label if period else None, parent, against)
 
 
 def narrative_list() -> tuple[list[narratives.Narrative], list[str]]:

@@ -20,9 +20,20 @@ if not children:
     roots = A.roots(data.areas)
     components.empty_state(f"{parent} has no areas under it. Choose {', '.join(roots) or 'a parent area'} in the sidebar to compare its areas.")
     st.stop()
-st.caption(f"Areas of {parent} · {period.label if period else 'latest'} · gaps and comparisons are against {parent}'s figure for the same period")
+# What the areas are compared with (the parent, the nation, each area's peer group), kept in the URL as `against`.
+options = views.comparators(data, parent)
+against = st.query_params.get("against") if st.query_params.get("against") in options else parent
+if len(options) > 1:
+    against = st.selectbox("Compare with", options, index=options.index(against), key=f"loc_against_{parent}",
+                           format_func=lambda o: "each area's peer group" if o == views.PEER_GROUP else o)
+    if against != parent:
+        st.query_params["against"] = against
+    elif "against" in st.query_params:
+        del st.query_params["against"]
+whom = "each area's peer group" if against == views.PEER_GROUP else f"{against}'s figure"
+st.caption(f"Areas of {parent} · {period.label if period else 'latest'} · gaps and comparisons are against {whom} for the same period")
 
-frame = cache.localities(period, parent)
+frame = cache.localities(period, parent, against)
 if frame.height == 0:
     components.empty_state(f"No area of {parent} has a figure at or before {period.label if period else 'this period'}.")
     st.stop()

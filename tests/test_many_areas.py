@@ -1,5 +1,6 @@
 """Many child areas summarised: counts by status, best and worst area, written out per case."""
 
+import polars as pl
 import pytest
 
 from kpis import views
@@ -87,3 +88,30 @@ def test_trends_default_to_the_area_and_its_parent(national, monkeypatch):
     assert not at.exception
     (areas,) = [m for m in at.multiselect if m.label == "Areas"]
     assert areas.value == ["Fife", "Scotland"]
+
+
+def test_localities_compare_with_the_peer_group_chosen_on_the_page_and_kept_in_the_url(national, monkeypatch):
+    from test_app_pages import open_page
+
+    from kpis import views
+
+    monkeypatch.setenv("KPI_DATA_DIR", str(national))
+    at = open_page("pages/localities_page.py", area="Scotland", against=views.PEER_GROUP)
+    assert not at.exception, [e.value for e in at.exception]
+    (choice,) = [s for s in at.selectbox if s.label == "Compare with"]
+    assert choice.value == views.PEER_GROUP and at.query_params["against"] in (views.PEER_GROUP, [views.PEER_GROUP])
+    assert any("each area's peer group" in c.value for c in at.caption)
+
+
+def test_each_area_is_compared_with_its_own_peer_group(national):
+    from kpis import store, summary, views
+    from tests import benchmarking as B
+
+    data = store.load(national)
+    period = summary.default_period(data)
+    frame = views.localities(data, period, B.NATION, views.PEER_GROUP).filter(pl.col("kpi_id") == "chn10")
+    groups = data.observations.filter((pl.col("kpi_id") == "chn10") & (pl.col("period") == period.label)).select(
+        pl.col("area").alias("group"), pl.col("value").alias("group_value"))
+    expected = frame.with_columns(pl.col("area").replace_strict({c: B.group_of(c) for c in B.COUNCILS}).alias("group")).join(groups, on="group")
+    assert expected.height == frame.height > 0
+    assert (expected["parent_value"] == expected["group_value"]).all()
