@@ -51,6 +51,8 @@ def style_sheet() -> None:
 
 
 def value_text(row: dict[str, object]) -> str:
+    if row.get("suppressed"):
+        return "suppressed"
     return format_value(row.get("value"), str(row["unit"]), int(row["decimals"] or 0))
 
 

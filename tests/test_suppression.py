@@ -85,3 +85,17 @@ def test_the_cli_summary_and_localities_show_suppressed_figures_as_such(data_cop
     assert cli.main(["localities", "--json", "--data-dir", str(data_copy)]) == 0
     localities = [r for r in json.loads(capsys.readouterr().out) if r["kpi_id"] == "rtl_uptake"]
     assert localities and all(r["value"] is None and r["low"] is None for r in localities)
+
+
+@pytest.mark.parametrize("page", ["pages/overview_page.py", "pages/trends_page.py", "pages/localities_page.py"])
+def test_pages_show_suppressed_figures_as_such(data_copy, monkeypatch, page):
+    from test_app_pages import html_text, open_page
+
+    catalogue = pl.read_csv(data_copy / "catalogue.csv", infer_schema=False)
+    catalogue.with_columns(pl.when(pl.col("kpi_id") == "rtl_uptake").then(pl.lit("1000")).otherwise(None).alias("suppress_under")).write_csv(
+        data_copy / "catalogue.csv")
+    monkeypatch.setenv("KPI_DATA_DIR", str(data_copy))
+    at = open_page(page, kpi="rtl_uptake")
+    assert not at.exception, [e.value for e in at.exception]
+    if page == "pages/overview_page.py":
+        assert "suppressed" in html_text(at)
