@@ -295,9 +295,13 @@ def comparison_label_expr(parent: str) -> pl.Expr:
     )
 
 
-def locality_matrix(frame: pl.DataFrame, areas: list[str], spc: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def locality_matrix(frame: pl.DataFrame, areas: list[str], spc: pl.DataFrame | None = None,
+                    areas_in_rows: bool | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """KPI × area: cell text (value, status icon and word, direction, and the SPC variation in words when `spc`
-    from `kpis.spc.summary` is given) and, alongside, each cell's RAG."""
+    from `kpis.spc.summary` is given) and, alongside, each cell's RAG.
+
+    With more than `MANY_AREAS` areas (or `areas_in_rows`), the areas are the rows and the KPIs the columns,
+    so that a page shows every area by scrolling down rather than a few columns of many."""
     words = {k: v.word for k, v in styles.DIRECTION.items()}
     if spc is not None and spc.height:
         frame = frame.join(spc.select("kpi_id", "area", "variation_label"), on=["kpi_id", "area"], how="left")
@@ -312,6 +316,13 @@ def locality_matrix(frame: pl.DataFrame, areas: list[str], spc: pl.DataFrame | N
         ).alias("cell")
     )
     present = [a for a in areas if a in set(cells["area"])]
+    if areas_in_rows if areas_in_rows is not None else len(present) > MANY_AREAS:
+        order = pl.col("area").replace_strict({a: i for i, a in enumerate(areas)}, default=len(areas), return_dtype=pl.Int64)
+        by_area = cells.with_columns(pl.col("area").cast(pl.String)).sort(order)
+        kpis = by_area["name"].unique(maintain_order=True).to_list()
+        text = by_area.pivot(on="name", index="area", values="cell", aggregate_function="first").select("area", *kpis)
+        rag = by_area.pivot(on="name", index="area", values="rag", aggregate_function="first").select("area", *kpis)
+        return text.rename({"area": "Area"}), rag.rename({"area": "Area"})
     text = cells.pivot(on="area", index="name", values="cell", aggregate_function="first").select("name", *present)
     rag = cells.pivot(on="area", index="name", values="rag", aggregate_function="first").select("name", *present)
     return text.rename({"name": "KPI"}), rag.rename({"name": "KPI"})

@@ -38,7 +38,7 @@ if frame.height == 0:
     components.empty_state(f"No area of {parent} has a figure at or before {period.label if period else 'this period'}.")
     st.stop()
 
-st.subheader("KPI × area")
+st.subheader("KPI × area" if len(children) <= views.MANY_AREAS else "Area × KPI")
 matrix, rags = views.locality_matrix(frame, children, cache.spc_summary(period, children))
 area_cols = matrix.columns[1:]
 rag_pd = rags.to_pandas()

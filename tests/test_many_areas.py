@@ -115,3 +115,16 @@ def test_each_area_is_compared_with_its_own_peer_group(national):
     expected = frame.with_columns(pl.col("area").replace_strict({c: B.group_of(c) for c in B.COUNCILS}).alias("group")).join(groups, on="group")
     assert expected.height == frame.height > 0
     assert (expected["parent_value"] == expected["group_value"]).all()
+
+
+def test_with_many_areas_the_matrix_puts_areas_in_rows(national):
+    from kpis import store, summary, views
+    from tests import benchmarking as B
+
+    data = store.load(national)
+    frame = views.localities(data, summary.default_period(data), B.NATION)
+    text, rags = views.locality_matrix(frame, list(B.COUNCILS))
+    assert text.columns[0] == "Area" and text["Area"].to_list() == list(B.COUNCILS)
+    assert text.width == 1 + len(B.INDICATORS) and rags.columns == text.columns
+    few, _ = views.locality_matrix(frame.filter(pl.col("area").is_in(B.COUNCILS[:3])), list(B.COUNCILS[:3]))
+    assert few.columns == ["KPI", *B.COUNCILS[:3]]
