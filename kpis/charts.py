@@ -136,6 +136,16 @@ def _rag_label_expr() -> str:
 def locality_bars(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1) -> alt.Chart:
     """Bars per area against the target, coloured and labelled by status (icon and word as well as colour)."""
     data = _with_labels(frame).with_columns((formatting.value_expr() + pl.lit("  ") + pl.col("status")).alias("label"))
+    suppressed = pl.col("suppressed").fill_null(False) if "suppressed" in data.columns else pl.lit(False)
+    reason = pl.col("suppression_reason") if "suppression_reason" in data.columns else pl.lit("")
+    # A label goes inside its bar only where the bar is long enough to hold it; else just past the bar's end,
+    # so it never covers the area names. A suppressed figure is a word at zero, never a missing bar.
+    longest = data.select(pl.max_horizontal(pl.col("value").max(), pl.col("target").max() if "target" in data.columns else pl.lit(0.0))).item() or 1.0
+    data = data.with_columns(
+        pl.when(suppressed).then(pl.lit("suppressed: ") + reason.fill_null("")).otherwise(pl.col("label")).alias("label"),
+        pl.when(suppressed).then(pl.lit("suppressed")).when(pl.col("value") < 0.45 * longest).then(pl.lit("outside")).otherwise(pl.lit("inside")).alias("_place"),
+        pl.col("value").fill_null(0.0).alias("_x"),
+    )
     pdf = data.to_pandas()
     fmt = _value_format(unit, decimals)
     y = alt.Y("area:N", sort=data.sort("area_order")["area"].to_list(), title=None)
@@ -148,13 +158,16 @@ def locality_bars(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1)
                  alt.Tooltip("status:N", title="Status")],
     )
     text_colours = alt.Scale(domain=list(styles.RAG), range=[look.text_colour for look in styles.RAG.values()])
-    labels = base.mark_text(align="right", dx=-6, fontSize=12, fontWeight="bold").encode(
+    inside = base.transform_filter("datum._place == 'inside'").mark_text(align="right", dx=-6, fontSize=12, fontWeight="bold").encode(
         y=y, x="value:Q", text="label:N", color=alt.Color("rag:N", scale=text_colours, legend=None),
     )
+    outside = base.transform_filter("datum._place != 'inside'").mark_text(align="left", dx=6, fontSize=12, fontWeight="bold",
+                                                                           color=styles.TARGET_COLOUR).encode(y=y, x="_x:Q", text="label:N")
+
     target = base.transform_filter("isValid(datum.target)").mark_rule(color=styles.TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(
         x="max(target):Q", tooltip=[alt.Tooltip("max(target):Q", title="Target", format=fmt)],
     )
-    return alt.layer(bars, target, labels).resolve_scale(color="independent").properties(title=title, height=alt.Step(32), width="container")
+    return alt.layer(bars, target, inside, outside).resolve_scale(color="independent").properties(title=title, height=alt.Step(32), width="container")
 
 
 def small_multiples(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, columns: int = 3) -> alt.Chart:
