@@ -401,7 +401,7 @@ def catalogue_table(catalogue: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-MANY_AREAS = 6  # beyond this many child areas, a tile or a table cell summarises them instead of listing each
+MANY_AREAS = summary.MANY_AREAS
 
 
 @dataclass(frozen=True)

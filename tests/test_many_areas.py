@@ -128,3 +128,15 @@ def test_with_many_areas_the_matrix_puts_areas_in_rows(national):
     assert text.width == 1 + len(B.INDICATORS) and rags.columns == text.columns
     few, _ = views.locality_matrix(frame.filter(pl.col("area").is_in(B.COUNCILS[:3])), list(B.COUNCILS[:3]))
     assert few.columns == ["KPI", *B.COUNCILS[:3]]
+
+
+def test_the_summary_table_counts_many_areas_instead_of_listing_them(national):
+    from kpis import store, summary
+
+    data = store.load(national)
+    table = summary.report_table(data, summary.default_period(data), "Scotland")
+    row = table.filter(pl.col("kpi_id") == "chn10").row(0, named=True)
+    assert row["Actual"].startswith("SCO ") and "32 areas," in row["Actual"]
+    counts = row["RAG status"].split("areas: ")[1]
+    assert sum(int(part.split(" ")[0]) for part in counts.split(", ")) == 32
+    assert "Aberdeen" not in row["Actual"] and len(row["Actual"]) < 60
