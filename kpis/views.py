@@ -64,11 +64,17 @@ def trend_table(history: pl.DataFrame, with_counts: bool) -> pl.DataFrame:
     """The values under a trend chart, as the Trends page lists and exports them."""
     counts = [pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
               pl.col("ci_low").round(2).alias("95% CI low"), pl.col("ci_high").round(2).alias("95% CI high")]
+    suppressed = "suppressed" in history.columns  # small numbers suppressed (kpis.suppression): said in words, never a blank
+    value = (pl.when(pl.col("suppressed")).then(pl.lit("suppressed")).otherwise(pl.col("value").cast(pl.String)) if suppressed
+             else pl.col("value"))
+    if suppressed:
+        counts = [pl.when(pl.col("suppressed")).then(pl.lit("suppressed")).otherwise(c.cast(pl.String)).alias(c.meta.output_name()) for c in counts]
     return history.select(
         pl.col("kpi_id").alias("KPI id"), pl.col("area").alias("Area"), pl.col("period").alias("Period"),
-        pl.col("value").alias("Value"), pl.col("target").alias("Target"),
+        value.alias("Value"), pl.col("target").alias("Target"),
         styles.rag_label_expr().alias("Status"),
         *(counts if with_counts else []),
+        *([pl.col("suppression_reason").alias("Suppressed because")] if suppressed else []),
         pl.col("note").alias("Note"), pl.col("source").alias("Source file"),
     )
 

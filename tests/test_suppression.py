@@ -99,3 +99,15 @@ def test_pages_show_suppressed_figures_as_such(data_copy, monkeypatch, page):
     assert not at.exception, [e.value for e in at.exception]
     if page == "pages/overview_page.py":
         assert "suppressed" in html_text(at)
+
+
+def test_the_trend_download_says_suppressed_with_the_reason(data_copy):
+    from kpis import store, suppression, views
+
+    catalogue = pl.read_csv(data_copy / "catalogue.csv", infer_schema=False)
+    catalogue.with_columns(pl.when(pl.col("kpi_id") == "rtl_uptake").then(pl.lit("1000")).otherwise(None).alias("suppress_under")).write_csv(
+        data_copy / "catalogue.csv")
+    shown = suppression.shown(store.load(data_copy))
+    table = views.trend_table(views.trend(shown, ["rtl_uptake"], None, None), with_counts=True)
+    assert table.height and set(table["Value"]) == {"suppressed"} and set(table["Numerator"]) == {"suppressed"}
+    assert table["Suppressed because"].str.contains("fewer than 1000").all()
