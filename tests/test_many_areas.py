@@ -140,3 +140,21 @@ def test_the_summary_table_counts_many_areas_instead_of_listing_them(national):
     counts = row["RAG status"].split("areas: ")[1]
     assert sum(int(part.split(" ")[0]) for part in counts.split(", ")) == 32
     assert "Aberdeen" not in row["Actual"] and len(row["Actual"]) < 60
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    from tests import many_areas_folder
+
+    return many_areas_folder.write(tmp_path_factory.mktemp("generated") / "data")
+
+
+@pytest.mark.parametrize("page", ["pages/overview_page.py", "pages/localities_page.py", "pages/trends_page.py"])
+def test_pages_run_with_200_kpis_and_32_localities(generated, monkeypatch, page):
+    from test_app_pages import html_text, open_page
+
+    monkeypatch.setenv("KPI_DATA_DIR", str(generated))
+    at = open_page(page, area="Region")
+    assert not at.exception, [e.value for e in at.exception]
+    if page == "pages/overview_page.py":
+        assert 'class="kpi-chip"' not in html_text(at) and "32 areas" in html_text(at)
