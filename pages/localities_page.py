@@ -40,6 +40,13 @@ if frame.height == 0:
 
 st.subheader("KPI × area" if len(children) <= views.MANY_AREAS else "Area × KPI")
 matrix, rags = views.locality_matrix(frame, children, cache.spc_summary(period, children))
+if matrix.columns[0] == "Area" and matrix.width - 1 > views.MANY_AREAS:  # areas in rows: as many KPI columns as fit the page
+    chosen_name = str(data.kpi(kpi)["name"]) if kpi and data.kpi(kpi) else None
+    shown = ([chosen_name] if chosen_name in matrix.columns else []) + [c for c in matrix.columns[1:] if c != chosen_name]
+    shown = shown[: views.MANY_AREAS]
+    st.caption(f"{len(shown)} of {matrix.width - 1} KPIs, starting with the one chosen in the sidebar; "
+               "choose another KPI there to see it here.")
+    matrix, rags = matrix.select("Area", *shown), rags.select("Area", *shown)
 area_cols = matrix.columns[1:]
 rag_pd = rags.to_pandas()
 
