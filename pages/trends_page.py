@@ -20,8 +20,9 @@ st.caption(f"Up to {period.label if period else 'the latest period'} · the targ
 controls = st.columns([3, 3, 3])  # the toggles stack in the third column, so their labels are never cut off
 others = controls[0].multiselect("Compare with other KPIs", [k for k in names if k != kpi], format_func=lambda k: names[k], key="tr_more")
 kpi_ids = [k for k in [kpi, *others] if k]
-# The selected area and its parent by default; others are added on demand.
-scope = [a for a in (area, A.parent_of(data.areas, area)) if a] if area else None
+# The selected area and its parent by default, and its own areas when there are few; others are added on demand.
+few = A.children(data.areas, area) if area and len(A.children(data.areas, area)) <= views.MANY_AREAS else []
+scope = [a for a in (area, A.parent_of(data.areas, area), *few) if a] if area else None
 chosen_areas = controls[1].multiselect("Areas", data.areas["area"].to_list(), default=scope, key=f"tr_areas_{area}")
 show_counts = controls[2].toggle("Numerator and denominator", key="tr_counts", help="Show the counts behind a percentage, with 95% confidence intervals.")
 show_spc = controls[2].toggle("Statistical process control (XmR)", key="tr_spc",

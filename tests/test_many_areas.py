@@ -158,3 +158,12 @@ def test_pages_run_with_200_kpis_and_32_localities(generated, monkeypatch, page)
     assert not at.exception, [e.value for e in at.exception]
     if page == "pages/overview_page.py":
         assert 'class="kpi-chip"' not in html_text(at) and "32 areas" in html_text(at)
+
+
+def test_trends_for_a_parent_of_32_areas_start_with_it_alone(national, monkeypatch):
+    from test_app_pages import open_page
+
+    monkeypatch.setenv("KPI_DATA_DIR", str(national))
+    at = open_page("pages/trends_page.py", area="Scotland", kpi="chn10")
+    (areas,) = [m for m in at.multiselect if m.label == "Areas"]
+    assert areas.value == ["Scotland"]
