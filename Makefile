@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test check lint unit bench browser-deps pg-deps clean
+.PHONY: run test check lint unit bench browser-deps pg-deps font-deps clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime font-deps
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 # Debian's chromium drives the browser tests; Playwright cannot download its own browser here.
@@ -25,6 +25,13 @@ browser-deps:
 	@if [ ! -x $(CHROMIUM) ]; then \
 		if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; \
+	fi
+
+# The committee pack's PDF prints the status icons in DejaVu Sans.
+font-deps:
+	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ]; then \
+		if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core; fi; \
 	fi
 
 # Debian's PostgreSQL server backs the database store's tests (started by the tests themselves, on a free loopback port).
@@ -37,11 +44,11 @@ pg-deps:
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
-test: $(VENV)/.dev browser-deps pg-deps lint
+test: $(VENV)/.dev browser-deps pg-deps font-deps lint
 	$(PY) -m pytest
 
 # No browser and no served app: AppTests run the pages in-process.
-check: $(VENV)/.dev lint
+check: $(VENV)/.dev font-deps lint
 	$(PY) -m pytest -m "not browser"
 
 bench: $(VENV)/.dev pg-deps

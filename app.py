@@ -26,6 +26,7 @@ PAGES = [
     st.Page("pages/priorities_page.py", title="Priorities", icon=":material/flag:", url_path="priorities"),
     st.Page("pages/definitions_page.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
     st.Page("pages/data_page.py", title="Data", icon=":material/upload_file:", url_path="data"),
+    st.Page("pages/present_page.py", title="Present", icon=":material/slideshow:", url_path="present"),
 ]
 
 page = st.navigation(PAGES, position="top")

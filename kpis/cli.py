@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     _spc_parser(sub)
     _add_mapping_parser(sub)
     _db_parser(sub)
+    _pack_parser(sub)
     parser.add_argument("--database-url", help=f"keep batches and the audit log in PostgreSQL (default: ${config.ENV_DATABASE_URL}; unset: the data folder)")
     for p in (validate, summary_, ingest_, history_, undo_, restore_, check_, localities_):
         p.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
@@ -89,6 +90,17 @@ def _spc_parser(sub: argparse._SubParsersAction) -> None:
     spc_.add_argument("--no-screen", action="store_true", help="keep every moving range (no screening at 3.267 x their mean)")
     spc_.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
     spc_.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _pack_parser(sub: argparse._SubParsersAction) -> None:
+    pack_ = sub.add_parser("pack", help="the committee pack: the presenter's deck as PDF or PowerPoint")
+    pack_.add_argument("--period", help="reporting period, e.g. '2024/25 Q1' (default: the latest in the data)")
+    pack_.add_argument("--area", help="area name or code (default: the top area)")
+    pack_.add_argument("--kpis", help="kpi_ids in the order of their slides, e.g. 'mmr_24m,rtl_uptake' (default: every KPI)")
+    pack_.add_argument("--format", choices=["pdf", "pptx"], required=True, help="pdf or pptx")
+    pack_.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+    pack_.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
+    pack_.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _print_problems(problems: pl.DataFrame) -> None:
@@ -583,16 +595,59 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 1 if result.get("skipped") else 0
 
 
+def cmd_pack(args: argparse.Namespace) -> int:
+    from kpis import areas as A
+    from kpis import deck, narratives, pack
+
+    data_dir = config.data_dir(args.data_dir)
+    data = store.load(data_dir)
+    if not data.ok:
+        _print_problems(data.problems)
+        return 1
+    try:
+        period = parse_period(args.period) if args.period else summary.default_period(data)
+        area = A.lookup(data.areas).get(args.area.strip().lower()) if args.area else next(iter(A.roots(data.areas)), None)
+        if area is None:
+            raise UsageError(f"unknown area '{args.area}'")
+        kpi_ids = [k.strip() for k in args.kpis.split(",") if k.strip()] if args.kpis else None
+        built = deck.build(data, period, area, kpi_ids, narratives.load_all(data_dir / "narratives")[0])
+    except (PeriodError, UsageError, deck.DeckError) as error:
+        _emit_error(args, str(error), "Check the command line: python -m kpis pack --help")
+        return 2
+    out = Path(args.out)
+    content = pack.render(built, args.format)
+    from kpis import batches
+
+    batches.atomic_write(out, content)
+    record = {"file": str(out), "format": args.format, "period": period.label if period else None, "area": area,
+              "kpis": list(built.kpi_ids), "slides": len(built.slides), "bytes": len(content)}
+    print(to_json(record) if args.json else f"wrote {out}: {len(built.slides)} slides ({args.format}) for {area}, {record['period']}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if getattr(args, "database_url", None) and args.command != "db":
         import os
 
-        os.environ[config.ENV_DATABASE_URL] = args.database_url  # every store call of this command reads it
+        # Every store call of this command reads it; put back afterwards, for callers that run several commands in one process.
+        before = os.environ.get(config.ENV_DATABASE_URL)
+        os.environ[config.ENV_DATABASE_URL] = args.database_url
+        try:
+            return _run(args)
+        finally:
+            if before is None:
+                os.environ.pop(config.ENV_DATABASE_URL, None)
+            else:
+                os.environ[config.ENV_DATABASE_URL] = before
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     commands = {
         "validate": cmd_validate, "summary": cmd_summary, "ingest": cmd_ingest, "history": cmd_history,
         "undo": lambda a: _set_withdrawn(a, True), "restore": lambda a: _set_withdrawn(a, False), "hash-passphrase": cmd_hash,
-        "spc": cmd_spc, "check": cmd_check, "localities": cmd_localities, "db": cmd_db, "mapping": cmd_mapping,
+        "spc": cmd_spc, "check": cmd_check, "localities": cmd_localities, "db": cmd_db, "mapping": cmd_mapping, "pack": cmd_pack,
     }
     try:
         return commands[args.command](args)

@@ -200,3 +200,12 @@ else:
         with st.expander(f"Why {name} is quarantined", icon=":material/error:"):
             st.dataframe(data.problems.filter(pl.col("file") == name).select("row", "column", "value", "problem", "fix", "severity").to_pandas(),
                          hide_index=True, width="stretch")
+
+# ---- other data files ------------------------------------------------------------------------
+if data.ok:
+    _, baseline_problems = cache.spc_baselines()
+    if baseline_problems.height:
+        st.subheader("SPC baselines")
+        st.warning(f"{baseline_problems.height} row(s) of spc_baselines.csv could not be used and are left out; "
+                   "the XmR charts use the other rows.", icon=":material/warning:")
+        st.dataframe(baseline_problems.select("row", "column", "value", "problem", "fix").to_pandas(), hide_index=True, width="stretch")

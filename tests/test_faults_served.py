@@ -49,6 +49,8 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
     ("audit_line_cut_short", lambda d: _append(d / "audit.jsonl", '{"action":"undo","batch_id":"2024'), "problem(s) in the audit log"),
     ("batch_file_deleted", _delete_batch, "problem(s) in the audit log or the batch files"),
     ("catalogue_target_abc", lambda d: _replace(d / "catalogue.csv", ",95,95%,monthly", ",abc,95%,monthly"), "Left out, because their row in catalogue.csv or areas.csv has an error: rtl_uptake"),
+    ("spc_baseline_row_damaged", lambda d: _append(d / "spc_baselines.csv", "no_such_kpi,Atlantis,someday,,x\n"),
+     "row(s) of spc_baselines.csv could not be used"),
     ("areas_row_damaged", lambda d: _append(d / "areas.csv", "Nowhere,NOW,Atlantis,x\n"), "Left out, because their row in catalogue.csv or areas.csv has an error: Nowhere"),
 ]
 

@@ -64,7 +64,7 @@ def test_every_file_in_pages_is_a_page_a_shim_or_a_helper():
     app = (ROOT / "app.py").read_text()
     pages = set(re.findall(r'st\.Page\("pages/([^"]+)"', app))
     addresses = {p for p in re.findall(r'url_path="([^"]*)"', app) if p}
-    assert len(pages) == 6 and all(p.endswith("_page.py") for p in pages)
+    assert len(pages) == 7 and all(p.endswith("_page.py") for p in pages)
     files = {f.name: f.read_text() for f in (ROOT / "pages").glob("*.py")}
     shims = {name for name, text in files.items() if "runpy.run_path" in text}
     assert {name.removesuffix(".py") for name in shims} == addresses

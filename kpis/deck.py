@@ -1,0 +1,333 @@
+"""The board as a deck: slides built from the data for one period, area and list of KPIs.
+
+A deck is data (a list of `Slide` records); the presenter page draws it one slide at a
+time and `pack` writes it as PDF and PowerPoint, so both show the same slides. The steps:
+a title slide, one per Partnership Priority (its narrative beside its KPIs), one per KPI
+(figure, status, direction, SPC, trend, locality comparison, the narrative's sentence that
+names it), then achievements, areas for improvement, challenges and opportunities. A
+narrative longer than a slide's text budget continues on the next slide.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import altair as alt
+import polars as pl
+
+from kpis import areas as A
+from kpis import charts, spc, summary, views
+from kpis import narratives as N
+from kpis.formatting import format_target, format_value
+from kpis.periods import Period
+from kpis.store import Store
+from kpis.styles import RAG, RAG_ORDER, direction_label, rag_label
+
+BOARD_NAME = "KPI performance board"
+TREND_POINTS = 24  # the trend on a slide: the last two years of months, or six of quarters
+# Characters of narrative a slide holds at the presenter's type sizes: beside a KPI table, or across the slide.
+BUDGET_BESIDE = 850
+BUDGET_WIDE = 1200
+
+
+class DeckError(ValueError):
+    """A deck that cannot be built as asked (an unknown KPI id): the message says which."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A KPI's headline: the value shown big and what it is judged on, in words."""
+
+    value: str
+    target: str
+    period: str
+    rag: str
+    status: str  # icon and word
+    direction: str
+    spc: tuple[str, ...] = ()  # variation and assurance in words, where there is an SPC analysis
+    note: str = ""  # where the value comes from, when it is not the area's own figure
+    parts: tuple[str, ...] = ()  # each area's figure and status, for a KPI reported by area
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    alt_text: str
+    chart: alt.TopLevelMixin
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    rags: tuple[str, ...] = ()  # each row's status, for colouring (empty: no colour)
+
+
+@dataclass(frozen=True)
+class Slide:
+    kind: str  # title, priority, kpi, theme
+    title: str
+    subtitle: str = ""
+    figure: Figure | None = None
+    paragraphs: tuple[str, ...] = ()
+    table: Table | None = None
+    charts: tuple[Chart, ...] = ()
+    notes: str = ""
+    kpi_id: str | None = None
+    counts: tuple[tuple[str, int], ...] = ()  # status and how many KPIs have it (title slide)
+
+
+@dataclass(frozen=True)
+class Deck:
+    title: str
+    period: Period | None
+    area: str
+    kpi_ids: tuple[str, ...]
+    slides: tuple[Slide, ...] = field(default_factory=tuple)
+
+
+# ---- text ------------------------------------------------------------------------------
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-Z0-9\"“*])")
+_STOP = frozenset(["the", "and", "for", "with", "from", "that", "this", "who", "have", "has", "are", "being", "into", "under", "over", "aged", "their", "more", "than", "number", "percentage", "uptake", "children", "young", "people"])
+
+
+def plain(markdown: str) -> str:
+    """Markdown emphasis and links as plain words: what a slide and a pack print."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    return re.sub(r"(\*\*|__|\*|_(?=\w)|(?<=\w)_|`)", "", text).strip()
+
+
+def paragraphs(body: str) -> list[str]:
+    """A narrative section's body as paragraphs: each bullet one, and each run of plain lines one."""
+    out: list[str] = []
+    current: list[str] = []
+    for line in [*body.split("\n"), ""]:
+        stripped = line.strip()
+        bullet = re.match(r"^[-*+]\s+(.*)$", stripped) or re.match(r"^\d+[.)]\s+(.*)$", stripped)
+        if current and (not stripped or bullet):
+            out.append(plain(" ".join(current)))
+            current = []
+        if bullet:
+            current = [bullet.group(1)]
+        elif stripped:
+            current.append(stripped)
+    return [p for p in out if p]
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def split_by_budget(items: list[str], budget: int) -> list[list[str]]:
+    """Paragraphs into slides of at most `budget` characters each; a paragraph longer than that is cut between sentences."""
+    pieces: list[str] = []
+    for item in items:
+        if len(item) <= budget:
+            pieces.append(item)
+            continue
+        chunk = ""
+        for sentence in sentences(item):
+            if chunk and len(chunk) + 1 + len(sentence) > budget:
+                pieces.append(chunk)
+                chunk = ""
+            chunk = f"{chunk} {sentence}".strip()
+        if chunk:
+            pieces.append(chunk)
+    pages: list[list[str]] = [[]]
+    used = 0
+    for piece in pieces:
+        if pages[-1] and used + len(piece) > budget:
+            pages.append([])
+            used = 0
+        pages[-1].append(piece)
+        used += len(piece)
+    return pages
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in _STOP}
+
+
+def naming_sentence(narrative: N.Narrative | None, kpi: dict[str, object]) -> tuple[str, str] | None:
+    """The sentence of the narrative that speaks about a KPI: among the sections whose `KPIs:` line lists it,
+    the sentence sharing most words with the KPI's names (the first sentence on a tie). With its section's title."""
+    if narrative is None:
+        return None
+    naming = [s for s in narrative.sections if str(kpi["kpi_id"]) in s.kpis]
+    if not naming:
+        return None
+    names = _words(f"{kpi['name']} {kpi['short_name']}")
+    best: tuple[int, int, str, str] | None = None
+    for rank, section in enumerate(naming):
+        for text in (s for p in paragraphs(section.body) for s in sentences(p)):
+            score = len(names & _words(text))
+            if best is None or (score, -rank) > (best[0], best[1]):
+                best = (score, -rank, text, section.title)
+    return (best[2], best[3]) if best else None
+
+
+# ---- figures ---------------------------------------------------------------------------
+
+
+def _figure(tile: views.Tile, area: str, spc_rows: dict[tuple[str, str], dict], locality: pl.DataFrame, codes: dict[str, str]) -> Figure:
+    kpi = tile.kpi
+    unit, decimals = str(kpi["unit"]), int(kpi["decimals"] or 0)
+    row = tile.status_row
+    target = format_target(kpi.get("target"), kpi.get("target_wording"), unit, decimals)
+    if row is None:
+        return Figure("–", target, "–", "grey", rag_label("grey"), "No figure for this period", note=f"No figure for {area} at or before this period.")
+    rows = [tile.main] if tile.main is not None else tile.parts
+    words = tuple(dict.fromkeys(
+        f"{'' if tile.main is not None else codes.get(str(r['area']), str(r['area'])) + ': '}SPC {s['variation_label']} · Assurance {s['assurance_label']}"
+        for r in rows if (s := spc_rows.get((str(kpi["kpi_id"]), str(r["area"])))) is not None))
+    parts = tuple(f"{codes.get(str(p['area']), p['area'])} {format_value(p['value'], unit, decimals)} {rag_label(str(p['rag']))}" for p in tile.parts)
+    if tile.main is not None:
+        main = tile.main
+        stale = f"Older figure: the latest is for {main['period']}." if main["stale"] else ""
+        return Figure(format_value(main["value"], unit, decimals), format_target(main["target"], kpi.get("target_wording") if main["target"] == kpi.get("target") else None, unit, decimals),
+                      str(main["period"]), str(main["rag"]), rag_label(str(main["rag"])),
+                      direction_label(main["arrow"], str(main["direction"]), main.get("change_significant")), words, stale, parts)
+    # Reported by area only: the parent's figure where one can be derived, and the worst area's status.
+    ref = locality.filter(pl.col("kpi_id") == kpi["kpi_id"]).head(1).to_dicts()
+    derived = ref[0] if ref and ref[0].get("parent_value") is not None else None
+    same = len({p["rag"] for p in tile.parts}) == 1
+    value = format_value(derived["parent_value"], unit, decimals) if derived else "–"
+    note = (f"{area} figure derived from the areas' numerators and denominators ({derived['parent_period']})." if derived
+            else f"No {area} figure; reported by area.")
+    status = f"{rag_label(str(row['rag']))} ({'all areas' if same else 'worst area'})"
+    directions = {direction_label(p["arrow"], str(p["direction"])) for p in tile.parts}
+    direction = directions.pop() + " (all areas)" if len(directions) == 1 else "Differs by area: " + "; ".join(
+        f"{codes.get(str(p['area']), p['area'])} {direction_label(p['arrow'], str(p['direction']))}" for p in tile.parts)
+    return Figure(value, target, str(row["period"]), str(row["rag"]), status, direction, words, note, parts)
+
+
+def _trend_chart(store: Store, kpi: dict[str, object], area: str, tile: views.Tile, period: Period | None) -> Chart | None:
+    areas = [area] if tile.main is not None else [str(p["area"]) for p in tile.parts]
+    if not areas:
+        return None
+    history = views.trend(store, [str(kpi["kpi_id"])], areas, period, intervals=False)
+    history = history.filter(pl.col("period_end").rank("dense", descending=True).over("area") <= TREND_POINTS)
+    if history.height < 2:
+        return None
+    unit, decimals = str(kpi["unit"]), int(kpi["decimals"] or 0)
+    first, last = history["period"].first(), history.sort("period_end")["period"].last()
+    title = f"Trend: {kpi['short_name']}"
+    alt_text = (f"Line chart of {kpi['short_name']} for {', '.join(areas)} from {first} to {last}, with the target as a dashed line "
+                f"and the green and amber bands shaded. Latest figure {format_value(history.sort('period_end')['value'].last(), unit, decimals)}.")
+    return Chart(title, alt_text, charts.trend_chart(history, title, unit, decimals))
+
+
+def _locality_table(locality: pl.DataFrame, kpi_id: str, area: str) -> Table | None:
+    part = locality.filter(pl.col("kpi_id") == kpi_id) if locality.height else locality
+    if part.height == 0:
+        return None
+    table = views.comparison_table(part, area).select("Area", "Period", "Value", f"Compared with {area}")
+    statuses = part.select(pl.col("rag")).to_series().to_list()
+    header = ("Area", "Period", "Value", "Status", f"Compared with {area}")
+    rows = tuple((r[0], r[1], r[2], rag_label(s), r[3]) for r, s in zip(table.iter_rows(), statuses, strict=True))
+    return Table(header, rows, tuple(statuses))
+
+
+# ---- the deck --------------------------------------------------------------------------
+
+
+def kpi_order(store: Store, kpi_ids: list[str] | None) -> list[str]:
+    """The KPIs of the deck, in the order asked (default: every KPI in catalogue order); DeckError names an unknown id."""
+    known = store.catalogue["kpi_id"].to_list()
+    if not kpi_ids:
+        return known
+    unknown = [k for k in kpi_ids if k not in known]
+    if unknown:
+        raise DeckError(f"unknown KPI id(s): {', '.join(unknown)} (known: {', '.join(known)})")
+    return list(dict.fromkeys(kpi_ids))
+
+
+def build(store: Store, period: Period | None, area: str, kpi_ids: list[str] | None = None,
+          narrative_list: list[N.Narrative] | None = None) -> Deck:
+    """The deck for a period and area: title, priorities, one slide per KPI in `kpi_ids` order, then the themes."""
+    order = kpi_order(store, kpi_ids)
+    narrative = N.for_period(narrative_list or [], period)
+    codes = A.code_of(store.areas)
+    children = A.children(store.areas, area)
+    tiles = {str(t.kpi["kpi_id"]): t for t in views.tiles(store, period, area, order)}
+    locality = views.localities(store, period, area) if children else pl.DataFrame()
+    spc_frame = spc.summary(store, period, [area, *children], order)
+    spc_rows = {(r["kpi_id"], r["area"]): r for r in spc_frame.iter_rows(named=True)}
+    figures = {k: _figure(tiles[k], area, spc_rows, locality, codes) for k in order}
+    label = period.label if period else "all periods"
+
+    slides = [_title_slide(store, period, area, order, figures, narrative)]
+    if narrative is not None:
+        for section in narrative.priorities():
+            linked = [k for k in views.priority_kpis(store, section, section.priority) if k in figures]
+            slides += _text_slides("priority", section.title, paragraphs(section.body) or ["No narrative for this priority."],
+                                   BUDGET_BESIDE, _kpi_table(tiles, figures, linked), f"{narrative.title} · KPIs for {area}")
+    for k in order:
+        slides.append(_kpi_slide(store, period, area, tiles[k], figures[k], locality, narrative, label))
+    for key in N.THEMES:
+        section = narrative.section(key) if narrative else None
+        title = section.title if section else key.replace("_", " ").capitalize()
+        body = paragraphs(section.body) if section and section.body else ["Nothing recorded for this period."]
+        related = [k for k in (section.kpis if section else ()) if k in figures]
+        slides += _text_slides("theme", title, body, BUDGET_WIDE if not related else BUDGET_BESIDE, _kpi_table(tiles, figures, related), label)
+    return Deck(BOARD_NAME, period, area, tuple(order), tuple(slides))
+
+
+def _title_slide(store: Store, period: Period | None, area: str, order: list[str], figures: dict[str, Figure],
+                 narrative: N.Narrative | None) -> Slide:
+    counts = {rag: 0 for rag in RAG_ORDER}
+    for figure in figures.values():
+        counts[figure.rag] += 1
+    with_figures = [f.period for f in figures.values() if f.period != "–"]
+    latest = summary.latest(store, period, None, order)
+    as_at = latest.sort("period_end")["period"].last() if latest.height else None
+    lines = [f"Reporting period: {period.label if period else 'all periods'}", f"Area: {area}",
+             f"Data as at: {as_at}, the latest figure at or before this period" if as_at else "Data as at: no figures yet",
+             f"{len(order)} KPI(s), {len(with_figures)} with a figure"]
+    notes = " ".join(f"{RAG[rag].word}: {n}." for rag, n in counts.items())
+    subtitle = narrative.title if narrative else ""
+    return Slide("title", BOARD_NAME, subtitle, paragraphs=tuple(lines), notes=notes,
+                 counts=tuple((rag, counts[rag]) for rag in RAG_ORDER))
+
+
+def _kpi_table(tiles: dict[str, views.Tile], figures: dict[str, Figure], kpi_ids: list[str]) -> Table | None:
+    if not kpi_ids:
+        return None
+    rows = tuple((str(tiles[k].kpi["short_name"]), figures[k].value, figures[k].status) for k in kpi_ids)
+    return Table(("KPI", "Value", "Status"), rows, tuple(figures[k].rag for k in kpi_ids))
+
+
+def _text_slides(kind: str, title: str, body: list[str], budget: int, table: Table | None, subtitle: str) -> list[Slide]:
+    pages = split_by_budget(body, budget)
+    notes = " ".join(body)
+    return [Slide(kind, title if i == 0 else f"{title} (continued)", subtitle, paragraphs=tuple(page), table=table, notes=notes)
+            for i, page in enumerate(pages)]
+
+
+def _kpi_slide(store: Store, period: Period | None, area: str, tile: views.Tile, figure: Figure, locality: pl.DataFrame,
+               narrative: N.Narrative | None, label: str) -> Slide:
+    kpi = tile.kpi
+    kpi_id = str(kpi["kpi_id"])
+    named = naming_sentence(narrative, kpi)
+    said = (f"“{named[0]}” ({named[1]})",) if named else ()
+    trend = _trend_chart(store, kpi, area, tile, period)
+    rows = [tile.main] if tile.main is not None else tile.parts
+    why = " ".join((f"{r['area']}: " if tile.main is None else "") + summary.why(r) for r in rows) or summary.why({"value": None, "rag": "grey"})
+    return Slide("kpi", str(kpi["name"]), f"{area} · {label}", figure, said, _locality_table(locality, kpi_id, area),
+                 (trend,) if trend else (), why, kpi_id)
+
+
+def text_of(slide: Slide) -> str:
+    """Every word a slide shows, in reading order: what the pack's tests read back."""
+    parts = [slide.title, slide.subtitle]
+    if slide.figure:
+        f = slide.figure
+        parts += [f.value, f"Target {f.target}", f.period, f.status, f.direction, *f.spc, f.note, *f.parts]
+    parts += [f"{RAG[r].word}: {n}" for r, n in slide.counts]
+    parts += list(slide.paragraphs)
+    if slide.table:
+        parts += [" | ".join(slide.table.header), *(" | ".join(r) for r in slide.table.rows)]
+    return "\n".join(p for p in parts if p)

@@ -1,0 +1,118 @@
+"""The deck built from the demo data: which slides, what each KPI slide says, and narrative overflow."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import DATA
+from kpis import deck as D
+from kpis import narratives
+from kpis.periods import parse_period
+
+Q1 = parse_period("2024/25 Q1")
+
+
+@pytest.fixture(scope="module")
+def found():
+    return narratives.load_all(DATA / "narratives")[0]
+
+
+@pytest.fixture(scope="module")
+def city(demo_store, found):
+    return D.build(demo_store, Q1, "City", None, found)
+
+
+def test_slides_are_title_priorities_kpis_then_themes(city, demo_store, found):
+    kinds = [s.kind for s in city.slides]
+    n_kpis = demo_store.catalogue.height
+    assert kinds[0] == "title"
+    first_kpi = kinds.index("kpi")
+    assert set(kinds[1:first_kpi]) == {"priority"}
+    assert kinds[first_kpi:first_kpi + n_kpis] == ["kpi"] * n_kpis
+    assert set(kinds[first_kpi + n_kpis:]) == {"theme"}
+    priorities = {s.title.removesuffix(" (continued)") for s in city.slides if s.kind == "priority"}
+    assert priorities == {s.title for s in narratives.for_period(found, Q1).priorities()}
+    themes = [s.title for s in city.slides if s.kind == "theme" and not s.title.endswith("(continued)")]
+    assert themes == ["Achievements", "Areas for Improvement", "Challenges", "Opportunities"]
+
+
+def test_title_slide_counts_statuses_of_the_deck(city):
+    title = city.slides[0]
+    assert dict(title.counts) == {"red": 5, "amber": 0, "green": 4, "grey": 0}
+    assert "Reporting period: 2024/25 Q1" in title.paragraphs and "Area: City" in title.paragraphs
+    assert any(p.startswith("Data as at: 2024/25 Q1") for p in title.paragraphs)
+
+
+@pytest.mark.parametrize(("kpi_id", "value", "status", "direction"), [
+    ("mmr_24m", "90.24%", "✖ Red", "↓ Worsening"),
+    ("mmr_5y", "94.97%", "✔ Green", "↑ Improving"),
+    ("hwc_referrals", "800", "✔ Green", "↑ Improving, a significant change"),
+    ("ooa_placements", "29", "✖ Red", "↑ Worsening"),
+])
+def test_kpi_slide_has_value_status_direction_and_spc_words(city, kpi_id, value, status, direction):
+    slide = next(s for s in city.slides if s.kpi_id == kpi_id)
+    f = slide.figure
+    assert (f.value, f.status) == (value, status)
+    assert f.direction.startswith(direction)
+    assert f.spc and all("SPC " in line and "Assurance " in line for line in f.spc)
+    assert slide.notes.startswith(status.split()[1])  # the 'why' sentences open with the status word
+    assert slide.charts and slide.charts[0].alt_text.startswith("Line chart of")
+
+
+def test_a_kpi_reported_by_area_shows_the_derived_parent_figure_and_the_areas(city):
+    slide = next(s for s in city.slides if s.kpi_id == "rtl_uptake")
+    f = slide.figure
+    assert f.value == "87%" and "derived from the areas' numerators and denominators" in f.note
+    assert f.parts == ("NE 87% ✖ Red", "NW 84% ✖ Red", "S 89% ✖ Red")
+    assert f.status == "✖ Red (all areas)"
+    assert [r[0] for r in slide.table.rows] == ["North East", "North West", "South"]
+    assert slide.table.header[-1] == "Compared with City"
+
+
+def test_kpi_slide_quotes_the_sentence_that_names_it(city):
+    slide = next(s for s in city.slides if s.kpi_id == "rtl_uptake")
+    assert len(slide.paragraphs) == 1
+    assert "Ready to Learn assessment" in slide.paragraphs[0] and slide.paragraphs[0].endswith("(Areas for Improvement)")
+
+
+def test_naming_sentence_comes_only_from_a_section_whose_kpis_line_lists_it(found, demo_store):
+    narrative = narratives.for_period(found, Q1)
+    for kpi in demo_store.catalogue.iter_rows(named=True):
+        named = D.naming_sentence(narrative, kpi)
+        sections = [s for s in narrative.sections if kpi["kpi_id"] in s.kpis]
+        if not sections:
+            assert named is None
+            continue
+        sentence, title = named
+        assert title in {s.title for s in sections}
+        assert sentence in " ".join(D.paragraphs(next(s for s in sections if s.title == title).body))
+
+
+def test_kpi_order_follows_the_list_and_unknown_ids_are_refused(demo_store, found):
+    chosen = D.build(demo_store, Q1, "City", ["mmr_5y", "rtl_uptake"], found)
+    assert [s.kpi_id for s in chosen.slides if s.kind == "kpi"] == ["mmr_5y", "rtl_uptake"]
+    assert dict(chosen.slides[0].counts) == {"red": 1, "amber": 0, "green": 1, "grey": 0}
+    with pytest.raises(D.DeckError, match="nope"):
+        D.build(demo_store, Q1, "City", ["mmr_5y", "nope"], found)
+
+
+def test_a_long_narrative_continues_on_the_next_slide(demo_store):
+    long = " ".join(f"Sentence number {i} says something about the service and what it learned." for i in range(60))
+    text = f"---\nperiod: 2024/25 Q1\n---\n## Partnership Priority 1: Long\nKPIs: mmr_24m\n\n{long}\n\n- A short bullet.\n"
+    deck = D.build(demo_store, Q1, "City", ["mmr_24m"], [narratives.parse(text)])
+    pages = [s for s in deck.slides if s.kind == "priority"]
+    assert len(pages) >= 3
+    assert pages[0].title == "Partnership Priority 1: Long" and all(p.title.endswith("(continued)") for p in pages[1:])
+    assert all(sum(len(p) for p in page.paragraphs) <= D.BUDGET_BESIDE for page in pages)
+    # Nothing is lost or repeated: the pages hold the narrative's sentences in order.
+    assert " ".join(p for page in pages for p in page.paragraphs) == f"{long} A short bullet."
+
+
+def test_split_by_budget_keeps_short_paragraphs_together():
+    assert D.split_by_budget(["a" * 10, "b" * 10, "c" * 10], 25) == [["a" * 10, "b" * 10], ["c" * 10]]
+    assert D.split_by_budget(["One. Two. Three."], 8) == [["One.", "Two."], ["Three."]]  # a long paragraph is cut between sentences
+
+
+def test_plain_drops_markdown_emphasis_and_links():
+    assert D.plain("**bold** and *italic* and [a link](http://x)") == "bold and italic and a link"
+    assert D.paragraphs("Intro line\nsecond line\n\n- one\n- two **b**") == ["Intro line second line", "one", "two b"]

@@ -1,0 +1,107 @@
+"""Presenter mode in headless Chromium: every slide of the demo deck fits the screen, keys step, the URL follows.
+
+Sizes: a 1280×720 projector and a 1920×1080 screen at 100%, and a 1920×1080 screen at 150%
+zoom. Zooming to 150% leaves the page a CSS viewport of 1280×720 at 1.5 device pixels per
+CSS pixel, which is what the third case sets (`device_scale_factor`), so the text is drawn
+at 1.5 times the sizes checked. Each slide's screenshot is saved under tests/screenshots/.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_browser import CHROMIUM, SHOTS, browser, server, wait_done  # noqa: F401  (fixtures)
+
+from conftest import DATA
+from kpis import deck as D
+from kpis import narratives, pack, store
+from kpis.periods import parse_period
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
+
+SIZES = [(1280, 720, 1.0), (1920, 1080, 1.0), (1280, 720, 1.5)]
+MEASURE = """() => {
+  const s = document.querySelector('.slide'), m = document.querySelector('[data-testid="stMain"]'), r = s.getBoundingClientRect();
+  let bottom = r.top, right = r.left, smallest = 999;
+  for (const e of s.querySelectorAll('*')) {
+    const q = e.getBoundingClientRect();
+    if (q.width && q.height) { bottom = Math.max(bottom, q.bottom); right = Math.max(right, q.right); }
+    if ([...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) smallest = Math.min(smallest, parseFloat(getComputedStyle(e).fontSize));
+  }
+  const img = s.querySelector('.chart img'), value = s.querySelector('.value, .count b');
+  return {docScroll: document.documentElement.scrollHeight - innerHeight, docWide: document.documentElement.scrollWidth - innerWidth,
+          mainScroll: m.scrollHeight - m.clientHeight, mainWide: m.scrollWidth - m.clientWidth,
+          below: bottom - r.bottom, beyond: right - r.right, smallest,
+          value: value ? parseFloat(getComputedStyle(value).fontSize) : null,
+          chartScale: img ? img.getBoundingClientRect().width / img.naturalWidth : null};
+}"""
+
+
+@pytest.fixture(scope="module")
+def demo_deck():
+    return D.build(store.load(DATA), parse_period("2024/25 Q1"), "City", None, narratives.load_all(DATA / "narratives")[0])
+
+
+@pytest.mark.parametrize(("width", "height", "scale"), SIZES, ids=[f"{w}x{h}@{s:g}" for w, h, s in SIZES])
+def test_every_slide_fits_without_scrolling(server, browser, demo_deck, width, height, scale):  # noqa: F811
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=scale)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    problems = []
+    for number in range(1, len(demo_deck.slides) + 1):
+        page.goto(f"{server}/present?slide={number}", wait_until="domcontentloaded")
+        wait_done(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator('[data-testid="stSidebar"]').is_hidden() and page.locator('[data-testid="stHeader"]').is_hidden()
+        m = page.evaluate(MEASURE)
+        page.screenshot(path=str(SHOTS / f"present_{width}x{height}@{scale:g}_{number:02d}.png"))
+        if max(m["docScroll"], m["docWide"], m["mainScroll"], m["mainWide"], m["below"], m["beyond"]) > 0:
+            problems.append((number, "scrolls or overflows", m))
+        if m["smallest"] < 20:
+            problems.append((number, "text under 20 px", m))
+        if m["value"] is not None and m["value"] < 64:
+            problems.append((number, "headline under 64 px", m))
+        if m["chartScale"] is not None and m["chartScale"] * pack.SCREEN_CHART_FONT < 16:
+            problems.append((number, "chart text under 16 px", m))
+    page.close()
+    assert problems == []
+    assert errors == []
+
+
+def test_keys_step_through_the_slides_and_the_url_follows(server, browser, demo_deck):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server}/present?slide=1", wait_until="domcontentloaded")
+    wait_done(page)
+    page.locator(".slide").click()
+    start = page.evaluate("history.length")
+    total = len(demo_deck.slides)
+    steps = [("ArrowRight", 2), ("PageDown", 3), ("Space", 4), ("ArrowDown", 5), ("ArrowLeft", 4), ("PageUp", 3), ("ArrowUp", 2),
+             ("End", total), ("Home", 1)]
+    for key, expected in steps:
+        page.keyboard.press(key)
+        page.wait_for_function(f"() => new URL(location.href).searchParams.get('slide') === '{expected}'", timeout=30_000)
+        wait_done(page)
+        assert page.locator(f'.slide[data-slide="{expected}"]').count() == 1, key
+    # One history entry per slide change at most.
+    assert page.evaluate("history.length") - start <= len(steps)
+    page.close()
+
+
+def test_the_deck_link_reopens_the_same_deck(server, browser):  # noqa: F811
+    link = f"{server}/present?kpis=mmr_5y,rtl_uptake&slide=1"
+    first = browser.new_page(viewport={"width": 1280, "height": 720})
+    first.goto(link, wait_until="domcontentloaded")
+    wait_done(first)
+    first.locator(".slide").click()
+    first.keyboard.press("End")
+    first.wait_for_function("() => new URL(location.href).searchParams.get('slide') !== '1'", timeout=30_000)
+    wait_done(first)
+    saved, shown = first.url, first.locator(".slide").inner_text()
+    assert "kpis=mmr_5y%2Crtl_uptake" in saved or "kpis=mmr_5y,rtl_uptake" in saved
+    second = browser.new_page(viewport={"width": 1280, "height": 720})
+    second.goto(saved, wait_until="domcontentloaded")
+    wait_done(second)
+    assert second.locator(".slide").inner_text() == shown
+    first.close()
+    second.close()
