@@ -15,7 +15,7 @@ from kpis import readers, validation
 from kpis.numbers import parse_number
 from kpis.schemas import AreaModel
 
-SCHEMA = {"area": pl.String, "code": pl.String, "parent": pl.String, "order": pl.Int64}
+SCHEMA = {"area": pl.String, "code": pl.String, "parent": pl.String, "order": pl.Int64, "peer_group": pl.String}
 
 
 def empty() -> pl.DataFrame:
@@ -26,13 +26,16 @@ def parse(text: pl.DataFrame, file: str = "areas.csv") -> tuple[pl.DataFrame, pl
     missing = [c for c in ("area", "code") if c not in text.columns]
     if missing:
         return empty(), P.file_problem(file, f"Missing column(s): {', '.join(missing)}", "Add the columns area, code and parent")
-    text = text.with_columns(pl.lit(None, pl.String).alias(c) for c in ("parent", "order") if c not in text.columns)
+    text = text.with_columns(pl.lit(None, pl.String).alias(c) for c in ("parent", "order", "peer_group") if c not in text.columns)
     typed = text.with_columns(
         parse_number("order").cast(pl.Int64, strict=False).fill_null(pl.col("row")).alias("order"),
     )
     problems = validation.validate(
         AreaModel, typed, file,
-        {"parent_is_declared": validation.Explanation("parent", "The parent is not an area in this file", "Use the name of an area declared in the file, or leave parent empty")},
+        {"parent_is_declared": validation.Explanation("parent", "The parent is not an area in this file", "Use the name of an area declared in the file, or leave parent empty"),
+         "peer_group_is_declared": validation.Explanation(
+             "peer_group", "The peer group is not an area in this file",
+             "Declare the group as an area of its own (its figures are the group's average), or leave peer_group empty")},
         raw=text,
     )
     return typed.select(SCHEMA.keys()).sort("order"), problems
@@ -45,6 +48,20 @@ def load(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     if text.frame is None:
         return empty(), text.problems
     return parse(text.frame, path.name)
+
+
+def peer_group_of(areas: pl.DataFrame) -> dict[str, str]:
+    """Each area's peer group (e.g. its family group), where areas.csv gives one."""
+    if "peer_group" not in areas.columns:
+        return {}
+    grouped = areas.filter(pl.col("peer_group").is_not_null())
+    return dict(zip(grouped["area"], grouped["peer_group"], strict=True))
+
+
+def parent_of(areas: pl.DataFrame, area: str) -> str | None:
+    """The area's parent, or None for a top area (or an unknown one)."""
+    found = areas.filter(pl.col("area") == area)["parent"]
+    return found.item() if found.len() == 1 else None
 
 
 def lookup(areas: pl.DataFrame) -> dict[str, str]:

@@ -41,7 +41,7 @@ class Backend(Protocol):
         """Batches in force, oldest first: (info, name in reports, its CSV file or its rows as text columns)."""
         ...
 
-    def write_batches(self, parts: list[Part], user: str) -> list[B.BatchInfo]:
+    def write_batches(self, parts: list[Part], user: str, mapping: str | None = None) -> list[B.BatchInfo]:
         """Publish every part as a batch, all or none, under the publish lock (B.BusyError when it stays taken)."""
         ...
 
@@ -72,9 +72,9 @@ class FilesBackend:
         for info, path in B.active(self.data_dir, history):
             yield info, f"{B.BATCH_DIR}/{path.name}", path
 
-    def write_batches(self, parts: list[Part], user: str) -> list[B.BatchInfo]:
+    def write_batches(self, parts: list[Part], user: str, mapping: str | None = None) -> list[B.BatchInfo]:
         with B.locked(self.data_dir):
-            return B.write_batches(self.data_dir, parts, user)
+            return B.write_batches(self.data_dir, parts, user, mapping=mapping)
 
     def set_withdrawn(self, batch_id: str, user: str, withdrawn: bool) -> bool:
         return B.set_withdrawn(self.data_dir, batch_id, user, withdrawn)

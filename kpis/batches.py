@@ -54,7 +54,7 @@ STATES = ("in force", "withdrawn", "broken")
 HISTORY_SCHEMA = {
     "batch_id": pl.String, "published_at": pl.String, "user": pl.String, "source": pl.String, "sha256": pl.String,
     "rows": pl.Int64, "new": pl.Int64, "revised": pl.Int64, "unchanged": pl.Int64, "withdrawn": pl.Boolean,
-    "withdrawn_at": pl.String, "withdrawn_by": pl.String, "state": pl.String, "note": pl.String,
+    "withdrawn_at": pl.String, "withdrawn_by": pl.String, "state": pl.String, "note": pl.String, "mapping": pl.String,
 }
 
 # The audit entries, declared: each action's required fields and their types, then the optional ones.
@@ -65,7 +65,7 @@ FIELDS: dict[str, dict[str, type]] = {
     "undo": _ACT,
     "restore": _ACT,
 }
-OPTIONAL_FIELDS: dict[str, dict[str, type]] = {"publish": {"group": str, "group_size": int, "file_sha256": str}}
+OPTIONAL_FIELDS: dict[str, dict[str, type]] = {"publish": {"group": str, "group_size": int, "file_sha256": str, "mapping": str}}
 KEEP_FIX = "The line is kept as it is and left out; compare the log with a backup, then run `python -m kpis check`"
 
 
@@ -345,7 +345,7 @@ def fold(audit: Audit, broken_of: Callable[[str, str | None], str | None], where
             if batch_id in batches:
                 rows.append(_problem(number, "batch_id", audit_line(entry), "A second publish entry for the same batch"))
                 continue
-            batches[batch_id] = {k: entry.get(k) for k in HISTORY_SCHEMA if k in FIELDS["publish"] or k == "batch_id"}
+            batches[batch_id] = {k: entry.get(k) for k in HISTORY_SCHEMA if k in FIELDS["publish"] or k in ("batch_id", "mapping")}
             batches[batch_id] |= {"withdrawn": False, "withdrawn_at": None, "withdrawn_by": None, "note": None}
             file_sums[batch_id] = entry.get("file_sha256")  # type: ignore[assignment]
         elif batch_id not in batches:
@@ -383,7 +383,7 @@ def active(data_dir: Path, history_frame: pl.DataFrame | None = None) -> list[tu
     ]
 
 
-def write_batches(data_dir: Path, parts: list[tuple[pl.DataFrame, str, str, dict[str, int]]], user: str) -> list[BatchInfo]:
+def write_batches(data_dir: Path, parts: list[tuple[pl.DataFrame, str, str, dict[str, int]]], user: str, mapping: str | None = None) -> list[BatchInfo]:
     """Publish each (frame, source name, sha256, counts) as a batch, all or none. Call inside `locked`.
 
     The batch files are written first; one append to the audit log then commits them all:
@@ -397,7 +397,7 @@ def write_batches(data_dir: Path, parts: list[tuple[pl.DataFrame, str, str, dict
             content = frame.write_csv().encode("utf-8")
             atomic_write(batch_path(data_dir, info.batch_id), content)
             infos.append(info)
-            entries.append({"action": "publish", **info.__dict__, **counts, "file_sha256": sha256(content)})
+            entries.append({"action": "publish", **info.__dict__, **counts, "file_sha256": sha256(content)} | ({"mapping": mapping} if mapping else {}))
         group = {"group": infos[0].batch_id, "group_size": len(infos)} if infos else {}
         append_audit(data_dir, [entry | group for entry in entries])
     except Exception:

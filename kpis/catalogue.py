@@ -13,7 +13,7 @@ from kpis.schemas import CatalogueModel
 
 REQUIRED = ("kpi_id", "name", "unit", "polarity", "frequency")
 OPTIONAL_TEXT = ("short_name", "target_wording", "definition", "source", "owner", "priority", "target",
-                 "rag_basis", "green_within", "amber_within", "decimals", "per", "direction_tolerance", "expected_within_days")
+                 "rag_basis", "green_within", "amber_within", "decimals", "per", "direction_tolerance", "expected_within_days", "suppress_under")
 DEFAULTS = {"rag_basis": "relative", "green_within": 2.5, "amber_within": 5.0, "direction_tolerance": 0.0}
 DEFAULT_DECIMALS = {"percent": 1, "count": 0, "rate": 1, "number": 1}
 
@@ -22,7 +22,7 @@ SCHEMA = {
     "polarity": pl.String, "target": pl.Float64, "target_wording": pl.String, "frequency": pl.String,
     "definition": pl.String, "source": pl.String, "owner": pl.String, "rag_basis": pl.String,
     "green_within": pl.Float64, "amber_within": pl.Float64, "decimals": pl.Int64,
-    "per": pl.Float64, "direction_tolerance": pl.Float64, "expected_within_days": pl.Int64,
+    "per": pl.Float64, "direction_tolerance": pl.Float64, "expected_within_days": pl.Int64, "suppress_under": pl.Float64,
 }
 
 EXPLAIN = {
@@ -44,7 +44,7 @@ def parse(text: pl.DataFrame, file: str = "catalogue.csv") -> tuple[pl.DataFrame
     if missing:
         return empty(), P.file_problem(file, f"Missing column(s): {', '.join(missing)}", f"Add the columns {', '.join(REQUIRED)}")
     text = text.with_columns(pl.lit(None, pl.String).alias(c) for c in OPTIONAL_TEXT if c not in text.columns)
-    numeric = ("priority", "target", "green_within", "amber_within", "decimals", "per", "direction_tolerance", "expected_within_days")
+    numeric = ("priority", "target", "green_within", "amber_within", "decimals", "per", "direction_tolerance", "expected_within_days", "suppress_under")
     typed = text.with_columns(
         pl.col("kpi_id").str.to_lowercase(),
         pl.col("unit", "polarity", "frequency", "rag_basis").str.to_lowercase(),
@@ -63,6 +63,7 @@ def parse(text: pl.DataFrame, file: str = "catalogue.csv") -> tuple[pl.DataFrame
         pl.col("_green_within").fill_null(DEFAULTS["green_within"]).alias("green_within"),
         pl.col("_amber_within").fill_null(DEFAULTS["amber_within"]).alias("amber_within"),
         pl.col("_per").alias("per"),
+        pl.col("_suppress_under").alias("suppress_under"),
         pl.col("_direction_tolerance").fill_null(DEFAULTS["direction_tolerance"]).alias("direction_tolerance"),
         pl.col("_expected_within_days").round(0).cast(pl.Int64).alias("expected_within_days"),
         pl.coalesce(

@@ -21,11 +21,32 @@ def _period_sort(frame: pl.DataFrame) -> list[str]:
     return frame.sort(keys)["period"].unique(maintain_order=True).to_list()
 
 
-def _area_scale(frame: pl.DataFrame) -> alt.Scale:
-    """Each area keeps its colour on every chart: the colour follows its place in the areas registry."""
+def area_colours(areas: list[str], highlight: str | None = None, orders: list[int] | None = None) -> list[str]:
+    """One colour per area of a chart (in the areas registry's order), never the same colour twice.
+
+    Where every area's place in the registry (`orders`, from 1) falls within the palette, the
+    area keeps its colour on every chart; otherwise the areas take the palette's colours in
+    turn and evenly spaced hues follow. With more than `MANY_LINES` areas, one (`highlight`, else the
+    first) keeps a strong colour and the rest are light grey, so one line can be read.
+    """
+    if len(areas) > MANY_LINES:
+        chosen = highlight if highlight in areas else areas[0] if areas else None
+        return [styles.AREA_PALETTE[1] if a == chosen else styles.BACKGROUND_LINE for a in areas]
+    palette = list(styles.AREA_PALETTE)
+    if orders is not None and all(1 <= o <= len(palette) for o in orders):
+        return [palette[o - 1] for o in orders]
+    extra = [f"hsl({round(360 * i / max(1, len(areas) - len(palette)))}, 55%, 45%)" for i in range(max(0, len(areas) - len(palette)))]
+    return (palette + extra)[: len(areas)]
+
+
+MANY_LINES = 8  # beyond this many areas in one chart, one line is highlighted and the rest are grey
+
+
+def _area_scale(frame: pl.DataFrame, highlight: str | None = None) -> alt.Scale:
+    """Each area of this chart its own colour, in the areas registry's order."""
     pairs = frame.select("area", "area_order").unique().sort("area_order")
-    palette = styles.AREA_PALETTE
-    return alt.Scale(domain=pairs["area"].to_list(), range=[palette[(int(o) - 1) % len(palette)] for o in pairs["area_order"]])
+    areas = pairs["area"].to_list()
+    return alt.Scale(domain=areas, range=area_colours(areas, highlight, [int(o) for o in pairs["area_order"]]))
 
 
 def _rag_scale() -> alt.Scale:
@@ -74,7 +95,8 @@ def band_words_expr() -> pl.Expr:
         pl.concat_str(pl.lit("green "), edge, pl.lit(" "), shown("green_limit"), pl.lit(", amber "), edge, pl.lit(" "), shown("amber_limit")))
 
 
-def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, show_interval: bool = False) -> alt.Chart:
+def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, show_interval: bool = False,
+                highlight: str | None = None) -> alt.Chart:
     """Lines per area over time, the target as steps, and the amber and green zones shaded (their tooltip in words)."""
     data = _with_labels(frame)
     if {"green_limit", "amber_limit", "polarity"} <= set(data.columns):
@@ -109,7 +131,8 @@ def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, s
     ]
     if "numerator" in pdf and pdf["numerator"].notna().any():
         tooltip += [alt.Tooltip("numerator:Q", title="Numerator", format=",.0f"), alt.Tooltip("denominator:Q", title="Denominator", format=",.0f")]
-    colour = alt.Color("area:N", scale=_area_scale(data), title="Area", legend=alt.Legend(orient="top"))
+    colour = alt.Color("area:N", scale=_area_scale(data, highlight), title="Area",
+                       legend=alt.Legend(orient="top", columns=min(6, max(1, data["area"].n_unique())), symbolLimit=0, labelLimit=200))
     lines = base.mark_line(strokeWidth=2.5).encode(x=x, y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=y_title), color=colour)
     points = base.mark_point(filled=True, size=70).encode(
         x=x, y="value:Q", color=colour,
@@ -132,6 +155,16 @@ def _rag_label_expr() -> str:
 def locality_bars(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1) -> alt.Chart:
     """Bars per area against the target, coloured and labelled by status (icon and word as well as colour)."""
     data = _with_labels(frame).with_columns((formatting.value_expr() + pl.lit("  ") + pl.col("status")).alias("label"))
+    suppressed = pl.col("suppressed").fill_null(False) if "suppressed" in data.columns else pl.lit(False)
+    reason = pl.col("suppression_reason") if "suppression_reason" in data.columns else pl.lit("")
+    # A label goes inside its bar only where the bar is long enough to hold it; else just past the bar's end,
+    # so it never covers the area names. A suppressed figure is a word at zero, never a missing bar.
+    longest = data.select(pl.max_horizontal(pl.col("value").max(), pl.col("target").max() if "target" in data.columns else pl.lit(0.0))).item() or 1.0
+    data = data.with_columns(
+        pl.when(suppressed).then(pl.lit("suppressed: ") + reason.fill_null("")).otherwise(pl.col("label")).alias("label"),
+        pl.when(suppressed).then(pl.lit("suppressed")).when(pl.col("value") < 0.45 * longest).then(pl.lit("outside")).otherwise(pl.lit("inside")).alias("_place"),
+        pl.col("value").fill_null(0.0).alias("_x"),
+    )
     pdf = data.to_pandas()
     fmt = _value_format(unit, decimals)
     y = alt.Y("area:N", sort=data["area"].to_list(), title=None)  # in the order given: areas' order, or ranked
@@ -144,13 +177,16 @@ def locality_bars(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1)
                  alt.Tooltip("status:N", title="Status")],
     )
     text_colours = alt.Scale(domain=list(styles.RAG), range=[look.text_colour for look in styles.RAG.values()])
-    labels = base.mark_text(align="right", dx=-6, fontSize=12, fontWeight="bold").encode(
+    inside = base.transform_filter("datum._place == 'inside'").mark_text(align="right", dx=-6, fontSize=12, fontWeight="bold").encode(
         y=y, x="value:Q", text="label:N", color=alt.Color("rag:N", scale=text_colours, legend=None),
     )
+    outside = base.transform_filter("datum._place != 'inside'").mark_text(align="left", dx=6, fontSize=12, fontWeight="bold",
+                                                                           color=styles.TARGET_COLOUR).encode(y=y, x="_x:Q", text="label:N")
+
     target = base.transform_filter("isValid(datum.target)").mark_rule(color=styles.TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(
         x="max(target):Q", tooltip=[alt.Tooltip("max(target):Q", title="Target", format=fmt)],
     )
-    return alt.layer(bars, target, labels).resolve_scale(color="independent").properties(title=title, height=alt.Step(32), width="container")
+    return alt.layer(bars, target, inside, outside).resolve_scale(color="independent").properties(title=title, height=alt.Step(32), width="container")
 
 
 def small_multiples(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, columns: int = 3) -> alt.Chart:

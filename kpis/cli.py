@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="check observation files against the catalogue and areas")
     validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("--mapping", help="a saved column mapping (data folder's mappings/NAME.json)")
+    validate.add_argument("--sheet", help="the Excel sheet to read (default: the first)")
     summary_ = sub.add_parser("summary", help="the KPI summary table, as in the published report")
     summary_.add_argument("--period", help="reporting period, e.g. '2024/25 Q1' (default: the latest in the data)")
     summary_.add_argument("--area", help="area name or code (default: every area)")
@@ -64,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     for p in (changes_, freshness_, comment_, comments_):
         p.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
         p.add_argument("--json", action="store_true", help="print JSON")
+    _add_mapping_parser(sub)
     _db_parser(sub)
     _pack_parser(sub)
     parser.add_argument("--database-url", help=f"keep batches and the audit log in PostgreSQL (default: ${config.ENV_DATABASE_URL}; unset: the data folder)")
@@ -146,9 +149,12 @@ def _check_content(path: Path, content: bytes, data: store.Store) -> pl.DataFram
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    data = store.load(config.data_dir(args.data_dir))
+    data_dir = config.data_dir(args.data_dir)
+    data = store.load(data_dir)
     reports = [data.problems.filter(pl.col("file").is_in(["catalogue.csv", "areas.csv"]))]
-    if data.ok:
+    if data.ok and args.mapping:
+        reports += _mapped_reports(args, data_dir, data)
+    elif data.ok:
         for name in args.files:
             path = Path(name)
             content = _read_file(path)
@@ -162,6 +168,72 @@ def cmd_validate(args: argparse.Namespace) -> int:
         errors = P.error_count(problems)
         print(f"{'valid' if valid else 'invalid'}: {errors} error(s), {problems.height - errors} warning(s) in {len(args.files)} file(s)")
     return 0 if valid else 1
+
+
+def _mapped_reports(args: argparse.Namespace, data_dir: Path, data: store.Store) -> list[pl.DataFrame]:
+    """The problems of each file read through a saved mapping, as `ingest --mapping` would find them."""
+    from kpis import layouts, publish
+
+    mapping, problems = layouts.read_mapping(data_dir, args.mapping)
+    if mapping is None:
+        return [problems]
+    reports, uploads = [], []
+    for name in args.files:
+        content = _read_file(Path(name))
+        if isinstance(content, pl.DataFrame):
+            reports.append(content)
+        else:
+            uploads.append(publish.Upload(Path(name).name, content, args.sheet))
+    return reports + [c.problems for c in publish.check_uploads(uploads, data, mapping, max_bytes=config.max_upload_bytes())]
+
+
+def _add_mapping_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    mapping_ = sub.add_parser("mapping", help="saved column mappings for other systems' exports")
+    actions = mapping_.add_subparsers(dest="action", required=True)
+    suggest_ = actions.add_parser("suggest", help="propose a mapping from a file's headers and contents, save it, and say what was inferred")
+    suggest_.add_argument("file", metavar="FILE")
+    suggest_.add_argument("--name", required=True, help="the mapping's name (saved as mappings/NAME.json)")
+    suggest_.add_argument("--sheet", help="the Excel sheet to read (default: the first)")
+    for p in (suggest_,):
+        p.add_argument("--data-dir", help=f"data folder (default: ${config.ENV_DATA_DIR}, then ./data)")
+        p.add_argument("--json", action="store_true", help="print JSON")
+    return mapping_
+
+
+def cmd_mapping(args: argparse.Namespace) -> int:
+    from kpis import batches, layouts
+    from kpis import suggest as S
+
+    data_dir = config.data_dir(args.data_dir)
+    data = store.load(data_dir)
+    content = _read_file(Path(args.file))
+    if not data.ok or isinstance(content, pl.DataFrame):
+        problems = data.problems if not data.ok else content
+        print(to_json({"saved": False, "problems": problems.to_dicts()})) if args.json else _print_problems(problems)
+        return 1
+    text = layouts.read_any(content, Path(args.file).name, args.sheet)
+    if text.frame is None:
+        print(to_json({"saved": False, "problems": text.problems.to_dicts()})) if args.json else _print_problems(text.problems)
+        return 1
+    try:
+        path = layouts.mapping_path(data_dir, args.name)
+    except ValueError as error:
+        _emit_error(args, str(error), "Choose another name")
+        return 2
+    found = S.suggest(text.frame, data.catalogue, data.areas)
+    try:
+        layouts.save_mapping(data_dir, args.name, found.mapping)
+    except (batches.BusyError, OSError) as error:
+        return _environment_error(args, error)
+    if args.json:
+        print(to_json({"saved": True, "name": args.name, "path": str(path)} | found.record()))
+        return 0
+    print(f"saved mapping '{args.name}' as {path}")
+    for line in found.inferred:
+        print(f"inferred: {line}")
+    for line in found.not_inferred:
+        print(f"not inferred: {line}")
+    return 0
 
 
 def _store_at_period(args: argparse.Namespace) -> tuple[store.Store, Period | None] | int:
@@ -191,7 +263,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
             print(f"error: unknown area '{args.area}'", file=sys.stderr)
             return 2
         areas = [name]
-    frame = summary.latest(data, period, areas)
+    from kpis import suppression
+
+    frame = summary.latest(suppression.shown(data), period, areas)
     if args.json:
         print(to_json(summary.summary_records(frame)))
         return 0
@@ -230,15 +304,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     infos = []
     if ok:
         try:
-            infos = publish.publish(data_dir, checked, data, args.user or batches.local_user())
+            infos = publish.publish(data_dir, checked, data, args.user or batches.local_user(), mapping=args.mapping)
         except (batches.BusyError, OSError) as error:
             return _environment_error(args, error)
+    unchanged = ok and not infos  # every figure is in force as it is: nothing to publish
     if args.json:
-        print(to_json({"published": ok, "batches": [i.__dict__ for i in infos], "problems": problems.to_dicts()}))
+        print(to_json({"published": ok and not unchanged, "unchanged": unchanged, "batches": [i.__dict__ for i in infos], "problems": problems.to_dicts()}))
     else:
         _print_problems(problems)
         for info in infos:
-            print(f"published {info.source} as batch {info.batch_id}: {info.rows} row(s)")
+            print(f"published {info.source} as batch {info.batch_id}: {info.rows} row(s)" + (f" with the mapping '{args.mapping}'" if args.mapping else ""))
+        if unchanged:
+            print("nothing published: every figure is already in force as it is")
         if not ok:
             print("rejected: nothing was written")
     return 0 if ok else 1
@@ -257,6 +334,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     for r in frame.iter_rows(named=True):
         state = f"withdrawn {r['withdrawn_at']} by {r['withdrawn_by']}" if r["state"] == "withdrawn" else r["state"]
         note = f"  ({r['note']})" if r["note"] else ""
+        note += f"  mapping {r['mapping']}" if r.get("mapping") else ""
         print(f"{r['batch_id']}  {r['published_at']}  {r['user']:<20} {r['source']:<30} {r['rows']:>7} rows  sha256 {r['sha256'][:12]}…  {state}{note}")
     return 0
 
@@ -274,9 +352,9 @@ def _set_withdrawn(args: argparse.Namespace, withdrawn: bool) -> int:
         return 1
     except (batches.BusyError, OSError) as error:
         return _environment_error(args, error)
-    if not changed:  # asking again for the state a batch is in is not an error: nothing is written
-        print(f"batch {args.batch_id} was already {'withdrawn' if withdrawn else 'in force'}: nothing changed")
-        return 0
+    if not changed:  # asking for the state a batch is already in is an error: nothing is written
+        print(f"error: batch {args.batch_id} is already {'withdrawn' if withdrawn else 'in force'}: nothing changed", file=sys.stderr)
+        return 1
     print(f"{'withdrew' if withdrawn else 'restored'} batch {args.batch_id}")
     return 0
 
@@ -339,7 +417,9 @@ def cmd_localities(args: argparse.Namespace) -> int:
     if parent is None:
         print(f"error: unknown area '{args.parent}'", file=sys.stderr)
         return 2
-    frame = views.localities(data, period, parent)
+    from kpis import suppression
+
+    frame = views.localities(suppression.shown(data), period, parent)
     records = frame.select(LOCALITY_FIELDS).to_dicts() if frame.height else []
     if args.json:
         print(to_json(records))
@@ -597,6 +677,18 @@ def cmd_comments(args: argparse.Namespace) -> int:
     return 0
 
 
+def _closed_pipe() -> int:
+    """The reader went away (`summary | head`): stop quietly; stdout is pointed at nothing so the final flush cannot fail."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (a test's capture): nothing to redirect
+        pass
+    return 0
+
+
 def _db_parser(sub: argparse._SubParsersAction) -> None:
     db_ = sub.add_parser("db", help="the PostgreSQL store: create or upgrade its tables, import a data folder, export to one")
     actions = db_.add_subparsers(dest="db_command", required=True)
@@ -686,11 +778,13 @@ def _run(args: argparse.Namespace) -> int:
     commands = {
         "validate": cmd_validate, "summary": cmd_summary, "ingest": cmd_ingest, "history": cmd_history,
         "undo": lambda a: _set_withdrawn(a, True), "restore": lambda a: _set_withdrawn(a, False), "hash-passphrase": cmd_hash,
-        "spc": cmd_spc, "check": cmd_check, "localities": cmd_localities, "db": cmd_db, "pack": cmd_pack,
+        "spc": cmd_spc, "check": cmd_check, "localities": cmd_localities, "db": cmd_db, "mapping": cmd_mapping, "pack": cmd_pack,
         "changes": cmd_changes, "freshness": cmd_freshness, "comment": cmd_comment, "comments": cmd_comments,
     }
     try:
         return commands[args.command](args)
+    except BrokenPipeError:
+        return _closed_pipe()
     except Exception as error:
         from kpis import publish
 

@@ -40,8 +40,10 @@ EXPLAIN = {
     "denominator_positive": validation.Explanation("denominator", "The denominator is zero or negative", "Use the number of people or events counted; it must be above zero"),
     "percent_in_range": validation.Explanation("value", "A percentage outside 0–100", "Give the percentage as a number from 0 to 100 (87 or 87%, not 0.87 or 870)"),
     "count_not_negative": validation.Explanation("value", "A count below zero", "Counts cannot be negative"),
-    "numerator_within_denominator": validation.Explanation("numerator", "The numerator is larger than the denominator", "Check that the two columns are not swapped"),
-    "value_matches_fraction": validation.Explanation("value", "The value does not match numerator ÷ denominator", "Recalculate the percentage, or correct the numerator or denominator"),
+    "numerator_within_denominator": validation.Explanation("numerator", "The numerator of a percentage is larger than its denominator", "Check that the two columns are not swapped"),
+    "value_matches_fraction": validation.Explanation(
+        "value", "The value does not match numerator ÷ denominator (× 100 for a percentage, × the catalogue's `per` for a rate or cost)",
+        "Recalculate the figure, or correct the numerator or denominator; a fraction such as 0.91 needs a mapping that scales it by 100"),
     "period_fits_frequency": validation.Explanation("period", "The period does not fit the KPI's frequency", "Use a month for a monthly KPI, a quarter for a quarterly one and a year for an annual one"),
 }
 
@@ -177,7 +179,9 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
 def _missing_columns(file: str, missing: list[str]) -> pl.DataFrame:
     return P.file_problem(
         file, f"Missing required column(s): {', '.join(missing)}",
-        f"The header must include {', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)}); see the template",
+        f"The header must include {', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)}); see the template. "
+        "For another system's export, a saved mapping may be what is needed: `python -m kpis mapping suggest FILE --name NAME` "
+        "(or the Data page) proposes one, then check with `validate FILE --mapping NAME`",
         column=", ".join(missing))
 
 
@@ -226,10 +230,12 @@ def _typed_rows(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame
     info = catalogue.select(
         pl.col("unit").cast(pl.Enum(list(UNITS))), pl.col("frequency").cast(pl.Enum(list(FREQUENCIES))),
         "decimals", pl.col("target").alias("catalogue_target"),
+        (pl.col("per") if "per" in catalogue.columns else pl.lit(None, pl.Float64)).cast(pl.Float64).alias("per"),
     )
     table, variants = _label_table(labels["period"].to_list())
     period_index = _period_index(table, variants)
     kpi_index = pl.col("_kpi").to_physical()
+    fractions = casts["numerator"].null_count() < casts.height and casts["denominator"].null_count() < casts.height
     return (
         pl.concat([text.select("row", *(pl.col(c).alias(f"raw_{c}") for c in (*KEY, *NUMBERS)), "note"), casts], how="horizontal")
         .with_columns(
@@ -238,7 +244,8 @@ def _typed_rows(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame
             pl.lit(info[c]).gather(kpi_index).alias(c) if needed else pl.lit(None, info[c].dtype).alias(c)
             for c, needed in {
                 "unit": True, "frequency": True,
-                "decimals": casts["numerator"].null_count() < casts.height and casts["denominator"].null_count() < casts.height,
+                "decimals": fractions,
+                "per": fractions,  # a rate's or a cost's N, for value = numerator ÷ denominator × N
                 "catalogue_target": info["catalogue_target"].null_count() > 0,
             }.items()
         )

@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from kpis import problems as P
-from kpis import readers
+from kpis import readers, transforms
 
 CANONICAL = ("kpi_id", "area", "period", "value", "numerator", "denominator", "target", "note")
 MAPPING_DIR = "mappings"
@@ -234,9 +234,13 @@ class Mapping:
     columns: dict[str, str] = field(default_factory=dict)  # source header -> canonical column
     kpi_ids: dict[str, str] = field(default_factory=dict)  # source code -> kpi_id
     areas: dict[str, str] = field(default_factory=dict)  # source code -> area name
+    steps: list[dict] = field(default_factory=list)  # transforms run in order: period_format, skip_rows, scale
+    comparators: list[dict] = field(default_factory=list)  # comparator columns published as rows of their areas
 
     def to_json(self) -> str:
-        return json.dumps({"columns": self.columns, "kpi_ids": self.kpi_ids, "areas": self.areas}, indent=2, ensure_ascii=False)
+        raw: dict[str, object] = {"columns": self.columns, "kpi_ids": self.kpi_ids, "areas": self.areas}
+        raw |= {k: v for k, v in (("steps", self.steps), ("comparators", self.comparators)) if v}
+        return json.dumps(raw, indent=2, ensure_ascii=False)
 
     @staticmethod
     def from_json(text: str, name: str = "mapping") -> Mapping:
@@ -248,11 +252,14 @@ class Mapping:
         problems = mapping_problems(raw, name)
         if problems.height:
             raise MappingError(problems)
-        return Mapping(dict(raw.get("columns", {})), dict(raw.get("kpi_ids", {})), dict(raw.get("areas", {})))
+        return Mapping(dict(raw.get("columns", {})), dict(raw.get("kpi_ids", {})), dict(raw.get("areas", {})),
+                       list(raw.get("steps", [])), list(raw.get("comparators", [])))
 
 
-MAPPING_SECTIONS = ("columns", "kpi_ids", "areas")
-MAPPING_TARGETS = (*CANONICAL, "kpi")  # `kpi`: the KPI by id or published name, in the report's wide layout
+MAPPING_SECTIONS = ("columns", "kpi_ids", "areas", "steps", "comparators")
+CODE_SECTIONS = ("columns", "kpi_ids", "areas")
+IGNORE = "ignore"  # a column's role when it is to be left out
+MAPPING_TARGETS = (*CANONICAL, "kpi", IGNORE)  # `kpi`: the KPI by id or published name, in the report's wide layout
 MAPPING_FIX = 'Write it as {"columns": {"Their header": "kpi_id", ...}, "kpi_ids": {...}, "areas": {...}}, or save it again on the Data page'
 
 
@@ -282,7 +289,11 @@ def mapping_problems(raw: object, name: str) -> pl.DataFrame:
             hint = suggest(str(key), list(MAPPING_SECTIONS))
             parts.append(problem(f"The mapping has an unknown section '{key}'" + (f": did you mean '{hint}'?" if hint else ""),
                                  f"Use only {', '.join(MAPPING_SECTIONS)}", str(key)))
-    for section in MAPPING_SECTIONS:
+    if "steps" in raw:
+        parts += [problem(reason, "See data/README.md for the transforms and their parameters", "steps") for reason in transforms.step_problems(raw["steps"])]
+    if "comparators" in raw:
+        parts += [problem(reason, "See data/README.md for comparators", "comparators") for reason in transforms.comparator_problems(raw["comparators"])]
+    for section in CODE_SECTIONS:
         pairs = raw.get(section, {})
         if not isinstance(pairs, dict):
             parts.append(problem(f"'{section}' is not an object of names", MAPPING_FIX, section))
@@ -303,7 +314,7 @@ def mapping_problems(raw: object, name: str) -> pl.DataFrame:
                                          + (f": did you mean '{hint}'?" if hint else ""),
                                          f"Map it to one of: {', '.join(MAPPING_TARGETS)}", "columns"))
         for target, sources in targets.items():
-            if len(sources) > 1:
+            if len(sources) > 1 and target != IGNORE:
                 parts.append(problem(f"{len(sources)} columns map to '{target}': {', '.join(repr(s) for s in sources)}",
                                      f"Map only one column to '{target}'", "columns"))
     return P.combine(parts)
@@ -361,13 +372,28 @@ def save_mapping(data_dir: Path, name: str, mapping: Mapping) -> Path:
 
 def apply_mapping(text: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     """Rename mapped columns and translate mapped codes; anything unmapped passes through."""
-    renames = {readers.normalise_header(src): dst for src, dst in mapping.columns.items() if readers.normalise_header(src) in text.columns}
+    return transform(text, mapping)[0]
+
+
+def transform(text: pl.DataFrame, mapping: Mapping, catalogue: pl.DataFrame | None = None, areas: pl.DataFrame | None = None,
+              file: str = "") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A file under a mapping, in the order of `kpis.transforms`: roles, codes, steps, comparators; and the steps' warnings."""
+    text = transforms.rename_comparators(text, mapping.comparators)
+    roles = {readers.normalise_header(src): dst for src, dst in mapping.columns.items() if readers.normalise_header(src) in text.columns}
+    text = text.drop([c for c, role in roles.items() if role == IGNORE])
+    renames = {c: role for c, role in roles.items() if role != IGNORE}
     text = text.drop([c for c in set(renames.values()) if c in text.columns and c not in renames]).rename(renames)
     if mapping.kpi_ids and "kpi_id" in text.columns:
-        text = text.with_columns(pl.col("kpi_id").replace(mapping.kpi_ids))
+        codes = {k.strip(): v for k, v in mapping.kpi_ids.items()}
+        text = text.with_columns(readers.strip_cells(pl.col("kpi_id")).replace(codes).alias("kpi_id"))
     if mapping.areas and "area" in text.columns:
         text = text.with_columns(pl.col("area").replace(mapping.areas))
-    return text
+    context = transforms.Context(file, catalogue, areas)
+    text, warnings = transforms.run_steps(text, mapping.steps, context)
+    if mapping.comparators:
+        text, missing = transforms.comparator_rows(text, mapping.comparators, context)
+        warnings = P.combine([warnings, missing])
+    return text, warnings
 
 
 def detect_wide(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame) -> list[str]:

@@ -62,10 +62,11 @@ FREQUENCY_KINDS: dict[str, frozenset[PeriodKind]] = {
 class PeriodError(ValueError):
     """A label that is not a period, or could be more than one."""
 
-    def __init__(self, label: str, reason: str, ambiguous: bool = False) -> None:
+    def __init__(self, label: str, reason: str, ambiguous: bool = False, multi_year: bool = False) -> None:
         self.label = label
         self.reason = reason
         self.ambiguous = ambiguous
+        self.multi_year = multi_year
         super().__init__(f"{reason}. Accepted forms are {ACCEPTED_FORMS}")
 
 
@@ -155,10 +156,37 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+MULTI_YEAR_SPAN = range(2, 11)  # `2010-14`: a figure for several years together, as benchmarking exports publish (`2024/26` stays a mistyped year)
+MULTI_YEAR_SKIP = "skip_rows with the row filter 'multi_year_period' in the file's saved mapping"
+
+
+def _years_spanned(first: int, second: str) -> int:
+    """How many years after `first` the second part of `2010-14` or `2010-2014` ends."""
+    return int(second) - first if len(second) == 4 else (int(second) - first) % 100
+
+
+def multi_year_error(label: str, first: int, span: int) -> PeriodError:
+    return PeriodError(
+        label,
+        f"'{label}' is a multi-year aggregate ({first} to {first + span} together), not a single month, quarter or year; "
+        f"the board stores single periods, so leave these rows out ({MULTI_YEAR_SKIP}, or delete them)",
+        multi_year=True,
+    )
+
+
+def reads_by_frequency(label: str) -> bool:
+    """Whether a label reads differently by the KPI's frequency beyond the month/financial-year case:
+    `2009-11` is November 2009 for a monthly KPI and 2009 to 2011 together for an annual one."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{2})\s*", str(label))
+    return bool(match) and 1 <= int(match.group(2)) <= 12 and _years_spanned(int(match.group(1)), match.group(2)) in MULTI_YEAR_SPAN
+
+
 def _fy_start(label: str, fy: str, fy2: str) -> int:
     first = int(fy)
     second = int(fy2)
     expected = first + 1 if len(fy2) == 4 else (first + 1) % 100
+    if second != expected and "/" not in label and _years_spanned(first, fy2) in MULTI_YEAR_SPAN:
+        raise multi_year_error(label, first, _years_spanned(first, fy2))
     if second != expected:
         raise PeriodError(label, f"'{label}' is not a financial year: {fy} must be followed by {expected}")
     return first
@@ -227,6 +255,9 @@ def _parse(label: str, text: str, frequency: str | None) -> Period:
                 )
             if second == (year + 1) % 100:
                 return make_period(PeriodKind.FY, date(year, 4, 1))
+            span = _years_spanned(year, g["m"])
+            if span in MULTI_YEAR_SPAN and (second > 12 or frequency == "annual"):
+                raise multi_year_error(text, year, span)
             return make_period(PeriodKind.MONTH, date(year, _month(text, second), 1))
         if name == "fy":
             return make_period(PeriodKind.FY, date(_fy_start(text, g["fy"], g["fy2"]), 4, 1))
@@ -311,7 +342,8 @@ def parse_labels(labels: pl.Series, frequencies: pl.Series | None = None) -> pl.
             "period_end": [p.end if isinstance(p, Period) else None for p in parsed],
             "period_kind": [str(p.kind) if isinstance(p, Period) else None for p in parsed],
             "period_error": [p.reason if isinstance(p, PeriodError) else None for p in parsed],
-            "period_ambiguous": [isinstance(p, PeriodError) and p.ambiguous for p in parsed],
+            "period_ambiguous": [(isinstance(p, PeriodError) and p.ambiguous) or (freq is None and reads_by_frequency(raw))
+                                 for p, raw, freq in zip(parsed, raws, freqs, strict=True)],
         },
         schema={"raw_period": pl.String, "frequency": pl.String, **PERIOD_COLUMNS, "period_ambiguous": pl.Boolean},
     )

@@ -227,7 +227,7 @@ class PostgresBackend:
             info = B.BatchInfo(row["batch_id"], row["published_at"], row["user"], row["source"], row["sha256"], row["rows"])
             yield info, f"kpi_batches/{info.batch_id}.csv", _no_empty_text(parts[info.batch_id])
 
-    def write_batches(self, parts: list[tuple[pl.DataFrame, str, str, dict[str, int]]], user: str) -> list[B.BatchInfo]:
+    def write_batches(self, parts: list[tuple[pl.DataFrame, str, str, dict[str, int]]], user: str, mapping: str | None = None) -> list[B.BatchInfo]:
         infos, entries = [], []
         with connect(self.url) as conn:
             _lock(conn, PUBLISH_LOCK)
@@ -236,7 +236,7 @@ class PostgresBackend:
                 content = frame.write_csv().encode("utf-8")
                 _add_batch(conn, info.batch_id, source, content)
                 infos.append(info)
-                entries.append({"action": "publish", **info.__dict__, **counts, "file_sha256": B.sha256(content)})
+                entries.append({"action": "publish", **info.__dict__, **counts, "file_sha256": B.sha256(content)} | ({"mapping": mapping} if mapping else {}))
             group = {"group": infos[0].batch_id, "group_size": len(infos)} if infos else {}
             _append(conn, [entry | group for entry in entries])
             _bump(conn)

@@ -73,9 +73,9 @@ def check_upload(upload: Upload, store: S.Store, mapping: layouts.Mapping | None
     text = layouts.read_any(upload.data, name, upload.sheet)
     if text.frame is None:
         return Checked(name, digest, ingest.empty(), text.problems, sheets=sheets)
-    frame, layout = text.frame, "long"
+    frame, layout, mapped = text.frame, "long", P.empty()
     if mapping is not None:
-        frame = layouts.apply_mapping(frame, mapping)
+        frame, mapped = layouts.transform(frame, mapping, store.catalogue, store.areas, name)
     ignored = P.empty()
     if area_columns := layouts.detect_wide(frame, store.catalogue, store.areas):
         extra = [c for c in frame.columns if c not in {*area_columns, "row", "kpi", "kpi_id", "period", "target", "note"}]
@@ -85,7 +85,9 @@ def check_upload(upload: Upload, store: S.Store, mapping: layouts.Mapping | None
         frame, layout = layouts.wide_to_long(frame, store.catalogue, store.areas), "wide"
     result = ingest.check_observations(frame, store.catalogue, store.areas, name, today)
     with_rows = ingest.as_text(result.frame, keep_row=True)
-    problems = P.combine([text.problems, ignored, result.problems, _history_warnings(with_rows, store, name)])
+    problems = P.combine([text.problems, mapped, ignored, result.problems, _history_warnings(with_rows, store, name)])
+    if mapping is not None and mapping.comparators:  # a comparator row shares its source row: say each thing about that row once
+        problems = problems.unique(maintain_order=True)
     typed = ingest.as_text(result.frame) if not P.has_errors(text.problems) else ingest.empty()
     return Checked(name, digest, typed, problems, layout, sheets)
 
@@ -96,8 +98,14 @@ def _history_warnings(frame: pl.DataFrame, store: S.Store, file: str) -> pl.Data
         return P.empty()
     step = pl.col("period_kind").replace_strict({str(kind): f"-{months}mo" for kind, months in MONTHS_IN.items()},
                                                 default="-12mo", return_dtype=pl.String)
-    previous = store.observations.select("kpi_id", "area", "period_kind", pl.col("period_start").alias("_prev_start"),
-                                         pl.col("value").alias("_prev_value"), pl.col("period").alias("_prev_period"))
+    # Against the figures that would be in force after publishing (the file's own over the store's), so that a file
+    # is warned about the same way before and after it is published.
+    in_force = pl.concat([
+        store.observations.select(ingest.as_text(frame).columns).cast(ingest.OBSERVATION_SCHEMA).join(frame.select(ingest.KEY), on=list(ingest.KEY), how="anti"),
+        ingest.as_text(frame),
+    ])
+    previous = in_force.select("kpi_id", "area", "period_kind", pl.col("period_start").alias("_prev_start"),
+                               pl.col("value").alias("_prev_value"), pl.col("period").alias("_prev_period"))
     jumps = (
         frame.with_columns(pl.col("period_start").dt.offset_by(step).alias("_prev_start"))
         .join(previous, on=["kpi_id", "area", "period_kind", "_prev_start"], how="inner")
@@ -178,12 +186,25 @@ def status_flips(before: S.Store, after: S.Store) -> pl.DataFrame:
     return both.filter(pl.col("rag_before").fill_null("none") != pl.col("rag_after").fill_null("none")).sort("kpi_id", "area")
 
 
-def publish(data_dir: Path, checked: list[Checked], store: S.Store, user: str) -> list[B.BatchInfo]:
-    """Write every file as a batch, all or none. Raises ValueError if any file has an error, BusyError if locked."""
+def already_in_force(frame: pl.DataFrame, store: S.Store) -> bool:
+    """Whether every row of a checked file is in force exactly as it is (value, numerator, denominator, target, note)."""
+    columns = list(layouts.CANONICAL)
+    current = store.observations.select(columns).cast(dict.fromkeys(columns, pl.String))
+    incoming = frame.select(columns).cast(dict.fromkeys(columns, pl.String))
+    return incoming.join(current, on=columns, how="anti", nulls_equal=True).height == 0
+
+
+def publish(data_dir: Path, checked: list[Checked], store: S.Store, user: str, mapping: str | None = None) -> list[B.BatchInfo]:
+    """Write every file as a batch, all or none; a file whose every row is in force as it is makes no batch.
+
+    Raises ValueError if any file has an error, BusyError if locked. `mapping` names the saved mapping used, for the history.
+    """
     if not checked or any(not c.valid for c in checked):
         raise ValueError("Nothing was published: every error must be fixed first")
-    parts = [(c.frame.select(layouts.CANONICAL), c.name, c.sha256, counts_of(classify(c.frame, store))) for c in checked if c.frame.height]
-    return backends.current(data_dir).write_batches(parts, user)  # under the backend's publish lock, as one transaction
+    parts = [(c.frame.select(layouts.CANONICAL), c.name, c.sha256, counts_of(classify(c.frame, store)))
+             for c in checked if c.frame.height and not already_in_force(c.frame, store)]
+    # under the backend's publish lock, as one transaction
+    return backends.current(data_dir).write_batches(parts, user, mapping=mapping) if parts else []
 
 
 # Why a write failed, said so that the person can act on it: errno -> (problem, fix).

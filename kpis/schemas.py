@@ -20,13 +20,20 @@ RAG_BASES = ("relative", "absolute")
 SLUG = r"^[a-z][a-z0-9_]*$"
 
 
-FINITE_CATALOGUE_COLUMNS = ("target", "green_within", "amber_within", "per", "direction_tolerance")
+FINITE_CATALOGUE_COLUMNS = ("target", "green_within", "amber_within", "per", "direction_tolerance", "suppress_under")
 FINITE_OBSERVATION_COLUMNS = ("value", "numerator", "denominator", "target")
 
 
 def _all_finite(columns: tuple[str, ...]) -> pl.Expr:
     """True where every one of `columns` is a finite number or empty: NaN and infinity are not figures."""
     return pl.all_horizontal(pl.col(c).is_finite().fill_null(True) for c in columns)
+
+
+def fraction_scale(columns: list[str]) -> pl.Expr:
+    """What numerator ÷ denominator is multiplied by to give the value, by unit: 100 for a percentage,
+    the catalogue's `per` for a rate per N or a cost per unit (`number`); no check for a count or without `per`."""
+    per = pl.col("per").cast(pl.Float64) if "per" in columns else pl.lit(None, pl.Float64)
+    return pl.when(pl.col("unit") == "percent").then(100.0).when(pl.col("unit").is_in(["rate", "number"])).then(per)
 
 
 class CatalogueModel(pa.DataFrameModel):
@@ -50,6 +57,7 @@ class CatalogueModel(pa.DataFrameModel):
     per: float = pa.Field(nullable=True, gt=0)
     direction_tolerance: float = pa.Field(ge=0)
     expected_within_days: Optional[int] = pa.Field(nullable=True, ge=0)  # noqa: UP045 (pandera reads Optional as "column may be absent")
+    suppress_under: float = pa.Field(nullable=True, ge=0)
 
     @pa.dataframe_check(name="catalogue_numbers_finite")
     def _finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -74,6 +82,13 @@ class AreaModel(pa.DataFrameModel):
     def _parent(cls, data: pa.PolarsData) -> pl.LazyFrame:
         known = data.lazyframe.select("area").collect()["area"]
         return data.lazyframe.select(pl.col("parent").is_null() | pl.col("parent").is_in(known.implode()))
+
+    @pa.dataframe_check(name="peer_group_is_declared")
+    def _peer_group(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        if "peer_group" not in data.lazyframe.collect_schema().names():
+            return data.lazyframe.select(pl.lit(True))
+        known = data.lazyframe.select("area").collect()["area"]
+        return data.lazyframe.select(pl.col("peer_group").is_null() | pl.col("peer_group").is_in(known.implode()))
 
     class Config:
         strict = False
@@ -121,14 +136,14 @@ class ObservationModel(pa.DataFrameModel):
 
     @pa.dataframe_check(name="numerator_within_denominator")
     def _within(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select((pl.col("numerator") <= pl.col("denominator")).fill_null(True))
+        # Only a proportion has its numerator inside its denominator; a rate or a cost per unit need not.
+        return data.lazyframe.select(((pl.col("unit") != "percent") | (pl.col("numerator") <= pl.col("denominator"))).fill_null(True))
 
     @pa.dataframe_check(name="value_matches_fraction")
     def _fraction(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        scale = pl.when(pl.col("unit") == "percent").then(100.0).otherwise(None)
-        expected = pl.col("numerator") / pl.col("denominator") * scale
-        # Published percentages are rounded; allow half a unit of the last shown digit.
-        tolerance = 0.5 * (10.0 ** (-pl.col("decimals").cast(pl.Float64))) + 1e-9
+        expected = pl.col("numerator") / pl.col("denominator") * fraction_scale(data.lazyframe.collect_schema().names())
+        # Published figures are rounded; allow half a unit of the last shown digit, or of the figure's own precision.
+        tolerance = pl.max_horizontal(0.5 * (10.0 ** (-pl.col("decimals").cast(pl.Float64))), expected.abs() * 5e-4) + 1e-9
         return data.lazyframe.select(((pl.col("value") - expected).abs() <= tolerance).fill_null(True))
 
     @pa.dataframe_check(name="period_fits_frequency")

@@ -44,6 +44,7 @@ DIRECTION = {
 # Areas in charts: colour-blind-safe categorical palette (Okabe–Ito), assigned by area order.
 AREA_PALETTE = ("#000000", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 
+BACKGROUND_LINE = "#C8C8C8"  # the lines not highlighted, when a chart holds many areas
 TARGET_COLOUR = "#444444"
 BAND_COLOUR = "#9E9E9E"
 

@@ -169,18 +169,55 @@ def report_table(store: Store, period: Period | None, area: str) -> pl.DataFrame
         records = group.to_dicts()
         first = records[0]
         unit, decimals = str(first["unit"]), int(first["decimals"])
+        parts = [r for r in records if r["area"] != area]
+        if len(parts) > MANY_AREAS:  # a cell of 33 entries cannot be read: the area's own figure and the areas in counts
+            out.append(_many_areas_row(str(kpi_id[0]), [r for r in records if r["area"] == area], parts, unit, decimals))
+            continue
         many = len(records) > 1
         out.append({
             "kpi_id": str(kpi_id[0]),
             "KPI": str(first["name"]),
             "Target": format_target(first["target"], first["target_wording"], unit, decimals),
-            "Actual": "  ".join(f"{r['code']} {format_value(r['value'], unit, decimals)}" for r in records),
+            "Actual": "  ".join(f"{r['code']} {_shown_value(r, unit, decimals)}" for r in records),
             "Period": _joined([str(r["period"]) for r in records]),
             "RAG status": _joined([rag_label(str(r["rag"])) for r in records], [str(r["code"]) for r in records] if many else None),
             "Direction in last 12 months": _joined([direction_label(r["arrow"], str(r["direction"])) for r in records],
                                                    [str(r["code"]) for r in records] if many else None),
         })
     return pl.DataFrame(out)
+
+
+MANY_AREAS = 6  # beyond this many child areas, a table cell or a tile summarises them instead of listing each
+
+
+def _shown_value(row: dict[str, object], unit: str, decimals: int) -> str:
+    return "suppressed" if row.get("suppressed") else format_value(row["value"], unit, decimals)
+
+
+def _counts(values: list[str]) -> str:
+    """'20 ✔ Green, 10 ▲ Amber': how many areas have each value, most first."""
+    from collections import Counter
+
+    return ", ".join(f"{n} {v}" for v, n in Counter(values).most_common())
+
+
+def _many_areas_row(kpi_id: str, own: list[dict[str, object]], parts: list[dict[str, object]], unit: str, decimals: int) -> dict[str, str]:
+    """One report row for a KPI reported by many areas: the area's own figure, then its areas in counts."""
+    first = (own or parts)[0]
+    head = f"{own[0]['code']} {_shown_value(own[0], unit, decimals)}  ·  " if own else ""
+    values = [r for r in parts if r["value"] is not None]
+    spread = (f"{len(parts)} areas, {format_value(min(r['value'] for r in values), unit, decimals)} to "
+              f"{format_value(max(r['value'] for r in values), unit, decimals)}") if values else f"{len(parts)} areas"
+    own_rag = f"{rag_label(str(own[0]['rag']))}  ·  " if own else ""
+    own_direction = f"{direction_label(own[0]['arrow'], str(own[0]['direction']))}  ·  " if own else ""
+    return {
+        "kpi_id": kpi_id, "KPI": str(first["name"]),
+        "Target": format_target(first["target"], first["target_wording"], unit, decimals),
+        "Actual": head + spread,
+        "Period": _joined(sorted({str(r["period"]) for r in [*own, *parts]})),
+        "RAG status": own_rag + "areas: " + _counts([rag_label(str(r["rag"])) for r in parts]),
+        "Direction in last 12 months": own_direction + "areas: " + _counts([direction_label(r["arrow"], str(r["direction"])) for r in parts]),
+    }
 
 
 def _joined(values: list[str], codes: list[str] | None = None) -> str:
@@ -195,4 +232,5 @@ def summary_records(frame: pl.DataFrame) -> list[dict[str, object]]:
     return frame.select(
         "kpi_id", pl.col("name").alias("kpi_name"), "area", "period", "value", "target", "rag", "direction", "arrow", "change",
         "prior_period", "prior_value", "stale", "change_significant", "direction_note",
+        *(c for c in ("suppressed", "suppression_reason") if c in frame.columns),
     ).to_dicts()

@@ -64,11 +64,17 @@ def trend_table(history: pl.DataFrame, with_counts: bool) -> pl.DataFrame:
     """The values under a trend chart, as the Trends page lists and exports them."""
     counts = [pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
               pl.col("ci_low").round(2).alias("95% CI low"), pl.col("ci_high").round(2).alias("95% CI high")]
+    suppressed = "suppressed" in history.columns  # small numbers suppressed (kpis.suppression): said in words, never a blank
+    value = (pl.when(pl.col("suppressed")).then(pl.lit("suppressed")).otherwise(pl.col("value").cast(pl.String)) if suppressed
+             else pl.col("value"))
+    if suppressed:
+        counts = [pl.when(pl.col("suppressed")).then(pl.lit("suppressed")).otherwise(c.cast(pl.String)).alias(c.meta.output_name()) for c in counts]
     return history.select(
         pl.col("kpi_id").alias("KPI id"), pl.col("area").alias("Area"), pl.col("period").alias("Period"),
-        pl.col("value").alias("Value"), pl.col("target").alias("Target"),
+        value.alias("Value"), pl.col("target").alias("Target"),
         styles.rag_label_expr().alias("Status"),
         *(counts if with_counts else []),
+        *([pl.col("suppression_reason").alias("Suppressed because")] if suppressed else []),
         pl.col("note").alias("Note"), pl.col("source").alias("Source file"),
     )
 
@@ -199,7 +205,41 @@ def reference_values(store: Store, period: Period | None, parent: str, children:
     )
 
 
-def localities(store: Store, period: Period | None, parent: str) -> pl.DataFrame:
+PEER_GROUP = "peer group"  # `localities(against=...)`: each area against its own peer group (areas.csv's peer_group)
+
+
+def comparators(store: Store, parent: str) -> list[str]:
+    """What the areas of `parent` may be compared with: the parent, the top areas (e.g. the nation), and their peer groups."""
+    groups = set(A.peer_group_of(store.areas).values())
+    nations = [r for r in A.roots(store.areas) if r != parent and r not in groups]
+    return [parent, *nations, *([PEER_GROUP] if groups & {A.peer_group_of(store.areas).get(c) for c in A.children(store.areas, parent)} else [])]
+
+
+def _against(store: Store, period: Period | None, against: str, children: list[str], latest: pl.DataFrame) -> pl.DataFrame:
+    """Per child row, the figure of `against` (an area, or each child's peer group) for the same KPI and period; never derived."""
+    groups = A.peer_group_of(store.areas)
+    target = {c: groups.get(c) for c in children} if against == PEER_GROUP else dict.fromkeys(children, against)
+    keys = latest.select(pl.col("kpi_id").cast(pl.String), pl.col("period").cast(pl.String), pl.col("area").cast(pl.String))
+    keys = keys.with_columns(pl.col("area").replace_strict(target, default=None, return_dtype=pl.String).alias("_against"))
+    refs = []
+    for name in sorted({t for t in target.values() if t}):
+        found = reference_values(store, period, name, [], keys.filter(pl.col("_against") == name).select("kpi_id", "period"))
+        refs.append(found.with_columns(
+            pl.lit(name).alias("_against"),
+            # Never derived from the children: they are not this area's parts.
+            *(pl.when(pl.col("parent_derived")).then(None).otherwise(pl.col(c)).alias(c) for c in ("parent_value", "parent_period")),
+            pl.when(pl.col("parent_derived")).then(pl.format("no {} figure for {}", pl.lit(name), pl.col("period")))
+            .otherwise(pl.col("parent_reason")).alias("parent_reason"),
+            pl.lit(False).alias("parent_derived"),
+        ))
+    if not refs:
+        return keys.with_columns(pl.lit(None, pl.Float64).alias("parent_value"))
+    joined = keys.join(pl.concat(refs, how="diagonal_relaxed"), on=["kpi_id", "period", "_against"], how="left")
+    return joined.with_columns(
+        pl.when(pl.col("_against").is_null()).then(pl.lit("no peer group in areas.csv")).otherwise(pl.col("parent_reason")).alias("parent_reason"))
+
+
+def localities(store: Store, period: Period | None, parent: str, against: str | None = None) -> pl.DataFrame:
     """Each child area's latest value per KPI, with RAG, direction, 95% interval, the parent's figure and the comparison.
 
     Columns added to `summary.latest`: per, method, low, high, interval_reason,
@@ -215,9 +255,14 @@ def localities(store: Store, period: Period | None, parent: str) -> pl.DataFrame
         return latest
     if "per" not in latest.columns:
         latest = latest.join(store.catalogue.select("kpi_id", "per"), on="kpi_id", how="left", maintain_order="left")
-    parents = reference_values(store, period, parent, children, latest.select("kpi_id", "period"))
     comparable = pl.col("unit").replace_strict({u: r.compared_with_parent for u, r in stats.UNITS.items()}, default=False, return_dtype=pl.Boolean)
-    frame = stats.with_intervals(latest).join(parents, on=["kpi_id", "period"], how="left", maintain_order="left")
+    if against in (None, parent):
+        parents = reference_values(store, period, parent, children, latest.select("kpi_id", "period"))
+        frame = stats.with_intervals(latest).join(parents, on=["kpi_id", "period"], how="left", maintain_order="left")
+    else:  # the nation, or each area's peer group
+        refs = _against(store, period, against, children, latest).drop("_against")
+        frame = stats.with_intervals(latest).with_columns(pl.col("kpi_id", "period", "area").cast(pl.String)).join(
+            refs, on=["kpi_id", "period", "area"], how="left", maintain_order="left")
     return stats.with_comparison(
         frame.with_columns(pl.when(comparable & pl.col("parent_reason").is_null()).then(pl.col("value") - pl.col("parent_value")).alias("gap"))
     )
@@ -256,9 +301,13 @@ def comparison_label_expr(parent: str) -> pl.Expr:
     )
 
 
-def locality_matrix(frame: pl.DataFrame, areas: list[str], spc: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def locality_matrix(frame: pl.DataFrame, areas: list[str], spc: pl.DataFrame | None = None,
+                    areas_in_rows: bool | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """KPI × area: cell text (value, status icon and word, direction, and the SPC variation in words when `spc`
-    from `kpis.spc.summary` is given) and, alongside, each cell's RAG."""
+    from `kpis.spc.summary` is given) and, alongside, each cell's RAG.
+
+    With more than `MANY_AREAS` areas (or `areas_in_rows`), the areas are the rows and the KPIs the columns,
+    so that a page shows every area by scrolling down rather than a few columns of many."""
     words = {k: v.word for k, v in styles.DIRECTION.items()}
     if spc is not None and spc.height:
         frame = frame.join(spc.select("kpi_id", "area", "variation_label"), on=["kpi_id", "area"], how="left")
@@ -273,6 +322,13 @@ def locality_matrix(frame: pl.DataFrame, areas: list[str], spc: pl.DataFrame | N
         ).alias("cell")
     )
     present = [a for a in areas if a in set(cells["area"])]
+    if areas_in_rows if areas_in_rows is not None else len(present) > MANY_AREAS:
+        order = pl.col("area").replace_strict({a: i for i, a in enumerate(areas)}, default=len(areas), return_dtype=pl.Int64)
+        by_area = cells.with_columns(pl.col("area").cast(pl.String)).sort(order)
+        kpis = by_area["name"].unique(maintain_order=True).to_list()
+        text = by_area.pivot(on="name", index="area", values="cell", aggregate_function="first").select("area", *kpis)
+        rag = by_area.pivot(on="name", index="area", values="rag", aggregate_function="first").select("area", *kpis)
+        return text.rename({"area": "Area"}), rag.rename({"area": "Area"})
     text = cells.pivot(on="area", index="name", values="cell", aggregate_function="first").select("name", *present)
     rag = cells.pivot(on="area", index="name", values="rag", aggregate_function="first").select("name", *present)
     return text.rename({"name": "KPI"}), rag.rename({"name": "KPI"})
@@ -380,3 +436,30 @@ def comparison_scope(areas: pl.DataFrame, area: str) -> tuple[str | None, str | 
         return area, None
     parent = areas.filter(pl.col("area") == area)["parent"]
     return (parent.item() if parent.len() and parent.item() is not None else None), area
+
+
+MANY_AREAS = summary.MANY_AREAS
+
+
+@dataclass(frozen=True)
+class PartsSummary:
+    """Many child areas in a few words: how many at each status, and the best and worst area."""
+
+    counts: dict[str, int]  # status -> number of areas, worst status first, only statuses present
+    best: dict[str, object] | None
+    worst: dict[str, object] | None
+
+
+def summarise_parts(parts: list[dict[str, object]], polarity: str) -> PartsSummary:
+    """Counts by status, and the best and worst area: by status first, then by value in the KPI's good direction."""
+    counts = {rag: n for rag in styles.RAG_ORDER if (n := sum(1 for p in parts if p.get("rag") == rag))}
+    ranked = [p for p in parts if p.get("value") is not None]
+    if not ranked:
+        return PartsSummary(counts, None, None)
+    sign = {"higher_is_better": 1.0, "lower_is_better": -1.0}.get(polarity, 0.0)
+    goodness = lambda p: sign * float(p["value"])  # type: ignore[arg-type]
+    rated = [p for p in ranked if p.get("rag") in ("red", "amber", "green")] or ranked
+    rank = lambda p: styles.RAG_RANK.get(str(p.get("rag")), len(styles.RAG_RANK))  # red 0 (worst) … green 2
+    worst = min(rated, key=lambda p: (rank(p), goodness(p), str(p["area"])))
+    best = max(rated, key=lambda p: (rank(p), goodness(p), str(p["area"])))
+    return PartsSummary(counts, best, worst)

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from kpis import config, narratives, store, summary, views
+from kpis import config, narratives, store, summary, suppression, views
 from kpis.periods import Period, parse_period
 from kpis.store import Store
 
@@ -37,33 +37,39 @@ def _store(folder: str, sig: tuple) -> Store:
     return store.load(Path(folder))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _shown(folder: str, sig: tuple) -> Store:
+    """The store as the pages show it: small numbers suppressed (kpis.suppression)."""
+    return suppression.shown(_store(folder, sig))
+
+
 def current_store() -> Store:
     return _store(str(data_dir()), signature())
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _tiles(folder: str, sig: tuple, period: str | None, area: str, kpis: tuple[str, ...]) -> list[views.Tile]:
-    return views.tiles(_store(folder, sig), _period(period), area, list(kpis))
+    return views.tiles(_shown(folder, sig), _period(period), area, list(kpis))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _statuses(folder: str, sig: tuple, period: str | None, area: str) -> pl.DataFrame:
-    return views.kpi_statuses(_store(folder, sig), _period(period), area)
+    return views.kpi_statuses(_shown(folder, sig), _period(period), area)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _report(folder: str, sig: tuple, period: str | None, area: str) -> pl.DataFrame:
-    return summary.report_table(_store(folder, sig), _period(period), area)
+    return summary.report_table(_shown(folder, sig), _period(period), area)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _trend(folder: str, sig: tuple, kpis: tuple[str, ...], areas: tuple[str, ...] | None, period: str | None) -> pl.DataFrame:
-    return views.trend(_store(folder, sig), list(kpis), list(areas) if areas else None, _period(period))
+    return views.trend(_shown(folder, sig), list(kpis), list(areas) if areas else None, _period(period))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _localities(folder: str, sig: tuple, period: str | None, parent: str) -> pl.DataFrame:
-    return views.localities(_store(folder, sig), _period(period), parent)
+def _localities(folder: str, sig: tuple, period: str | None, parent: str, against: str | None = None) -> pl.DataFrame:
+    return views.localities(_shown(folder, sig), _period(period), parent, against)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -100,8 +106,8 @@ def trend(kpis: list[str], areas: list[str] | None, period: Period | None) -> pl
     return _trend(str(data_dir()), signature(), tuple(kpis), tuple(areas) if areas else None, period.label if period else None)
 
 
-def localities(period: Period | None, parent: str) -> pl.DataFrame:
-    return _localities(str(data_dir()), signature(), period.label if period else None, parent)
+def localities(period: Period | None, parent: str, against: str | None = None) -> pl.DataFrame:
+    return _localities(str(data_dir()), signature(), period.label if period else None, parent, against)
 
 
 def narrative_list() -> tuple[list[narratives.Narrative], list[str]]:

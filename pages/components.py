@@ -51,6 +51,8 @@ def style_sheet() -> None:
 
 
 def value_text(row: dict[str, object]) -> str:
+    if row.get("suppressed"):
+        return "suppressed"
     return format_value(row.get("value"), str(row["unit"]), int(row["decimals"] or 0))
 
 
@@ -107,7 +109,9 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
                 st.html(f'<div class="kpi-stale">Older figures: the latest are for {html.escape(str(stale[0]["period"]))}, before the selected period</div>')
         else:
             st.html(f'<div class="kpi-meta">⊘ Not reported here: {html.escape(not_reported_text(str(kpi["kpi_id"]), area, period))}</div>')
-        if tile.parts:
+        if len(tile.parts) > views.MANY_AREAS:
+            many_areas(tile, period, area)
+        elif tile.parts:
             st.html("".join(chip(codes.get(str(p["area"]), str(p["area"])), value_text(p), str(p["rag"])) for p in tile.parts)
                     + (" " + " ".join(direction_badge(p["arrow"], str(p["direction"]), p.get("change_significant")).replace(">", f' title="{html.escape(str(p["area"]))}">', 1)
                                       for p in tile.parts) if not compact else ""))
@@ -118,12 +122,23 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
             sparkline(period, area, str(kpi["kpi_id"]))
         if row is not None:
             with st.expander("Why this status?"):
-                rows = [tile.main] if tile.main is not None else tile.parts
+                rows = [tile.main] if tile.main is not None else tile.parts[: views.MANY_AREAS] if len(tile.parts) <= views.MANY_AREAS else [row]
                 for r in rows:
                     prefix = "" if tile.main is not None else f"{r['area']}: "
                     st.markdown(prefix + summary.why(r))
         st.page_link("pages/trends_page.py", label="Open trend", icon=":material/show_chart:",
                      query_params={"kpi": str(kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})})
+
+
+def many_areas(tile: views.Tile, period: Period | None, area: str) -> None:
+    """More child areas than chips can hold: how many at each status, the best and the worst, and a link to them all."""
+    found = views.summarise_parts(tile.parts, str(tile.kpi.get("polarity") or "neutral"))
+    counts = " ".join(f"{badge(rag)}&nbsp;<b>{n}</b>" for rag, n in found.counts.items())
+    extremes = [(label, p) for label, p in (("Best", found.best), ("Worst", found.worst)) if p is not None]
+    lines = "".join(f'<div class="kpi-meta">{label}: {html.escape(str(p["area"]))} {html.escape(value_text(p))}</div>' for label, p in extremes)
+    st.html(f'<div class="kpi-meta">{len(tile.parts)} areas</div><div>{counts}</div>{lines}')
+    st.page_link("pages/localities_page.py", label=f"All {len(tile.parts)} areas", icon=":material/table_rows:",
+                 query_params={"kpi": str(tile.kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})})
 
 
 def sparkline(period: Period | None, area: str, kpi: str) -> None:

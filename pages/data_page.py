@@ -69,7 +69,7 @@ if data.ok:
     mapping_names = layouts.list_mappings(folder)
     with st.expander("Column mapping, for exports from other systems", icon=":material/swap_horiz:"):
         chosen_mapping = st.selectbox("Use a saved mapping", ["(none)", *mapping_names], key="mapping_choice")
-        data_upload.mapping_editor(files or [], access.can_publish)
+        data_upload.mapping_editor(files or [], access.can_publish, chosen_mapping)
 
     if not files:
         components.empty_state("No file uploaded yet. Drop a CSV or Excel file above, or use a template.")

@@ -46,8 +46,40 @@ def preview(checked: list):
     return cache[key]
 
 
-def mapping_editor(files: list, can_save: bool) -> None:
-    """Map another system's columns and codes onto the board's, and save the mapping under a name."""
+def _starting_mapping(files: list, chosen: str) -> tuple[layouts.Mapping, str]:
+    """What the editor starts from: a suggestion asked for, else the saved mapping chosen, else nothing; and its name."""
+    suggested = st.session_state.get("map_suggested")
+    if suggested is not None:
+        return suggested
+    if chosen and chosen != "(none)":
+        mapping, _ = layouts.read_mapping(data_dir(), chosen)
+        if mapping is not None:
+            return mapping, chosen
+    return layouts.Mapping(), ""
+
+
+def _suggest(files: list) -> None:
+    from kpis import readers
+    from kpis import suggest as S
+
+    first = files[0]
+    text = layouts.read_any(first.getvalue(), first.name)
+    if text.frame is None:
+        st.error("The file could not be read to suggest a mapping; the check below says why.")
+        return
+    data = current_store()
+    found = S.suggest(text.frame, data.catalogue, data.areas)
+    base = readers.normalise_header(first.name.rsplit(".", 1)[0])[:40].replace("_", "-") or "export"
+    st.session_state["map_suggested"] = (found.mapping, base)
+    st.session_state["map_findings"] = (found.inferred, found.not_inferred)
+
+
+def mapping_editor(files: list, can_save: bool, chosen: str = "(none)") -> None:
+    """Map another system's columns and codes onto the board's, and save the mapping under a name.
+
+    Choosing a saved mapping (or asking for a suggestion) fills the editor in; steps and comparators are edited as JSON.
+    """
+    import json
 
     headers: list[str] = []
     for f in files:
@@ -55,23 +87,46 @@ def mapping_editor(files: list, can_save: bool) -> None:
     if not headers:
         st.caption("Upload a file to map its columns.")
         return
+    if st.button("Suggest a mapping from the file", key="map_suggest", icon=":material/auto_fix_high:"):
+        _suggest(files)
+    start, start_name = _starting_mapping(files, chosen)
+    inferred, not_inferred = st.session_state.get("map_findings", ([], []))
+    for line in inferred:
+        st.caption(f"Inferred: {line}")
+    for line in not_inferred:
+        st.warning(f"Not inferred: {line}", icon=":material/help:")
     st.caption("Choose which of the file's columns holds each field, and translate its codes. Save the mapping to reuse it "
                "next quarter (also from the command line: `python -m kpis ingest FILE --mapping NAME`).")
-    columns: dict[str, str] = {}
+    from kpis import readers
+
+    source_of = {role: readers.normalise_header(src) for src, role in start.columns.items()}
+    version = f"{start_name}_{hash(start.to_json()) & 0xFFFF}"  # a new starting point gives the widgets new keys, so they refill
+    columns: dict[str, str] = {c: layouts.IGNORE for c, role in ((readers.normalise_header(s), r) for s, r in start.columns.items())
+                               if role == layouts.IGNORE}
     grid = st.columns(4)
     for i, target in enumerate(layouts.CANONICAL):
-        choice = grid[i % 4].selectbox(target, ["(not in file)", *headers], key=f"map_col_{target}",
-                                       index=(headers.index(target) + 1) if target in headers else 0)
+        default = source_of.get(target, target)
+        choice = grid[i % 4].selectbox(target, ["(not in file)", *headers], key=f"map_col_{target}_{version}",
+                                       index=(headers.index(default) + 1) if default in headers else 0)
         if choice != "(not in file)" and choice != target:
             columns[choice] = target
-    kpi_codes = st.text_area("KPI codes (one per line: CODE = kpi_id)", key="map_kpis", height=90)
-    area_codes = st.text_area("Area codes (one per line: CODE = area name)", key="map_areas", height=90)
-    name = st.text_input("Save as", key="map_name", placeholder="e.g. health-visiting-export")
+    kpi_codes = st.text_area("KPI codes (one per line: CODE = kpi_id)", layouts.code_lines(start.kpi_ids), key=f"map_kpis_{version}", height=90)
+    area_codes = st.text_area("Area codes (one per line: CODE = area name)", layouts.code_lines(start.areas), key=f"map_areas_{version}", height=90)
+    extra = st.text_area("Steps and comparators (JSON; see data/README.md)",
+                         json.dumps({"steps": start.steps, "comparators": start.comparators}, indent=1), key=f"map_extra_{version}", height=160)
+    name = st.text_input("Save as", start_name, key=f"map_name_{version}", placeholder="e.g. health-visiting-export")
     if st.button("Save mapping", disabled=not can_save or not name, key="map_save", icon=":material/save:",
                  help=None if can_save else "Saving a mapping needs the analyst role"):
         try:
-            layouts.save_mapping(data_dir(), name, layouts.Mapping(columns, layouts.parse_code_lines(kpi_codes), layouts.parse_code_lines(area_codes)))
-        except ValueError as error:
+            raw = {"columns": columns, "kpi_ids": layouts.parse_code_lines(kpi_codes), "areas": layouts.parse_code_lines(area_codes)}
+            raw |= json.loads(extra or "{}") if isinstance(json.loads(extra or "{}"), dict) else {}
+            mapping = layouts.Mapping.from_json(json.dumps(raw), name)
+            layouts.save_mapping(data_dir(), name, mapping)
+        except layouts.MappingError as error:
+            st.error("The mapping was not saved:")
+            st.dataframe(error.problems.select("problem", "fix").to_pandas(), hide_index=True)
+        except ValueError as error:  # a bad name, or steps that are not JSON
             st.error(str(error))
         else:
+            st.session_state.pop("map_suggested", None)
             st.success(f"Saved the mapping '{name}'. Choose it above to use it.")

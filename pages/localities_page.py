@@ -22,16 +22,34 @@ if not children:
     st.stop()
 if singled_out:
     st.info(f"{singled_out} has no areas under it, so it is shown beside the other areas of {parent}, and against {parent}.", icon=":material/info:")
-st.caption(f"Areas of {parent} · {period.label if period else 'latest'} · gaps and comparisons are against {parent}'s figure for the same period")
+# What the areas are compared with (the parent, the nation, each area's peer group), kept in the URL as `against`.
+options = views.comparators(data, parent)
+against = st.query_params.get("against") if st.query_params.get("against") in options else parent
+if len(options) > 1:
+    against = st.selectbox("Compare with", options, index=options.index(against), key=f"loc_against_{parent}",
+                           format_func=lambda o: "each area's peer group" if o == views.PEER_GROUP else o)
+    if against != parent:
+        st.query_params["against"] = against
+    elif "against" in st.query_params:
+        del st.query_params["against"]
+whom = "each area's peer group" if against == views.PEER_GROUP else f"{against}'s figure"
+st.caption(f"Areas of {parent} · {period.label if period else 'latest'} · gaps and comparisons are against {whom} for the same period")
 url_state.copy_link()
 
-frame = cache.localities(period, parent)
+frame = cache.localities(period, parent, against)
 if frame.height == 0:
     components.empty_state(f"No area of {parent} has a figure at or before {period.label if period else 'this period'}.")
     st.stop()
 
-st.subheader("KPI × area")
+st.subheader("KPI × area" if len(children) <= views.MANY_AREAS else "Area × KPI")
 matrix, rags = views.locality_matrix(frame, children, cache.spc_summary(period, children))
+if matrix.columns[0] == "Area" and matrix.width - 1 > views.MANY_AREAS:  # areas in rows: as many KPI columns as fit the page
+    chosen_name = str(data.kpi(kpi)["name"]) if kpi and data.kpi(kpi) else None
+    shown = ([chosen_name] if chosen_name in matrix.columns else []) + [c for c in matrix.columns[1:] if c != chosen_name]
+    shown = shown[: views.MANY_AREAS]
+    st.caption(f"{len(shown)} of {matrix.width - 1} KPIs, starting with the one chosen in the sidebar; "
+               "choose another KPI there to see it here.")
+    matrix, rags = matrix.select("Area", *shown), rags.select("Area", *shown)
 area_cols = matrix.columns[1:]
 rag_pd = rags.to_pandas()
 

@@ -25,7 +25,9 @@ url_state.bind("compare", "tr_more", [], "list", allowed=others_allowed)
 others = controls[0].multiselect("Compare with other KPIs", others_allowed, format_func=lambda k: names[k], key="tr_more")
 url_state.publish("compare", "tr_more", [], "list")
 kpi_ids = [k for k in [kpi, *others] if k]
-scope = [area, *A.children(data.areas, area)] if area else []
+# The selected area and its parent by default, and its own areas when there are few; others are added on demand.
+few = A.children(data.areas, area) if area and len(A.children(data.areas, area)) <= views.MANY_AREAS else []
+scope = [a for a in (area, A.parent_of(data.areas, area), *few) if a] if area else []
 if st.session_state.get("_tr_scope_of") not in (None, area) and "areas" in st.query_params:
     del st.query_params["areas"]  # another area in the sidebar: its own areas again
 st.session_state["_tr_scope_of"] = area
@@ -94,7 +96,7 @@ for kpi_id in kpi_ids[1:] if show_spc else kpi_ids:
         components.empty_state(f"{names[kpi_id]}: no figures for the chosen areas at or before {period.label if period else 'this period'}.")
         continue
     st.altair_chart(
-        charts.trend_chart(frame, f"{info['name']}", str(info["unit"]), int(info["decimals"]), show_interval=show_counts),
+        charts.trend_chart(frame, f"{info['name']}", str(info["unit"]), int(info["decimals"]), show_interval=show_counts, highlight=area),
         width="stretch",
     )
     met = last_met.filter((pl.col("kpi_id") == kpi_id) & pl.col("area").is_in(frame["area"].unique().implode()))

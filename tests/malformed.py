@@ -155,7 +155,7 @@ CSV_CASES = [
     csv("excel_na_value", f"{HEADER}\nrtl_uptake,NE,Jul 24,#N/A\n", "is an Excel error"),
     csv("percent_over_100", f"{HEADER}\nrtl_uptake,NE,Jul 24,870\n", "A percentage outside 0–100"),
     csv("negative_count", f"{HEADER}\nooa_placements,City,2024/25 Q2,-3\n", "A count below zero"),
-    csv("numerator_above_denominator", f"{HEADER},numerator,denominator\nrtl_uptake,NE,Jul 24,88,300,200\n", "larger than the denominator"),
+    csv("numerator_above_denominator", f"{HEADER},numerator,denominator\nrtl_uptake,NE,Jul 24,88,300,200\n", "larger than its denominator"),
     csv("zero_denominator", f"{HEADER},numerator,denominator\nrtl_uptake,NE,Jul 24,88,0,0\n", "denominator is zero"),
     csv("value_not_fraction", f"{HEADER},numerator,denominator\nrtl_uptake,NE,Jul 24,50,90,100\n", "does not match numerator"),
     csv("bad_numerator", f"{HEADER},numerator\nrtl_uptake,NE,Jul 24,88,lots\n", "'lots' is not a number"),

@@ -219,7 +219,7 @@ def test_a_deleted_batch_file_is_a_broken_batch_not_in_force(data_copy, tmp_path
     assert B.active(data_copy) == []
     loaded = S.load(data_copy)
     assert loaded.problems.filter(pl.col("file") == f"batches/{batch_id}.csv")["problem"].str.contains("missing").all()
-    assert cli.main(["restore", batch_id, "--data-dir", str(data_copy)]) == 0  # not withdrawn: nothing to restore
+    assert cli.main(["restore", batch_id, "--data-dir", str(data_copy)]) == 1  # not withdrawn: nothing to restore, an error
     capsys.readouterr()
     assert cli.main(["check", "--data-dir", str(data_copy), "--json"]) == 1
     assert [f["kind"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["missing batch file"]
@@ -237,13 +237,21 @@ def test_a_batch_file_changed_after_publishing_is_broken(data_copy, tmp_path, ca
     assert [f["kind"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["changed batch file"]
 
 
-def test_undo_of_a_withdrawn_batch_says_so(data_copy, tmp_path, capsys):
+def test_undo_of_a_withdrawn_batch_is_an_error_that_writes_nothing(data_copy, tmp_path, capsys):
     batch_id = publish_one(data_copy, tmp_path)
     assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 0
     capsys.readouterr()
     lines = (data_copy / B.AUDIT_FILE).read_bytes()
-    assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 0
-    assert "already withdrawn" in capsys.readouterr().out
+    assert cli.main(["undo", batch_id, "--data-dir", str(data_copy)]) == 1
+    assert "already withdrawn" in capsys.readouterr().err
+    assert (data_copy / B.AUDIT_FILE).read_bytes() == lines
+
+
+def test_restore_of_a_batch_in_force_is_an_error_that_writes_nothing(data_copy, tmp_path, capsys):
+    batch_id = publish_one(data_copy, tmp_path)
+    lines = (data_copy / B.AUDIT_FILE).read_bytes()
+    assert cli.main(["restore", batch_id, "--data-dir", str(data_copy)]) == 1
+    assert "already in force" in capsys.readouterr().err
     assert (data_copy / B.AUDIT_FILE).read_bytes() == lines
 
 

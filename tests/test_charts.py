@@ -45,7 +45,7 @@ def test_mixed_periods_share_one_sorted_axis(demo_store):
 def test_locality_bars_colour_by_status_and_label_with_word(demo_store):
     frame = views.localities(demo_store, summary.default_period(demo_store), "City").filter(pl.col("kpi_id") == "rtl_uptake")
     spec = charts.locality_bars(frame, "Ready to Learn", "percent", 0).to_dict()
-    assert marks(spec) == ["bar", "rule", "text"]
+    assert marks(spec) == ["bar", "rule", "text", "text"]  # labels inside long bars, and past the end of short ones
     bar = spec["layer"][0]["encoding"]
     assert bar["color"]["field"] == "rag" and bar["color"]["scale"]["range"][2] == styles.RAG["red"].colour
     labels = {row["label"] for row in spec["datasets"][spec["data"]["name"]]} if "data" in spec else set()
@@ -74,3 +74,18 @@ def test_band_tooltips_are_words_not_column_names():
                           "_unit": ["percent", "count", "count", "percent"]})
     assert frame.select(charts.band_words_expr())[:, 0].to_list() == [
         "green above 92.625%, amber above 90.25%", "green below 25.625, amber below 26.25", "green above 380, amber above 370", None]
+
+
+def test_a_short_bar_is_labelled_past_its_end_and_a_suppressed_one_says_so(demo_store):
+    frame = views.localities(demo_store, summary.default_period(demo_store), "City").filter(pl.col("kpi_id") == "rtl_uptake")
+    frame = frame.with_columns(
+        pl.when(pl.col("area") == "South").then(5.0).when(pl.col("area") == "North West").then(None).otherwise(pl.col("value")).alias("value"),
+        (pl.col("area") == "North West").alias("suppressed"),
+        pl.when(pl.col("area") == "North West").then(pl.lit("fewer than 5 people counted")).alias("suppression_reason"),
+    )
+    spec = charts.locality_bars(frame, "Ready to Learn", "percent", 0).to_dict()
+    rows = {r["area"]: r for r in spec["datasets"][spec["data"]["name"]]}
+    assert rows["South"]["_place"] == "outside" and rows["North East"]["_place"] == "inside"
+    assert rows["North West"]["_place"] == "suppressed" and rows["North West"]["label"] == "suppressed: fewer than 5 people counted"
+    outside = spec["layer"][3]
+    assert outside["mark"]["align"] == "left" and outside["encoding"]["x"]["field"] == "_x"

@@ -61,7 +61,7 @@ def test_file_level_problems(demo_store, content, expected):
         ("rtl_uptake,NE,Jun 24,,,", "value", "The value is empty"),
         ("rtl_uptake,NE,Jun 24,101,,", "value", "outside 0–100"),
         ("ooa_placements,City,2024/25 Q1,-1,,", "value", "A count below zero"),
-        ("rtl_uptake,NE,Jun 24,87,300,261", "numerator", "larger than the denominator"),
+        ("rtl_uptake,NE,Jun 24,87,300,261", "numerator", "larger than its denominator"),
         ("rtl_uptake,NE,Jun 24,50,261,300", "value", "does not match numerator"),
         ("rtl_uptake,NE,Jun 24,87,-1,300", "numerator", "negative"),
         ("rtl_uptake,NE,Jun 24,87,0,0", "denominator", "zero or negative"),

@@ -15,6 +15,7 @@ from kpis.periods import (
     parse_labels,
     parse_period,
     period_order,
+    try_parse,
 )
 
 
@@ -193,3 +194,30 @@ def test_order_exprs_sort_like_periods():
     frame = pl.DataFrame({"period": [p.label for p in parsed], "period_start": [p.start for p in parsed],
                           "period_end": [p.end for p in parsed], "period_kind": [str(p.kind) for p in parsed]})
     assert frame.sort(order_exprs())["period"].to_list() == [p.label for p in sorted(parsed)]
+
+
+@pytest.mark.parametrize(
+    ("label", "frequency", "expected"),
+    [
+        ("2010-14", None, "multi-year"),
+        ("2010-14", "monthly", "multi-year"),
+        ("2010-2014", None, "multi-year"),
+        ("2009-11", "annual", "multi-year"),
+        ("2009-11", "monthly", "Nov 2009"),
+        ("2009-11", None, "Nov 2009"),
+        ("2015-25", "annual", "multi-year"),  # ten years: still a span
+        ("2015-26", None, "months run 1 to 12"),  # eleven: not read as a span
+        ("2024/26", None, "not a financial year"),  # a slash names a financial year, mistyped
+        ("2018-19", "annual", "2018/19"),
+        ("2024-06", "annual", "Jun 2024"),  # June 2024, then refused for the frequency by the checks
+    ],
+)
+def test_multi_year_aggregates_are_named_and_say_how_to_skip_them(label, frequency, expected):
+    parsed = try_parse(label, frequency)
+    if expected == "multi-year":
+        assert isinstance(parsed, PeriodError) and parsed.multi_year
+        assert "multi-year aggregate" in parsed.reason and "multi_year_period" in parsed.reason
+    elif isinstance(parsed, PeriodError):
+        assert expected in parsed.reason and not parsed.multi_year
+    else:
+        assert parsed.label == expected
