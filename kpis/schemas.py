@@ -57,11 +57,12 @@ class CatalogueModel(pa.DataFrameModel):
     per: float = pa.Field(nullable=True, gt=0)
     direction_tolerance: float = pa.Field(ge=0)
     expected_within_days: Optional[int] = pa.Field(nullable=True, ge=0)  # noqa: UP045 (pandera reads Optional as "column may be absent")
-    suppress_under: float = pa.Field(nullable=True, ge=0)
+    suppress_under: Optional[float] = pa.Field(nullable=True, ge=0)  # noqa: UP045
 
     @pa.dataframe_check(name="catalogue_numbers_finite")
     def _finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(_all_finite(FINITE_CATALOGUE_COLUMNS))
+        present = set(data.lazyframe.collect_schema().names())
+        return data.lazyframe.select(_all_finite(tuple(c for c in FINITE_CATALOGUE_COLUMNS if c in present)))
 
     @pa.dataframe_check(name="amber_not_narrower_than_green")
     def _bands(cls, data: pa.PolarsData) -> pl.LazyFrame:
