@@ -741,7 +741,9 @@ def cmd_pack(args: argparse.Namespace) -> int:
         if area is None:
             raise UsageError(f"unknown area '{args.area}'")
         kpi_ids = [k.strip() for k in args.kpis.split(",") if k.strip()] if args.kpis else None
-        built = deck.build(data, period, area, kpi_ids, narratives.load_all(data_dir / "narratives")[0])
+        from kpis import comments
+
+        built = deck.build(data, period, area, kpi_ids, narratives.load_all(data_dir / "narratives")[0], comments.read(data_dir)[0])
     except (PeriodError, UsageError, deck.DeckError) as error:
         _emit_error(args, str(error), "Check the command line: python -m kpis pack --help")
         return 2

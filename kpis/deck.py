@@ -11,7 +11,7 @@ narrative longer than a slide's text budget continues on the next slide.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import altair as alt
 import polars as pl
@@ -246,8 +246,10 @@ def kpi_order(store: Store, kpi_ids: list[str] | None) -> list[str]:
 
 
 def build(store: Store, period: Period | None, area: str, kpi_ids: list[str] | None = None,
-          narrative_list: list[N.Narrative] | None = None) -> Deck:
-    """The deck for a period and area: title, priorities, one slide per KPI in `kpi_ids` order, then the themes."""
+          narrative_list: list[N.Narrative] | None = None, comments: pl.DataFrame | None = None) -> Deck:
+    """The deck for a period and area: title, priorities, one slide per KPI in `kpi_ids` order, then the themes.
+
+    `comments` (from `kpis.comments.read`) adds each KPI's commentary to its slide's speaker notes, beside its status history."""
     order = kpi_order(store, kpi_ids)
     narrative = N.for_period(narrative_list or [], period)
     codes = A.code_of(store.areas)
@@ -266,7 +268,8 @@ def build(store: Store, period: Period | None, area: str, kpi_ids: list[str] | N
             slides += _text_slides("priority", section.title, paragraphs(section.body) or ["No narrative for this priority."],
                                    BUDGET_BESIDE, _kpi_table(tiles, figures, linked), f"{narrative.title} · KPIs for {area}")
     for k in order:
-        slides.append(_kpi_slide(store, period, area, tiles[k], figures[k], locality, narrative, label))
+        slide = _kpi_slide(store, period, area, tiles[k], figures[k], locality, narrative, label)
+        slides.append(replace(slide, notes=" ".join(n for n in (slide.notes, _history_notes(store, k, area, period, comments)) if n)))
     for key in N.THEMES:
         section = narrative.section(key) if narrative else None
         title = section.title if section else key.replace("_", " ").capitalize()
@@ -274,6 +277,22 @@ def build(store: Store, period: Period | None, area: str, kpi_ids: list[str] | N
         related = [k for k in (section.kpis if section else ()) if k in figures]
         slides += _text_slides("theme", title, body, BUDGET_WIDE if not related else BUDGET_BESIDE, _kpi_table(tiles, figures, related), label)
     return Deck(BOARD_NAME, period, area, tuple(order), tuple(slides))
+
+
+def _history_notes(store: Store, kpi_id: str, area: str, period: Period | None, comments: pl.DataFrame | None) -> str:
+    """The KPI's status history in the area (latest changes first) and its current comments up to the period, as sentences."""
+    from kpis import changes
+    from kpis import comments as C
+
+    history = changes.status_history(store, kpi_id, area, period).head(4)
+    said = [f"Status history in {area}: " + "; ".join(f"{RAG[str(r['status'])].word} from {r['period']}" for r in history.iter_rows(named=True)) + "."
+            ] if history.height else []
+    if comments is not None and comments.height:
+        known = None if period is None else store.observations.filter(pl.col("period_end") <= period.end)["period"].unique().to_list()
+        for r in C.for_kpi(comments, kpi_id, known).head(3).iter_rows(named=True):
+            extra = "".join(f" {label}: {r[c]}." for c, label in (("action_taken", "Being done"), ("owner", "Owner")) if r.get(c))
+            said.append(f"Comment on {r['period']} ({r['user']}, {str(r['at'])[:10]}): {r['what_happened']}.{extra}")
+    return " ".join(said)
 
 
 def _title_slide(store: Store, period: Period | None, area: str, order: list[str], figures: dict[str, Figure],

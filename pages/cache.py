@@ -227,6 +227,11 @@ def _comments(folder: str, csig: tuple) -> tuple[pl.DataFrame, pl.DataFrame]:
     return frame, problems.combine([found, crash])
 
 
+def comments_signature() -> tuple:
+    """Size and time of the comments file: part of the key of anything that shows comments."""
+    return _comments_signature(str(data_dir()))
+
+
 def comments() -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every comment kept, with its state, and the problems with the file (loaded under the store's guard)."""
     folder = str(data_dir())

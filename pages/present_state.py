@@ -18,7 +18,11 @@ from pages import cache, components, selections
 require_data = components.require_data
 selected_period = selections.selected_period
 selected_area = selections.selected_area
-signature = cache.signature
+
+
+def signature() -> tuple:
+    """The data files' signature and the comments file's: a deck's notes carry the comments."""
+    return (*cache.signature(), cache.comments_signature())
 
 
 def data_dir() -> Path:
@@ -29,7 +33,7 @@ def data_dir() -> Path:
 def _deck(folder: str, sig: tuple, period: str | None, area: str, kpis: tuple[str, ...]) -> deck.Deck:
     data: Store = cache.current_store()
     found, _ = cache.narrative_list()
-    return deck.build(data, parse_period(period) if period else None, area, list(kpis) or None, found)
+    return deck.build(data, parse_period(period) if period else None, area, list(kpis) or None, found, cache.comments()[0])
 
 
 def current_deck(period: Period | None, area: str, kpis: list[str]) -> deck.Deck:

@@ -116,3 +116,16 @@ def test_split_by_budget_keeps_short_paragraphs_together():
 def test_plain_drops_markdown_emphasis_and_links():
     assert D.plain("**bold** and *italic* and [a link](http://x)") == "bold and italic and a link"
     assert D.paragraphs("Intro line\nsecond line\n\n- one\n- two **b**") == ["Intro line second line", "one", "two b"]
+
+
+def test_kpi_notes_carry_status_history_and_comments(demo_store, found, tmp_path):
+    from kpis import comments
+
+    comments.add(tmp_path, comments.Draft("ooa_placements", "2024/25 Q1", "Two placements ended early", "Review panel", "Head of Service"),
+                 "analyst", set(demo_store.catalogue["kpi_id"]))
+    comments.add(tmp_path, comments.Draft("ooa_placements", "2025/26 Q1", "Not yet said"), "analyst", set(demo_store.catalogue["kpi_id"]))
+    built = D.build(demo_store, Q1, "City", ["ooa_placements"], found, comments.read(tmp_path)[0])
+    (slide,) = [s for s in built.slides if s.kind == "kpi"]
+    assert "Status history in City: Red from" in slide.notes
+    assert "Comment on 2024/25 Q1 (analyst, " in slide.notes and "Two placements ended early. Being done: Review panel. Owner: Head of Service." in slide.notes
+    assert "Not yet said" not in slide.notes  # a comment on a later period is not part of this deck
