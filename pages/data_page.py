@@ -7,11 +7,12 @@ from kpis import backends, batches, config, layouts
 from kpis import publish as pub
 from kpis.problems import error_count
 from kpis.styles import rag_label_expr
-from pages import access_ui, cache, components, data_upload
+from pages import access_ui, cache, components, data_upload, url_state
 
 data = cache.current_store()  # not require_data: this page works whatever state the data folder is in
 folder = cache.data_dir()
 st.title("Data")
+url_state.copy_link()
 st.caption("Upload monthly or quarterly figures, check them, see what would change, and publish. "
            "Nothing is published while any error remains, and every publish can be undone.")
 

@@ -4,10 +4,11 @@ import streamlit as st
 
 from kpis import rules, stats, views
 from kpis.formatting import format_target
-from pages import components, downloads
+from pages import components, downloads, url_state
 
 data = components.require_data()
 st.title("KPI definitions")
+url_state.copy_link()
 st.caption("What each KPI measures, its target and how its RAG status is decided. Search by any word of the name, definition, source or owner.")
 
 query = st.text_input("Search the catalogue", key="def_query", placeholder="e.g. immunisation, referrals, aftercare")
