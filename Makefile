@@ -26,10 +26,14 @@ browser-deps:
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; \
 	fi
 
+# axe-core, pinned in package-lock.json, is injected into the served app by the accessibility test.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
-test: $(VENV)/.dev browser-deps lint
+test: $(VENV)/.dev browser-deps node_modules/.package-lock.json lint
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev
@@ -37,4 +41,4 @@ bench: $(VENV)/.dev
 	$(PY) tests/bench/bench_pages.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

@@ -1,0 +1,111 @@
+"""Accessibility of the served app: axe-core on every page at desktop and phone width.
+
+axe-core is pinned in package-lock.json and installed by `npm ci` (`make test` does it). It
+is injected into each page and runs on the whole document; a violation whose element lies
+in the app's own content (the main block and the sidebar's user content) fails the test,
+while one in Streamlit's own chrome (header, navigation, toolbars) is printed and collected.
+Screenshots in light, dark, greyscale and deuteranopia simulation go to tests/screenshots/a11y/.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_browser import SHOTS, browser, pytestmark, server, wait_done  # noqa: F401  (fixtures and marks)
+
+from conftest import ROOT
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"desktop": 1400, "phone": 390}
+PAGES = {
+    "overview": ("", "Overview"),
+    "trends": ("trends", "Trends"),
+    "localities": ("localities", "Localities"),
+    "priorities": ("priorities", "Priorities"),
+    "definitions": ("definitions", "Definitions"),
+    "data": ("data", "Data"),
+    "trends_deep_link": ("trends?kpi=mmr_24m&area=City&period=2024/25%20Q1", "MMR"),
+}
+CONTENT = '[data-testid="stMain"] [data-testid="stMainBlockContainer"], [data-testid="stSidebarUserContent"]'
+# Streamlit's own element chrome inside the main block: its toolbars and tooltips are not the app's markup.
+CHROME_INSIDE = '[data-testid="stElementToolbar"], [data-testid="stTooltipIcon"] [role="tooltip"]'
+
+needs_axe = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: run `npm ci` (make test does)")
+
+RUN_AXE = """async ([content, chromeInside]) => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  const rows = [];
+  for (const v of result.violations) {
+    for (const node of v.nodes) {
+      const target = node.target.flat(Infinity);
+      const el = document.querySelector(target[target.length - 1]);
+      const inApp = !!(el && el.closest(content) && !el.closest(chromeInside));
+      rows.push({rule: v.id, impact: v.impact, where: inApp ? 'app' : 'chrome', target: target.join(' '),
+                 html: node.html.slice(0, 160), summary: node.failureSummary.split('\\n').slice(0, 3).join(' ')});
+    }
+  }
+  return rows;
+}"""
+
+
+def open_page(browser, server, path: str, width: int, color_scheme: str = "light"):  # noqa: F811
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=color_scheme)
+    page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+    wait_done(page)
+    return page
+
+
+def axe_rows(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(RUN_AXE, [CONTENT, CHROME_INSIDE])
+
+
+@needs_axe
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("name", list(PAGES))
+def test_axe_finds_nothing_in_the_apps_content(server, browser, name, width):  # noqa: F811
+    path, title_word = PAGES[name]
+    page = open_page(browser, server, path, WIDTHS[width])
+    try:
+        rows = axe_rows(page)
+        title = page.title()
+    finally:
+        page.close()
+    chrome = [r for r in rows if r["where"] == "chrome"]
+    app = [r for r in rows if r["where"] == "app"]
+    if chrome:
+        print(f"\n{name} at {width}: Streamlit chrome, {len(chrome)} node(s):\n" + "\n".join(json.dumps(r) for r in chrome))
+    assert app == [], f"{name} at {width}:\n" + "\n".join(json.dumps(r, ensure_ascii=False) for r in app)
+    assert title_word in title and "KPI performance board" in title
+
+
+# Deuteranopia by the Machado, Oliveira and Fernandes (2009) matrix at full severity, as an SVG colour filter.
+SIMULATIONS = {
+    "greyscale": "grayscale(1)",
+    "deuteranopia": "url(#deuteranopia)",
+}
+DEUTERANOPIA_SVG = """() => {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('style', 'position:absolute;width:0;height:0');
+  svg.innerHTML = '<filter id="deuteranopia" color-interpolation-filters="linearRGB"><feColorMatrix type="matrix" values="'
+    + '0.367322 0.860646 -0.227968 0 0  0.280085 0.672501 0.047413 0 0  -0.011820 0.042940 0.968881 0 0  0 0 0 1 0"/></filter>';
+  document.body.appendChild(svg);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots_in_both_themes_and_simulations(server, browser, scheme):  # noqa: F811
+    """Not judged by the machine: these images are for a person to look at."""
+    out = SHOTS / "a11y"
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("overview", "trends", "localities"):
+        page = open_page(browser, server, PAGES[name][0], 1400, scheme)
+        page.evaluate(DEUTERANOPIA_SVG)
+        page.screenshot(path=str(out / f"{name}_{scheme}.png"))
+        for label, css in SIMULATIONS.items():
+            page.evaluate("css => { document.documentElement.style.filter = css; }", css)
+            page.wait_for_timeout(200)
+            page.screenshot(path=str(out / f"{name}_{scheme}_{label}.png"))
+        page.close()
+    assert (out / f"overview_{scheme}_deuteranopia.png").stat().st_size > 0
