@@ -121,3 +121,21 @@ def test_css_variables_hold_both_themes():
     css = styles.css_variables()
     assert "--kpi-rag-grey-fill: light-dark(#DDE1E6, #3D4450);" in css
     assert css.count("light-dark(") == 3 * (len(styles.RAG) + len(styles.DIRECTION))
+
+
+def test_the_app_follows_the_system_theme_and_both_themes_meet_aa():
+    import tomllib
+
+    from conftest import ROOT
+
+    theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
+    assert "base" not in theme  # a fixed base would ignore the system's dark setting
+    for name in ("light", "dark"):
+        colours = theme[name]
+        assert colours["backgroundColor"] == styles.BACKGROUND[name]
+        assert contrast(colours["textColor"], colours["backgroundColor"]) >= 4.5
+        assert contrast(colours["linkColor"], colours["backgroundColor"]) >= 4.5
+        assert contrast(colours["textColor"], theme[name]["sidebar"]["backgroundColor"]) >= 4.5
+        assert contrast(colours["primaryColor"], "#FFFFFF") >= 4.5  # white text on a primary button
+        assert contrast(colours["primaryColor"], colours["backgroundColor"]) >= 3  # focus and selection marks
+        assert colours["chartCategoricalColors"][:4] == list(styles.AREA_PALETTE[:4])
