@@ -109,3 +109,36 @@ def test_screenshots_in_both_themes_and_simulations(server, browser, scheme):  #
             page.screenshot(path=str(out / f"{name}_{scheme}_{label}.png"))
         page.close()
     assert (out / f"overview_{scheme}_deuteranopia.png").stat().st_size > 0
+
+
+# One Tab stop: what it is, where it is, and how its focus shows (outline or box shadow, and their colours).
+FOCUS_STOP = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  let hidden = false, node = el;
+  for (; node && node !== document.documentElement; node = node.parentElement) {
+    const s = getComputedStyle(node);
+    if (s.opacity === '0' || s.visibility === 'hidden' || s.display === 'none') { hidden = true; break; }
+  }
+  const tile = el.closest('[class*="st-key-tile-"]');
+  return {tag: el.tagName, testid: el.getAttribute('data-testid') || el.closest('[data-testid]')?.getAttribute('data-testid') || '',
+          name: (el.getAttribute('aria-label') || el.innerText || '').trim().slice(0, 60), hidden,
+          tile: tile ? [...tile.classList].find(c => c.startsWith('st-key-tile-')) : null,
+          outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 ? style.outlineColor : null,
+          shadow: style.boxShadow !== 'none' ? style.boxShadow : null};
+}"""
+
+
+def tab_stops(page, limit: int = 200) -> list[dict]:
+    """Tab from the top of the page until focus comes back round (or leaves the document)."""
+    stops: list[dict] = []
+    page.evaluate("""() => { const s = document.createElement('span'); s.tabIndex = -1; s.id = 'tab-start';
+                            document.body.prepend(s); s.focus(); }""")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUS_STOP)
+        if stop is None or (stops and stop == stops[0]):
+            break
+        stops.append(stop)
+    return stops
