@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_browser import SHOTS, browser, pytestmark, server, wait_done  # noqa: F401  (fixtures and marks)
+from test_browser import CONTENT_HEIGHT, SHOTS, browser, pytestmark, server, wait_done  # noqa: F401  (fixtures and marks)
 
 from conftest import ROOT
 
@@ -101,6 +101,8 @@ def test_screenshots_in_both_themes_and_simulations(server, browser, scheme):  #
     out.mkdir(parents=True, exist_ok=True)
     for name in ("overview", "trends", "localities"):
         page = open_page(browser, server, PAGES[name][0], 1400, scheme)
+        page.set_viewport_size({"width": 1400, "height": min(int(page.evaluate(CONTENT_HEIGHT)) + 40, 3000)})
+        page.wait_for_timeout(800)
         page.evaluate(DEUTERANOPIA_SVG)
         page.screenshot(path=str(out / f"{name}_{scheme}.png"))
         for label, css in SIMULATIONS.items():
@@ -121,11 +123,16 @@ FOCUS_STOP = """() => {
     const s = getComputedStyle(node);
     if (s.opacity === '0' || s.visibility === 'hidden' || s.display === 'none') { hidden = true; break; }
   }
+  let ring = null;  // the focus ring may be drawn by the control or by its wrapper (a select's box)
+  for (let n = el, i = 0; n && i < 4 && !ring; n = n.parentElement, i++) {
+    const s = getComputedStyle(n);
+    if (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) ring = s.outlineColor;
+  }
   const tile = el.closest('[class*="st-key-tile-"]');
   return {tag: el.tagName, testid: el.getAttribute('data-testid') || el.closest('[data-testid]')?.getAttribute('data-testid') || '',
           name: (el.getAttribute('aria-label') || el.innerText || '').trim().slice(0, 60), hidden,
           tile: tile ? [...tile.classList].find(c => c.startsWith('st-key-tile-')) : null,
-          outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 ? style.outlineColor : null,
+          outline: ring,
           shadow: style.boxShadow !== 'none' ? style.boxShadow : null};
 }"""
 
@@ -142,3 +149,58 @@ def tab_stops(page, limit: int = 200) -> list[dict]:
             break
         stops.append(stop)
     return stops
+
+
+def rgb(css: str) -> str:
+    """'rgb(31, 78, 121)' or 'rgba(31, 78, 121, 1)' as '#1F4E79'."""
+    parts = css[css.index("(") + 1: css.index(")")].split(",")
+    return "#" + "".join(f"{round(float(p)):02X}" for p in parts[:3])
+
+
+def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, browser):  # noqa: F811
+    from test_styles import contrast
+
+    page = open_page(browser, server, "", 1400)
+    try:
+        stops = tab_stops(page)
+    finally:
+        page.close()
+    print(f"\noverview: {len(stops)} Tab stops; first tile at stop {next((i for i, s in enumerate(stops, 1) if s['tile']), None)}")
+    per_tile: dict[str, int] = {}
+    for stop in stops:
+        if stop["tile"]:
+            per_tile[stop["tile"]] = per_tile.get(stop["tile"], 0) + 1
+    assert per_tile and max(per_tile.values()) <= 3, per_tile
+    assert [s for s in stops if s["hidden"]] == []  # a focused control is never invisible
+    for stop in stops:
+        if stop["testid"] in ("stMain", "stSkipToContent"):  # the skip link's target and Streamlit's own skip link
+            continue
+        assert stop["outline"], stop
+        assert contrast(rgb(stop["outline"]), "#FFFFFF") >= 3, stop
+
+
+NAMES = """() => {
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]')];
+  const chartNames = charts.map(c => { const svg = c.querySelector('svg[role="graphics-document"], canvas');
+                                       return svg ? (svg.getAttribute('aria-label') || '') : ''; });
+  const buttons = [...document.querySelectorAll('[data-testid="stMain"] button, [data-testid="stMain"] a, [data-testid="stMain"] summary')]
+    .map(b => (b.getAttribute('aria-label') || b.innerText || '').trim());
+  const headings = [...document.querySelectorAll('h1, h2, h3, h4')].map(h => h.tagName + ' ' + h.innerText.trim());
+  return {chartNames, buttons, headings};
+}"""
+
+
+@pytest.mark.parametrize("name", ["overview", "trends", "localities"])
+def test_charts_and_controls_have_their_own_names_and_tiles_are_headings(server, browser, name):  # noqa: F811
+    page = open_page(browser, server, PAGES[name][0], 1400)
+    try:
+        page.wait_for_timeout(1500)  # charts render after the script run
+        found = page.evaluate(NAMES)
+    finally:
+        page.close()
+    assert found["chartNames"], "no chart found"
+    for chart_name in found["chartNames"]:
+        assert chart_name and chart_name != "Vega visualization" and len(chart_name) < 400, chart_name
+    assert "Help" not in found["buttons"]
+    if name == "overview":
+        assert sum(h.startswith("H3 ") for h in found["headings"]) >= 3  # each tile's name is a heading
