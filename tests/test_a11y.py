@@ -181,8 +181,8 @@ def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, brow
 
 NAMES = """() => {
   const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]')];
-  const chartNames = charts.map(c => { const svg = c.querySelector('svg[role="graphics-document"], canvas');
-                                       return svg ? (svg.getAttribute('aria-label') || '') : ''; });
+  const chartNames = charts.map(c => (c.closest('[role="graphics-document"]') || c.querySelector('[role="graphics-document"]'))
+                                       ?.getAttribute('aria-label') || '');
   const buttons = [...document.querySelectorAll('[data-testid="stMain"] button, [data-testid="stMain"] a, [data-testid="stMain"] summary')]
     .map(b => (b.getAttribute('aria-label') || b.innerText || '').trim());
   const headings = [...document.querySelectorAll('h1, h2, h3, h4')].map(h => h.tagName + ' ' + h.innerText.trim());
