@@ -18,6 +18,7 @@ from kpis import formatting, styles
 from kpis.periods import order_exprs
 
 FONT = "Source Sans Pro, Arial, sans-serif"
+THEME_TEXT = "theme_text"  # a text mark so named follows the theme's text colour in the app (Vega's class `theme_text_marks`)
 
 
 def _accessible(chart, description: str):
@@ -86,10 +87,10 @@ def sparkline(frame: pl.DataFrame, name: str = "Recent values", height: int = 56
     layers = [target, line]
     if data["area"].n_unique() > 1:  # lines that differ only by colour get their names beside them
         last = base.transform_filter(alt.FieldOneOfPredicate(field="period", oneOf=order[-1:]))
-        layers.append(last.mark_text(align="left", dx=5, fontSize=styles.CHART_FONT_SIZE, fontWeight="bold").encode(
+        # In the theme's text colour (the mark's name is the style sheet's hook): area colours are 3:1, text needs 4.5:1.
+        layers.append(last.mark_text(align="left", dx=6, fontSize=styles.CHART_FONT_SIZE, fontWeight="bold", color=styles.CHART_TEXT).encode(
             x=x, y=alt.Y("value:Q", axis=None), text="area_label:N",
-            color=alt.Color("area:N", scale=_area_scale(data), legend=None),
-        ))
+        ).properties(name=THEME_TEXT))
     chart = alt.layer(*layers).properties(height=height, width="container", padding={"right": 8})
     return _accessible(chart, f"{name}: sparkline of recent values for {_span(data, order)}").configure_view(strokeWidth=0)
 

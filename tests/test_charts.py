@@ -103,6 +103,7 @@ def test_sparkline_labels_each_area_line_at_its_end(rtl):
     spec = charts.sparkline(rtl, "RTL", labels={"North East": "NE", "North West": "NW", "South": "S"}).to_dict()
     text = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
     assert len(text) == 1 and text[0]["encoding"]["text"]["field"] == "area_label"
+    assert text[0]["name"] == charts.THEME_TEXT and text[0]["mark"]["color"] == styles.CHART_TEXT
     rows = spec["datasets"][spec["data"]["name"]]
     assert {r["area"]: r["area_label"] for r in rows} == {"North East": "NE", "North West": "NW", "South": "S"}
     last = text[0]["transform"][0]["filter"]["oneOf"]
