@@ -1,11 +1,12 @@
-# Two commands: `make run` serves the app on the demo data; `make test` runs everything CI runs.
+# `make run` serves the app on the demo data; `make test` runs everything CI runs;
+# `make check` is the quick loop while working: ruff and every test except the browser ones.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint unit bench browser-deps clean
+.PHONY: run test check lint unit bench browser-deps clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +36,10 @@ lint: $(VENV)/.dev
 
 test: $(VENV)/.dev browser-deps node_modules/.package-lock.json lint
 	$(PY) -m pytest
+
+# No browser and no served app: AppTests run the pages in-process.
+check: $(VENV)/.dev lint
+	$(PY) -m pytest -m "not browser"
 
 bench: $(VENV)/.dev
 	$(PY) tests/bench/bench_ingest.py

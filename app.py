@@ -8,17 +8,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages import shared
+from pages import cache, components, selections
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+log = logging.getLogger("kpi_board")
 
 # The favicon is a local image: a `:material/...:` page icon is fetched from a font server
 # outside by every browser. (Icons elsewhere come from the fonts Streamlit serves itself.)
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 st.set_page_config(page_title="KPI performance board", page_icon=str(FAVICON), layout="wide", initial_sidebar_state="expanded")
 
-# Page files are named `*_page.py`, unlike their url_paths: a file named after its url_path
-# would also match Streamlit's older pages/ convention, and AppTest would then run it alone.
+# Pages are `*_page.py`, not named after their url_path: see README, section Layout.
 PAGES = [
     st.Page("pages/overview_page.py", title="Overview", icon=":material/dashboard:", url_path="", default=True),
     st.Page("pages/trends_page.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
@@ -29,16 +29,16 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES, position="top")
-shared.style_sheet()
-shared.refresh_signature()
+components.style_sheet()
+cache.refresh_signature()
 try:
-    data = shared.current_store()
+    data = cache.current_store()
     if data.ok:
-        shared.selectors(data)
+        selections.selectors(data)
     page.run()
 except Exception:  # Streamlit's own control flow is BaseException and passes through.
     if os.environ.get("KPI_RAISE_ERRORS") == "1":  # tests: let AppTest and the browser see the failure itself
         raise
-    shared.log.exception("Unexpected error on page %s", page.title)
+    log.exception("Unexpected error on page %s", page.title)
     st.error("Sorry, something went wrong while showing this page. The details have been logged for the board's maintainers. "
              "Try another period or area, or reload the page.", icon=":material/error:")

@@ -52,6 +52,11 @@ class Decision:
     user: str | None
     reason: str
 
+    @property
+    def acting_user(self) -> str:
+        """The name recorded on what this visitor publishes, undoes or restores."""
+        return self.user or "analyst"
+
 
 def decide(*, oidc_configured: bool, logged_in_email: str | None, allowed_emails: list[str], passphrase_configured: bool,
            passphrase_ok: bool, is_local: bool, local_user: str = "local user") -> Decision:

@@ -19,7 +19,7 @@ import polars as pl
 
 from kpis import config, ingest, store, summary
 from kpis import problems as P
-from kpis.periods import PeriodError, parse_period
+from kpis.periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
 from kpis.styles import direction_label, rag_label
 
 
@@ -130,21 +130,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(to_json({"valid": valid, "problems": problems.to_dicts()}))
     else:
         _print_problems(problems)
-        errors = problems.filter(pl.col("severity") == "error").height
+        errors = P.error_count(problems)
         print(f"{'valid' if valid else 'invalid'}: {errors} error(s), {problems.height - errors} warning(s) in {len(args.files)} file(s)")
     return 0 if valid else 1
 
 
-def cmd_summary(args: argparse.Namespace) -> int:
+def _store_at_period(args: argparse.Namespace) -> tuple[store.Store, Period | None] | int:
+    """The store and the chosen period (default: the latest started one), or the exit code after saying why not."""
     data = store.load(config.data_dir(args.data_dir))
     if not data.ok:
         _print_problems(data.problems)
         return 1
     try:
-        period = parse_period(args.period) if args.period else summary.default_period(data)
+        return data, parse_period(args.period) if args.period else summary.default_period(data)
     except PeriodError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _emit_error(args, str(error), f"Write the period in one of the accepted forms: {ACCEPTED_FORMS}")
         return 2
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    loaded = _store_at_period(args)
+    if isinstance(loaded, int):
+        return loaded
+    data, period = loaded
     areas = None
     if args.area:
         from kpis.areas import lookup
@@ -189,7 +197,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     # Files are checked only with the mapping they were meant for: a broken mapping is reported alone.
     checked = publish.check_uploads(uploads, data, mapping, max_bytes=config.max_upload_bytes()) if mapping or not args.mapping else []
     problems = P.combine([*unreadable, *(c.problems for c in checked)])
-    ok = not any(u.height for u in unreadable) and not P.has_errors(problems) and any(c.frame.height for c in checked)
+    ok = not any(u.height for u in unreadable) and publish.blocked_reason(checked) is None
     infos = []
     if ok:
         try:
@@ -295,15 +303,10 @@ def cmd_localities(args: argparse.Namespace) -> int:
     from kpis import areas as A
     from kpis import views
 
-    data = store.load(config.data_dir(args.data_dir))
-    if not data.ok:
-        _print_problems(data.problems)
-        return 1
-    try:
-        period = parse_period(args.period) if args.period else summary.default_period(data)
-    except PeriodError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    loaded = _store_at_period(args)
+    if isinstance(loaded, int):
+        return loaded
+    data, period = loaded
     parent = A.lookup(data.areas).get(args.parent.strip().lower()) if args.parent else next(iter(A.roots(data.areas)), None)
     if parent is None:
         print(f"error: unknown area '{args.parent}'", file=sys.stderr)

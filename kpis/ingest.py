@@ -152,21 +152,37 @@ def _report(frame: pl.DataFrame, file: str, rules: list[Rule]) -> list[pl.DataFr
 
 
 def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame, file: str, today: date | None = None) -> CheckResult:
-    """Normalise and validate a text frame of observations (as `readers` returns it)."""
+    """Normalise and validate a text frame of observations (as `readers` returns it).
+
+    The steps: the required columns are there; each cell is typed (KPI, area, numbers, period
+    read for its KPI's frequency); every row rule and the duplicate-key rules are reported in
+    one pass; the pandera schema checks what is left; rows free of errors are kept.
+    """
     missing = [c for c in REQUIRED if c not in text.columns]
     column_warnings = column_hints(text, file)
     if missing:
-        return CheckResult(empty(), P.combine([column_warnings, P.file_problem(
-            file, f"Missing required column(s): {', '.join(missing)}",
-            f"The header must include {', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)}); see the template",
-            column=", ".join(missing))]))
+        return CheckResult(empty(), P.combine([column_warnings, _missing_columns(file, missing)]))
     today = today or date.today()
     text = text.with_columns(pl.lit(None, pl.String).alias(c) for c in OPTIONAL if c not in text.columns)
+    typed = _typed_rows(text, catalogue, areas)
+    key_ok = pl.col("_kpi").is_not_null() & pl.col("_area").is_not_null() & pl.col("period").is_not_null() & pl.col("value").is_not_null()
+    rules = _row_rules(typed, catalogue, areas, today)
+    typed, duplicate_rules = _duplicate_rules(typed, key_ok, areas.height)
+    row_problems = _report(typed, file, rules + duplicate_rules)
+    report = likely_mistakes(P.combine([column_warnings, *row_problems, _schema_problems(typed, file)]), typed, file)
+    # Text columns stay categories (Enum) here; the store turns them into plain text.
+    return CheckResult(_accepted_rows(typed, report, key_ok, has_duplicates=bool(duplicate_rules)).select("row", *OBSERVATION_SCHEMA.keys()), report)
 
-    kpi_ids = catalogue["kpi_id"].to_list()
-    area_names = areas["area"].to_list()
-    lookup = A.lookup(areas)
-    kpi_type, area_type = pl.Enum(kpi_ids), pl.Enum(area_names)
+
+def _missing_columns(file: str, missing: list[str]) -> pl.DataFrame:
+    return P.file_problem(
+        file, f"Missing required column(s): {', '.join(missing)}",
+        f"The header must include {', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)}); see the template",
+        column=", ".join(missing))
+
+
+def _casts(text: pl.DataFrame, kpi_type: pl.Enum, area_type: pl.Enum, lookup: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """KPI and area as categories and the numbers as floats, and the distinct period labels."""
     # Fast path, all columns at once: plain casts to the known categories and to numbers.
     casts, labels = pl.collect_all([
         text.lazy().select(
@@ -185,19 +201,36 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
     redo = [slow[c].alias(c) for c in casts.columns if casts[c].null_count() > text[source[c]].null_count()]
     if redo:
         casts = casts.with_columns(text.select(redo))
+    return casts, labels
 
-    info = catalogue.select(
-        pl.col("unit").cast(pl.Enum(list(UNITS))), pl.col("frequency").cast(pl.Enum(list(FREQUENCIES))),
-        "decimals", pl.col("target").alias("catalogue_target"),
-    )
-    table, variants = _label_table(labels["period"].to_list())
+
+def _period_index(table: pl.DataFrame, variants: int) -> pl.Expr:
+    """Each row's position in the table `_label_table` returns.
+
+    That table is `variants` blocks of equal height: the plain reading of every label, then
+    (only when some label reads two ways) one block per frequency, in `FREQUENCIES` order.
+    A row takes its label's place in the block of its KPI's frequency (the plain block for none).
+    """
     label_type = pl.Enum(table["raw_period"].head(table.height // variants).to_list())
     period_index = pl.col("raw_period").cast(label_type, strict=False).to_physical().cast(pl.Int64)
     if variants > 1:
         # A label like 2011-12 is read by each row's KPI frequency: the table holds every reading.
         period_index = (pl.col("frequency").to_physical().cast(pl.Int64).fill_null(-1) + 1) * (table.height // variants) + period_index
+    return period_index
+
+
+def _typed_rows(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    """The raw text beside its typed reading, with the catalogue columns the checks need."""
+    kpi_type, area_type = pl.Enum(catalogue["kpi_id"].to_list()), pl.Enum(areas["area"].to_list())
+    casts, labels = _casts(text, kpi_type, area_type, A.lookup(areas))
+    info = catalogue.select(
+        pl.col("unit").cast(pl.Enum(list(UNITS))), pl.col("frequency").cast(pl.Enum(list(FREQUENCIES))),
+        "decimals", pl.col("target").alias("catalogue_target"),
+    )
+    table, variants = _label_table(labels["period"].to_list())
+    period_index = _period_index(table, variants)
     kpi_index = pl.col("_kpi").to_physical()
-    typed = (
+    return (
         pl.concat([text.select("row", *(pl.col(c).alias(f"raw_{c}") for c in (*KEY, *NUMBERS)), "note"), casts], how="horizontal")
         .with_columns(
             # Looked up per row only where a check can use them: decimals with fractions, the
@@ -222,8 +255,11 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
         )
     )
 
+
+def _row_rules(typed: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame, today: date) -> list[Rule]:
+    """Every rule that looks at one row at a time."""
+    kpi_ids = catalogue["kpi_id"].to_list()
     known = pl.col("_kpi").is_not_null()
-    key_ok = pl.col("_kpi").is_not_null() & pl.col("_area").is_not_null() & pl.col("period").is_not_null() & pl.col("value").is_not_null()
     unknown_ids = (
         typed.filter(~known & pl.col("raw_kpi_id").is_not_null())["raw_kpi_id"].str.strip_chars().unique().to_list()
         if typed["_kpi"].null_count() > typed["raw_kpi_id"].null_count() else []
@@ -262,28 +298,36 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
                           "This KPI has no target, so it will be shown without a RAG status",
                           "Add a target to the catalogue or a target column to the file, if there is one", "warning"))
 
+    return rules
+
+
+def _duplicate_rules(typed: pl.DataFrame, key_ok: pl.Expr, n_areas: int) -> tuple[pl.DataFrame, list[Rule]]:
+    """Rows repeating an earlier row's KPI, area and period; none (and the frame untouched) when there are none."""
     # Duplicate keys: one cheap count on an integer key, and the detail only when there are any.
     n_periods = len(typed["period"].dtype.categories) + 1
     key = (
-        (pl.col("_kpi_index").cast(pl.Int64) * len(area_names) + pl.col("_area").to_physical().cast(pl.Int64)) * n_periods
+        (pl.col("_kpi_index").cast(pl.Int64) * n_areas + pl.col("_area").to_physical().cast(pl.Int64)) * n_periods
         + pl.col("period").to_physical().cast(pl.Int64)
     )
     has_duplicates = typed.select(key.filter(key_ok).n_unique() < key_ok.sum()).item()
-    if has_duplicates:
-        typed = typed.with_columns(pl.when(key_ok).then(key).alias("_key"))
-        typed = typed.with_columns(
-            pl.col("row").min().over("_key").alias("_first_row"),
-            pl.col("value").n_unique().over("_key").alias("_distinct"),
-        )
-        repeat = pl.col("_key").is_not_null() & (pl.col("row") != pl.col("_first_row"))
-        rules += [
-            Rule(repeat & (pl.col("_distinct") > 1), "value", pl.col("raw_value"),
-                 pl.format("The same KPI, area and period as row {} with a different value", pl.col("_first_row")), "Keep one row per KPI, area and period"),
-            Rule(repeat & (pl.col("_distinct") == 1), "value", pl.col("raw_value"), pl.format("Repeats row {}", pl.col("_first_row")),
-                 "Delete the repeated row", "warning"),
-        ]
+    if not has_duplicates:
+        return typed, []
+    typed = typed.with_columns(pl.when(key_ok).then(key).alias("_key"))
+    typed = typed.with_columns(
+        pl.col("row").min().over("_key").alias("_first_row"),
+        pl.col("value").n_unique().over("_key").alias("_distinct"),
+    )
+    repeat = pl.col("_key").is_not_null() & (pl.col("row") != pl.col("_first_row"))
+    return typed, [
+        Rule(repeat & (pl.col("_distinct") > 1), "value", pl.col("raw_value"),
+             pl.format("The same KPI, area and period as row {} with a different value", pl.col("_first_row")), "Keep one row per KPI, area and period"),
+        Rule(repeat & (pl.col("_distinct") == 1), "value", pl.col("raw_value"), pl.format("Repeats row {}", pl.col("_first_row")),
+             "Delete the repeated row", "warning"),
+    ]
 
-    row_problems = _report(typed, file, rules)
+
+def _schema_problems(typed: pl.DataFrame, file: str) -> pl.DataFrame:
+    """The pandera schema over the typed rows, reported against the text as written."""
     raw = typed.select("row", *(pl.col(f"raw_{c}").alias(c) for c in (*KEY, *NUMBERS)))
     schema = ObservationModel.to_schema().update_columns({
         # The text columns are categories here; their dtype names the categories this file may hold.
@@ -291,17 +335,18 @@ def check_observations(text: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.Da
         "period": {"dtype": typed["period"].dtype}, "period_kind": {"dtype": typed["period_kind"].dtype},
         "unit": {"dtype": typed["unit"].dtype}, "frequency": {"dtype": typed["frequency"].dtype},
     })
-    schema_problems = validation.validate(schema, typed, file, EXPLAIN, raw=raw)
-    report = likely_mistakes(P.combine([column_warnings, *row_problems, schema_problems]), typed, file)
+    return validation.validate(schema, typed, file, EXPLAIN, raw=raw)
 
+
+def _accepted_rows(typed: pl.DataFrame, report: pl.DataFrame, key_ok: pl.Expr, has_duplicates: bool) -> pl.DataFrame:
+    """Rows with a full key and no error, the first of any repeated key."""
     errors = report.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())["row"]
     good = typed.filter(key_ok)
     if errors.len():
         good = good.filter(~pl.col("row").is_in(errors.implode()))
     if has_duplicates:
         good = good.filter(pl.col("row") == pl.col("_first_row"))
-    # Text columns stay categories (Enum) here; the store turns them into plain text.
-    return CheckResult(good.select("row", *OBSERVATION_SCHEMA.keys()), report)
+    return good
 
 
 FORMULA_FIX = "In Excel, copy the cells and paste them back as values, or open the file in Excel and save it so the results are stored"

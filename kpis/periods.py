@@ -103,7 +103,8 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-_SPAN = {
+# How many months one period of each kind covers: also the step from one period to the next.
+MONTHS_IN: dict[PeriodKind, int] = {
     PeriodKind.MONTH: 1,
     PeriodKind.FY_QUARTER: 3,
     PeriodKind.QUARTER: 3,
@@ -113,7 +114,7 @@ _SPAN = {
 
 
 def make_period(kind: PeriodKind, start: date) -> Period:
-    last = add_months(start, _SPAN[kind] - 1)
+    last = add_months(start, MONTHS_IN[kind] - 1)
     return Period(start=start, end=_month_end(last.year, last.month), kind=kind)
 
 

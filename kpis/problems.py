@@ -69,8 +69,13 @@ def combine(parts: list[pl.DataFrame | pl.LazyFrame]) -> pl.DataFrame:
     )
 
 
+def error_count(problems: pl.DataFrame) -> int:
+    """How many problems are errors; the rest are warnings."""
+    return problems.filter(pl.col("severity") == "error").height
+
+
 def has_errors(problems: pl.DataFrame) -> bool:
-    return problems.filter(pl.col("severity") == "error").height > 0
+    return error_count(problems) > 0
 
 
 def neutralise_csv_cells(frame: pl.DataFrame) -> pl.DataFrame:

@@ -17,7 +17,7 @@ from kpis import batches as B
 from kpis import ingest, layouts, summary
 from kpis import problems as P
 from kpis import store as S
-from kpis.periods import order_exprs
+from kpis.periods import MONTHS_IN, order_exprs
 
 JUMP = 0.5  # a value more than 50% away from the previous period's is worth a second look
 DEFAULT_MAX_BYTES = 50 * 2**20
@@ -43,6 +43,16 @@ class Checked:
     @property
     def valid(self) -> bool:
         return not P.has_errors(self.problems)
+
+
+def blocked_reason(checked: list[Checked]) -> str | None:
+    """Why these checked files cannot be published, or None: the one publish gate for the page and the CLI."""
+    blocked = [c.name for c in checked if not c.valid]
+    if blocked:
+        return f"Fix the errors in {', '.join(blocked)} first."
+    if sum(c.frame.height for c in checked) == 0:
+        return "There are no rows to publish."
+    return None
 
 
 def display_name(name: str) -> str:
@@ -84,8 +94,8 @@ def _history_warnings(frame: pl.DataFrame, store: S.Store, file: str) -> pl.Data
     """Warnings that need the published history: a value more than 50% away from the previous period's."""
     if frame.height == 0:
         return P.empty()
-    step = (pl.when(pl.col("period_kind") == "month").then(pl.lit("-1mo"))
-            .when(pl.col("period_kind").is_in(["fy_quarter", "quarter"])).then(pl.lit("-3mo")).otherwise(pl.lit("-1y")))
+    step = pl.col("period_kind").replace_strict({str(kind): f"-{months}mo" for kind, months in MONTHS_IN.items()},
+                                                default="-12mo", return_dtype=pl.String)
     previous = store.observations.select("kpi_id", "area", "period_kind", pl.col("period_start").alias("_prev_start"),
                                          pl.col("value").alias("_prev_value"), pl.col("period").alias("_prev_period"))
     jumps = (
@@ -209,10 +219,9 @@ def template(store: S.Store) -> pl.DataFrame:
         .join(store.areas.select("area", "order"), on="area")
         .sort(["_order", "order"])
     )
-    step = {"month": 1, "fy_quarter": 3, "quarter": 3, "fy": 12, "year": 12}
     kinds = latest.select("period_kind", "period_start").unique()
     labels = {
-        (kind, start): make_period(PeriodKind(kind), add_months(start, step[kind])).label
+        (kind, start): make_period(PeriodKind(kind), add_months(start, MONTHS_IN[PeriodKind(kind)])).label
         for kind, start in kinds.iter_rows()
     }
     next_period = pl.DataFrame(

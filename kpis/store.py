@@ -187,7 +187,7 @@ def load(data_dir: Path, today: date | None = None) -> Store:
     for path in observation_files(data_dir):
         result, crash = guard(path.name, lambda path=path: ingest.check_file(path, path, catalogue, areas, today), None)
         problems = P.combine([excuse(result.problems), crash]) if result else crash
-        errors = problems.filter(pl.col("severity") == "error").height
+        errors = P.error_count(problems)
         if result is not None and not errors:
             when = _mtime_iso(path)
             sources.append((when, path.name, ingest.as_text(result.frame).with_columns(

@@ -47,7 +47,8 @@ RAG_DARK = {
     "red": Look("#FF8A80", "#0E1117", "✖", "Red"),
     "grey": Look("#3D4450", "#FAFAFA", "○", "No status", ink="#A9B0BB"),
 }
-RAG_ORDER = ("red", "amber", "green", "grey")
+RAG_ORDER = ("red", "amber", "green", "grey")  # worst first: the one order every ranking and list of statuses uses
+RAG_RANK = {rag: rank for rank, rag in enumerate(RAG_ORDER)}
 
 ARROWS = {"up": "↑", "down": "↓", "flat": "→", None: "–"}
 

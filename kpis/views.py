@@ -32,7 +32,7 @@ class Tile:
         """The row that sets the tile's status: the area's own, else the worst of its parts."""
         if self.main is not None:
             return self.main
-        ranked = sorted(self.parts, key=lambda r: ("red", "amber", "green", "grey").index(str(r["rag"])))
+        ranked = sorted(self.parts, key=lambda r: styles.RAG_RANK[str(r["rag"])])
         return ranked[0] if ranked else None
 
 
@@ -40,9 +40,8 @@ def kpi_statuses(store: Store, period: Period | None, area: str) -> pl.DataFrame
     """One status per KPI for the overview's counts and filters: the area's own, else the worst of its parts."""
     scope = [area, *A.children(store.areas, area)]
     latest = summary.latest(store, period, scope)
-    rank = {"red": 0, "amber": 1, "green": 2, "grey": 3}
     per_kpi = (
-        latest.with_columns((pl.col("area") == area).alias("own"), pl.col("rag").replace_strict(rank, return_dtype=pl.Int64).alias("_rank"))
+        latest.with_columns((pl.col("area") == area).alias("own"), pl.col("rag").replace_strict(styles.RAG_RANK, return_dtype=pl.Int64).alias("_rank"))
         .sort(["own", "_rank"], descending=[True, False])
         .unique(subset="kpi_id", keep="first")
         .select("kpi_id", "rag")

@@ -3,18 +3,19 @@
 import polars as pl
 import streamlit as st
 
-from kpis import batches, layouts
+from kpis import batches, config, layouts
 from kpis import publish as pub
+from kpis.problems import error_count
 from kpis.styles import rag_label_expr
-from pages import shared
+from pages import access_ui, cache, components, data_upload
 
-data = shared.current_store()  # not require_data: this page works whatever state the data folder is in
-folder = shared.data_dir()
+data = cache.current_store()  # not require_data: this page works whatever state the data folder is in
+folder = cache.data_dir()
 st.title("Data")
 st.caption("Upload monthly or quarterly figures, check them, see what would change, and publish. "
            "Nothing is published while any error remains, and every publish can be undone.")
 
-access = shared.access_panel()
+access = access_ui.access_panel()
 
 
 def show_write_error(error: Exception) -> None:
@@ -54,24 +55,24 @@ if data.ok:
                     "`denominator`, `target` and `note`. The report's own layout (one row per KPI, one column per area) and "
                     "Excel workbooks are accepted too. See `data/README.md` for every rule.")
         cols = st.columns(2)
-        cols[0].download_button("Template for the next period (CSV)", shared.csv_bytes(pub.template(data)), file_name="kpi_template.csv",
+        cols[0].download_button("Template for the next period (CSV)", components.csv_bytes(pub.template(data)), file_name="kpi_template.csv",
                                 mime="text/csv", icon=":material/table_view:")
-        cols[1].download_button("KPI catalogue (CSV)", shared.csv_bytes(data.catalogue), file_name="kpi_catalogue.csv", mime="text/csv",
+        cols[1].download_button("KPI catalogue (CSV)", components.csv_bytes(data.catalogue), file_name="kpi_catalogue.csv", mime="text/csv",
                                 icon=":material/menu_book:")
 
     # ---- upload ----------------------------------------------------------------------------------
     st.subheader("Upload")
     generation = st.session_state.setdefault("upload_generation", 0)
     files = st.file_uploader("Drop CSV or Excel files here", type=["csv", "xlsx"], accept_multiple_files=True, key=f"uploads_{generation}",
-                             help=f"Up to {shared.MAX_UPLOAD_MB} MB each. File names are only recorded, never used to store anything.")
+                             help=f"Up to {config.max_upload_bytes() / 2**20:g} MB each. File names are only recorded, never used to store anything.")
 
     mapping_names = layouts.list_mappings(folder)
     with st.expander("Column mapping, for exports from other systems", icon=":material/swap_horiz:"):
         chosen_mapping = st.selectbox("Use a saved mapping", ["(none)", *mapping_names], key="mapping_choice")
-        shared.mapping_editor(files or [], access.can_publish)
+        data_upload.mapping_editor(files or [], access.can_publish)
 
     if not files:
-        shared.empty_state("No file uploaded yet. Drop a CSV or Excel file above, or use a template.")
+        components.empty_state("No file uploaded yet. Drop a CSV or Excel file above, or use a template.")
         checked = []
     else:
         uploads = []
@@ -83,10 +84,10 @@ if data.ok:
                 if len(sheets) > 1:
                     sheet = st.selectbox(f"Sheet of {pub.display_name(f.name)}", sheets, key=f"sheet_{f.file_id}")
             uploads.append(pub.Upload(f.name, content, sheet, ref=f.file_id))
-        checked = shared.check_uploads(uploads, chosen_mapping)
+        checked = data_upload.check_uploads(uploads, chosen_mapping)
 
         for item in checked:
-            errors = item.problems.filter(pl.col("severity") == "error").height
+            errors = error_count(item.problems)
             warnings = item.problems.height - errors
             icon = ":material/error:" if errors else (":material/warning:" if warnings else ":material/check_circle:")
             verdict = f"{errors} error(s), {warnings} warning(s)" if item.problems.height else "no problems"
@@ -100,26 +101,26 @@ if data.ok:
                     st.success("Ready to publish.", icon=icon)
                 if item.problems.height:
                     report = item.problems.select("row", "column", "value", "problem", "fix", "severity")
-                    if report.height > shared.PREVIEW_ROWS:
-                        st.caption(f"Showing the first {shared.PREVIEW_ROWS:,} of {report.height:,} problems; download the report for all.")
-                    st.dataframe(report.head(shared.PREVIEW_ROWS).to_pandas(), hide_index=True, width="stretch",
+                    if report.height > data_upload.PREVIEW_ROWS:
+                        st.caption(f"Showing the first {data_upload.PREVIEW_ROWS:,} of {report.height:,} problems; download the report for all.")
+                    st.dataframe(report.head(data_upload.PREVIEW_ROWS).to_pandas(), hide_index=True, width="stretch",
                                  column_config={"row": st.column_config.NumberColumn("Row", format="%d"), "fix": st.column_config.TextColumn("Fix", width="large")})
-                    st.download_button("Download this report (CSV)", shared.csv_bytes(report), file_name=f"report_{item.name}.csv",
+                    st.download_button("Download this report (CSV)", components.csv_bytes(report), file_name=f"report_{item.name}.csv",
                                        mime="text/csv", key=f"report_{item.sha256}")
 
     # ---- preview and publish ---------------------------------------------------------------------
     if checked:
         st.subheader("Preview")
-        preview = shared.preview(checked)
+        preview = data_upload.preview(checked)
         cols = st.columns(3)
         for col, (label, key) in zip(cols, (("New figures", "new"), ("Revised figures", "revised"), ("Unchanged", "unchanged")), strict=True):
             col.metric(label, preview.counts[key])
         if preview.changes.height:
             show = st.segmented_control("Show", ["new", "revised", "unchanged"], default=["new", "revised"], selection_mode="multi", key="preview_show")
             changes = preview.changes.filter(pl.col("change").is_in(show or []))
-            if changes.height > shared.PREVIEW_ROWS:
-                st.caption(f"Showing the first {shared.PREVIEW_ROWS:,} of {changes.height:,} figures.")
-            st.dataframe(changes.head(shared.PREVIEW_ROWS).select(
+            if changes.height > data_upload.PREVIEW_ROWS:
+                st.caption(f"Showing the first {data_upload.PREVIEW_ROWS:,} of {changes.height:,} figures.")
+            st.dataframe(changes.head(data_upload.PREVIEW_ROWS).select(
                 "file", "kpi_id", "area", "period", pl.col("old_value").alias("published value"), pl.col("value").alias("new value"), "change",
                 pl.col("old_published_at").alias("published at"), pl.col("old_published_by").alias("published by"), pl.col("old_source").alias("from"),
             ).to_pandas(), hide_index=True, width="stretch")
@@ -133,15 +134,12 @@ if data.ok:
         else:
             st.caption("No status on the overview would change.")
 
-        blocked = [c.name for c in checked if not c.valid]
-        rows = sum(c.frame.height for c in checked)
-        reason = (f"Fix the errors in {', '.join(blocked)} first." if blocked else "There are no rows to publish." if rows == 0
-                  else None if access.can_publish else access.reason)
+        reason = pub.blocked_reason(checked) or (None if access.can_publish else access.reason)
         if reason:
             st.info(reason, icon=":material/lock:")
         if st.button("Publish", type="primary", disabled=reason is not None, icon=":material/publish:", key="publish"):
             try:
-                infos = pub.publish(folder, checked, shared.current_store(), access.user or "analyst")
+                infos = pub.publish(folder, checked, cache.current_store(), access.acting_user)
             except (batches.BusyError, OSError) as error:
                 show_write_error(error)
             except ValueError as error:
@@ -171,7 +169,7 @@ if log_problems.height:
 for note in found.problems.filter(pl.col("severity") == "warning")["problem"]:
     st.caption(f"Audit log: {note}.")
 if history.height == 0:
-    shared.empty_state("Nothing has been published here yet. Files dropped into the observations folder appear below.")
+    components.empty_state("Nothing has been published here yet. Files dropped into the observations folder appear below.")
 else:
     state_shown = {"in force": "✔ in force", "withdrawn": "↩ withdrawn", "broken": "✖ broken"}
     st.dataframe(history.select(
@@ -184,16 +182,16 @@ else:
         batch_id = cols[0].selectbox("Batch", history["batch_id"].reverse().to_list(), key="history_batch")
         withdrawn = history.filter(pl.col("batch_id") == batch_id)["withdrawn"].item()
         if cols[1].button("Undo", disabled=withdrawn, key="undo", icon=":material/undo:", help="Withdraw this batch; it is kept and can be restored"):
-            set_withdrawn(batch_id, access.user or "analyst", True)
+            set_withdrawn(batch_id, access.acting_user, True)
         if cols[2].button("Restore", disabled=not withdrawn, key="restore", icon=":material/restore:"):
-            set_withdrawn(batch_id, access.user or "analyst", False)
+            set_withdrawn(batch_id, access.acting_user, False)
 
 # ---- dropped files ---------------------------------------------------------------------------
 st.subheader("Files in the observations folder")
 st.caption("Files copied into the data folder's observations/ appear here on the next page load. A file with any error is quarantined: "
            "the board keeps showing the data without it.")
 if data.files.height == 0:
-    shared.empty_state("No files in the observations folder.")
+    components.empty_state("No files in the observations folder.")
 else:
     st.dataframe(data.files.with_columns(
         pl.when(pl.col("status") == "quarantined").then(pl.lit("✖ quarantined")).otherwise(pl.lit("✔ loaded")).alias("status")

@@ -4,22 +4,22 @@ import streamlit as st
 
 from kpis import rules, stats, views
 from kpis.formatting import format_target
-from pages import shared
+from pages import components
 
-data = shared.require_data()
+data = components.require_data()
 st.title("KPI definitions")
 st.caption("What each KPI measures, its target and how its RAG status is decided. Search by any word of the name, definition, source or owner.")
 
 query = st.text_input("Search the catalogue", key="def_query", placeholder="e.g. immunisation, referrals, aftercare")
 found = views.search_catalogue(data.catalogue, query)
 if found.height == 0:
-    shared.empty_state(f"No KPI matches “{query}”.")
+    components.empty_state(f"No KPI matches “{query}”.")
     st.stop()
 
 table = views.catalogue_table(found)
 st.dataframe(table.to_pandas(), hide_index=True, width="stretch",
              column_config={"Definition": st.column_config.TextColumn(width="large")})
-st.download_button("Download the catalogue (CSV)", shared.csv_bytes(found), file_name="kpi_catalogue.csv", mime="text/csv")
+st.download_button("Download the catalogue (CSV)", components.csv_bytes(found), file_name="kpi_catalogue.csv", mime="text/csv")
 
 # How direction is judged: one block, the same words as "Why this status?".
 with st.expander("How direction is judged"):

@@ -8,27 +8,27 @@ from kpis import charts, views
 from kpis.areas import code_of
 from kpis.catalogue import short_names
 from kpis.styles import RAG
-from pages import shared
+from pages import cache, components, selections
 
-data = shared.require_data()
-period, parent, kpi = shared.selected_period(), shared.selected_area(), shared.selected_kpi()
+data = components.require_data()
+period, parent, kpi = selections.selected_period(), selections.selected_area(), selections.selected_kpi()
 children = A.children(data.areas, parent) if parent else []
 codes = code_of(data.areas)
 
 st.title("Localities")
 if not children:
     roots = A.roots(data.areas)
-    shared.empty_state(f"{parent} has no areas under it. Choose {', '.join(roots) or 'a parent area'} in the sidebar to compare its areas.")
+    components.empty_state(f"{parent} has no areas under it. Choose {', '.join(roots) or 'a parent area'} in the sidebar to compare its areas.")
     st.stop()
 st.caption(f"Areas of {parent} · {period.label if period else 'latest'} · gaps and comparisons are against {parent}'s figure for the same period")
 
-frame = shared.localities(period, parent)
+frame = cache.localities(period, parent)
 if frame.height == 0:
-    shared.empty_state(f"No area of {parent} has a figure at or before {period.label if period else 'this period'}.")
+    components.empty_state(f"No area of {parent} has a figure at or before {period.label if period else 'this period'}.")
     st.stop()
 
 st.subheader("KPI × area")
-matrix, rags = views.locality_matrix(frame, children, shared.spc_summary(period, children))
+matrix, rags = views.locality_matrix(frame, children, cache.spc_summary(period, children))
 area_cols = matrix.columns[1:]
 rag_pd = rags.to_pandas()
 
@@ -37,7 +37,8 @@ def _colour_cells(col):
     return [f"background-color:{RAG[r].colour};color:{RAG[r].text_colour}" if isinstance(r, str) else "" for r in rag_pd[col.name]]
 
 
-st.dataframe(matrix.to_pandas().style.apply(_colour_cells, subset=area_cols), hide_index=True, width="stretch")
+# A static table wraps each cell's words (value, status, direction, SPC) instead of cutting them off.
+st.table(matrix.to_pandas().style.apply(_colour_cells, subset=area_cols).hide(axis="index"))
 
 st.subheader(f"Against target, and against {parent}")
 with_parts = frame["kpi_id"].unique(maintain_order=True).to_list()
@@ -52,13 +53,13 @@ for i, kpi_id in enumerate(kpi_ids):
         st.altair_chart(charts.locality_bars(part, str(info["short_name"]), str(info["unit"]), int(info["decimals"])), width="stretch")
         for ref in part.select("period", "parent_value", "parent_period", "parent_derived", "parent_reason").unique(maintain_order=True).iter_rows(named=True):
             st.caption(views.parent_caption(ref, parent, str(info["unit"]), int(info["decimals"])))
-        st.dataframe(views.comparison_table(part, parent).to_pandas(), hide_index=True, width="stretch")
+        st.table(views.comparison_table(part, parent).to_pandas().style.hide(axis="index"))
 
 if kpi:
     st.subheader("Trends by area")
-    history = shared.trend([kpi], children, period)
+    history = cache.trend([kpi], children, period)
     if history.height == 0:
-        shared.empty_state(f"{data.kpi(kpi)['short_name']} has no figures by area. Choose another KPI in the sidebar.")
+        components.empty_state(f"{data.kpi(kpi)['short_name']} has no figures by area. Choose another KPI in the sidebar.")
     else:
         info = data.kpi(kpi)
         st.altair_chart(charts.small_multiples(history, str(info["name"]), str(info["unit"]), int(info["decimals"])))

@@ -5,19 +5,20 @@ import streamlit as st
 from kpis import narratives, views
 from kpis.areas import code_of
 from kpis.catalogue import short_names
-from pages import shared
+from kpis.styles import rag_label
+from pages import cache, components, selections
 
-data = shared.require_data()
-period, area = shared.selected_period(), shared.selected_area()
+data = components.require_data()
+period, area = selections.selected_period(), selections.selected_area()
 codes = code_of(data.areas)
 
 st.title("Partnership Priorities")
-found, unreadable = shared.narrative_list()
+found, unreadable = cache.narrative_list()
 for problem in unreadable:
     st.warning(f"A narrative file could not be read: {problem}", icon=":material/warning:")
 narrative = narratives.for_period(found, period)
 if narrative is None:
-    shared.empty_state(f"No narrative has been written for {period.label if period else 'this period'} or before it. "
+    components.empty_state(f"No narrative has been written for {period.label if period else 'this period'} or before it. "
                        "Narratives are markdown files in the data folder's narratives/ (see data/README.md).")
     st.stop()
 if period and narrative.period != period:
@@ -27,7 +28,7 @@ st.caption(f"{narrative.title} · KPIs for {area}")
 MAX_TILES = 6  # beside a narrative; the rest are listed by name
 linked = {s.key: views.priority_kpis(data, s, s.priority) for s in narrative.sections}
 named = list(dict.fromkeys(k for ids in linked.values() for k in ids[:MAX_TILES]))
-tiles = {str(t.kpi["kpi_id"]): t for t in shared.tiles(period, area, named)}
+tiles = {str(t.kpi["kpi_id"]): t for t in cache.tiles(period, area, named)}
 for section in narrative.priorities():
     st.header(section.title, divider="gray")
     text_col, kpi_col = st.columns([3, 2], gap="large")
@@ -39,7 +40,7 @@ for section in narrative.priorities():
         if not kpi_ids:
             st.caption("No KPI is linked to this priority.")
         for kpi_id in kpi_ids[:MAX_TILES]:
-            shared.render_tile(tiles[kpi_id], period, area, codes, compact=True)
+            components.render_tile(tiles[kpi_id], period, area, codes, compact=True)
         if len(kpi_ids) > MAX_TILES:
             names = short_names(data.catalogue)
             st.caption(f"Also under this priority: {', '.join(names[k] for k in kpi_ids[MAX_TILES:])}. "
@@ -54,5 +55,5 @@ for i, key in enumerate(narratives.THEMES):
         st.markdown(section.body if section and section.body else "_Nothing recorded for this period._", unsafe_allow_html=False)
         if section and section.kpis:
             known = [k for k in section.kpis if k in tiles]
-            st.caption("Related KPIs: " + ", ".join(f"{tiles[k].kpi['short_name']} ({shared.rag_word(str(tiles[k].status_row['rag'])) if tiles[k].status_row else 'no figure'})"
+            st.caption("Related KPIs: " + ", ".join(f"{tiles[k].kpi['short_name']} ({rag_label(str(tiles[k].status_row['rag'])) if tiles[k].status_row else 'no figure'})"
                                                    for k in known))

@@ -1,9 +1,8 @@
-"""Entry shim: hands a first visit to this address to the app's router.
+"""Entry shim for this address: runs the router (app.py), which shows the real page.
 
-Streamlit's older pages/ convention runs the first session of a freshly started server
-by file name, before app.py has registered its pages with st.navigation. A file named
-after each url_path lets that first visit land here, and it simply runs the router, which
-then shows the real page (`*_page.py`). Later visits go through app.py directly.
+Needed because a `pages/` folder beside app.py puts Streamlit in its older multipage
+mode, where the first visit after a server start is resolved by file name before the
+router has registered its pages. README, section Layout, explains it in full.
 """
 
 import runpy

@@ -7,23 +7,23 @@ from kpis import areas as A
 from kpis import charts, views
 from kpis.catalogue import short_names
 from kpis.spc import icons
-from pages import shared
+from pages import cache, components, selections
 
-data = shared.require_data()
-period, area, kpi = shared.selected_period(), shared.selected_area(), shared.selected_kpi()
+data = components.require_data()
+period, area, kpi = selections.selected_period(), selections.selected_area(), selections.selected_kpi()
 names = short_names(data.catalogue)
 
 st.title("Trends")
 st.caption(f"Up to {period.label if period else 'the latest period'} · the target is drawn as steps where it changed; "
            "shaded bands show where a value would be green (inner) and amber (outer).")
 
-controls = st.columns([3, 3, 2, 2])
+controls = st.columns([3, 3, 3])  # the toggles stack in the third column, so their labels are never cut off
 others = controls[0].multiselect("Compare with other KPIs", [k for k in names if k != kpi], format_func=lambda k: names[k], key="tr_more")
 kpi_ids = [k for k in [kpi, *others] if k]
 scope = [area, *A.children(data.areas, area)] if area else None
 chosen_areas = controls[1].multiselect("Areas", data.areas["area"].to_list(), default=scope, key=f"tr_areas_{area}")
 show_counts = controls[2].toggle("Numerator and denominator", key="tr_counts", help="Show the counts behind a percentage, with 95% confidence intervals.")
-show_spc = controls[3].toggle("Statistical process control (XmR)", key="tr_spc",
+show_spc = controls[2].toggle("Statistical process control (XmR)", key="tr_spc",
                               help="Instead of the target view, an XmR chart of the first KPI for each chosen area: is the latest figure "
                                    "different from what the process usually produces? See Definitions for the rules.")
 
@@ -35,16 +35,16 @@ def render_spc(data, kpi_id: str, history: pl.DataFrame, period) -> None:
     areas = history.sort("area_order")["area"].unique(maintain_order=True).to_list()
     st.subheader(f"{info['name']}: statistical process control")
     if not areas:
-        shared.empty_state("No figures for the chosen areas to draw an XmR chart from.")
+        components.empty_state("No figures for the chosen areas to draw an XmR chart from.")
         return
     if len(areas) > SPC_MAX_CHARTS:
         st.caption(f"XmR charts for the first {SPC_MAX_CHARTS} of {len(areas)} areas; choose fewer areas to see the others.")
-    _, problems = shared.spc_baselines()
+    _, problems = cache.spc_baselines()
     if problems.height:
         st.warning(f"{problems.height} row(s) of spc_baselines.csv could not be used and were left out: "
                    + "; ".join(f"row {r['row']}: {r['problem']}" for r in problems.head(3).iter_rows(named=True)), icon=":material/warning:")
     for area in areas[:SPC_MAX_CHARTS]:
-        result = shared.spc_result(kpi_id, area, period)
+        result = cache.spc_result(kpi_id, area, period)
         if result is None:
             continue
         st.markdown(f"**{area}** · Variation: **{icons.label(result.variation)}** · Assurance: "
@@ -60,10 +60,10 @@ def render_spc(data, kpi_id: str, history: pl.DataFrame, period) -> None:
 
 
 if not kpi_ids:
-    shared.empty_state("Choose a KPI in the sidebar.")
+    components.empty_state("Choose a KPI in the sidebar.")
     st.stop()
 
-history = shared.trend(kpi_ids, chosen_areas or None, period)
+history = cache.trend(kpi_ids, chosen_areas or None, period)
 if show_spc:
     render_spc(data, kpi_ids[0], history.filter(pl.col("kpi_id") == kpi_ids[0]), period)
     if len(kpi_ids) > 1:
@@ -72,7 +72,7 @@ for kpi_id in kpi_ids[1:] if show_spc else kpi_ids:
     info = data.kpi(kpi_id)
     frame = history.filter(pl.col("kpi_id") == kpi_id)
     if frame.height == 0:
-        shared.empty_state(f"{names[kpi_id]}: no figures for the chosen areas at or before {period.label if period else 'this period'}.")
+        components.empty_state(f"{names[kpi_id]}: no figures for the chosen areas at or before {period.label if period else 'this period'}.")
         continue
     st.altair_chart(
         charts.trend_chart(frame, f"{info['name']}", str(info["unit"]), int(info["decimals"]), show_interval=show_counts),
@@ -85,4 +85,4 @@ table = views.trend_table(history, show_counts)
 st.subheader("Values")
 if table.height:
     st.dataframe(table.to_pandas(), hide_index=True, width="stretch")
-    st.download_button("Download these values (CSV)", shared.csv_bytes(table), file_name="kpi_trend.csv", mime="text/csv")
+    st.download_button("Download these values (CSV)", components.csv_bytes(table), file_name="kpi_trend.csv", mime="text/csv")

@@ -34,6 +34,6 @@ def data_copy(tmp_path: Path) -> Path:
 def _fresh_passphrase_backoff():
     """Wrong passphrases in one test must not make the next one wait."""
     yield
-    shared = sys.modules.get("pages.shared")
-    if shared is not None:
-        shared.PASSPHRASE_BACKOFF.clear()
+    access_ui = sys.modules.get("pages.access_ui")
+    if access_ui is not None:
+        access_ui.PASSPHRASE_BACKOFF.clear()

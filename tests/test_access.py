@@ -212,12 +212,17 @@ def test_data_page_refuses_a_second_try_within_the_wait_and_logs_without_the_phr
 def test_data_page_reads_the_connection_without_secrets(data_copy, monkeypatch, remote_ip, headers, can):
     from streamlit.testing.v1 import AppTest
 
-    from pages import shared
+    from pages import access_ui
 
     monkeypatch.setenv("KPI_DATA_DIR", str(data_copy))
-    monkeypatch.setattr(shared, "_connection", lambda: (remote_ip, headers))
+    monkeypatch.setattr(access_ui, "_connection", lambda: (remote_ip, headers))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     at.switch_page("pages/data_page.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("You can publish" in m.value for m in at.markdown) is can
+
+
+@pytest.mark.parametrize(("user", "acting"), [("ana@example.org", "ana@example.org"), ("local user", "local user"), (None, "analyst")])
+def test_the_acting_user_is_named_on_every_write(user, acting):
+    assert access.Decision(True, user, "").acting_user == acting

@@ -120,8 +120,9 @@ def test_localities_compare_with_city():
     assert not at.exception
     text = all_text(at)
     assert "derived from the areas' numerators and denominators" in text
-    matrix = at.dataframe[0].value
+    matrix = at.table[0].value
     assert list(matrix.columns) == ["KPI", "North East", "North West", "South"]
+    assert matrix.iloc[0]["North West"].endswith("· SPC: ◆ Common cause"), matrix.iloc[0]["North West"]
 
 
 def test_localities_for_an_area_without_parts():
@@ -195,7 +196,7 @@ def test_localities_do_not_compare_a_count_with_its_total(tmp_path, monkeypatch)
     monkeypatch.setenv("KPI_DATA_DIR", str(write_folder(tmp_path, OOA_COUNTS)))
     at = open_page("pages/localities_page.py")
     assert not at.exception, [e.value for e in at.exception]
-    table = next(d.value for d in at.dataframe if "Compared with City" in d.value.columns)
+    table = next(d.value for d in at.table if "Compared with City" in d.value.columns)
     assert set(table["Compared with City"]) == {"– Not compared: part of a total"}
     assert set(table["Gap to City"]) == {"–"}
     assert "Each area's count is part of City's total, so it is not compared with City" in all_text(at)

@@ -18,3 +18,13 @@ def test_combine_orders_file_problems_first_then_rows():
     assert combined["row"].to_list() == [None, 3, 5]
     assert P.has_errors(combined)
     assert not P.has_errors(P.empty())
+
+
+@pytest.mark.parametrize(
+    ("severities", "errors"),
+    [([], 0), (["warning"], 0), (["error"], 1), (["error", "warning", "error"], 2)],
+)
+def test_error_count(severities, errors):
+    problems = pl.DataFrame({"severity": severities}, schema={"severity": pl.String})
+    assert P.error_count(problems) == errors
+    assert P.has_errors(problems) is (errors > 0)

@@ -66,3 +66,24 @@ def test_filled_template_validates_as_is(demo_store):
         pl.col("v").alias("value")).drop("v")
     result = ingest.check_file("filled.csv", filled.write_csv().encode(), demo_store.catalogue, demo_store.areas)
     assert result.valid, result.problems
+
+
+def _checked(name: str, rows: int, severities: list[str]) -> pub.Checked:
+    problems = pl.DataFrame({"file": [name] * len(severities), "severity": severities}, schema={"file": pl.String, "severity": pl.String})
+    return pub.Checked(name, "0" * 64, pl.DataFrame({"value": ["1"] * rows}, schema={"value": pl.String}), problems)
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ([("a.csv", 3, [])], None),
+        ([("a.csv", 3, ["warning"])], None),
+        ([("a.csv", 3, ["error"])], "Fix the errors in a.csv first."),
+        ([("a.csv", 3, []), ("b.csv", 0, ["error", "warning"])], "Fix the errors in b.csv first."),
+        ([("a.csv", 0, [])], "There are no rows to publish."),
+        ([], "There are no rows to publish."),
+    ],
+    ids=["clean", "warnings-only", "errors", "one-of-two-has-errors", "no-rows", "no-files"],
+)
+def test_the_publish_gate(files, expected):
+    assert pub.blocked_reason([_checked(*f) for f in files]) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -56,3 +57,16 @@ def test_only_the_setting_one_raises(monkeypatch, value):
     monkeypatch.setattr(views, "search_catalogue", broken_search)
     at = open_definitions()
     assert not at.exception and any(FRIENDLY in e.value for e in at.error)
+
+
+def test_every_file_in_pages_is_a_page_a_shim_or_a_helper():
+    """Each address has a shim named after it; no helper module is named after an address (see README, Layout)."""
+    app = (ROOT / "app.py").read_text()
+    pages = set(re.findall(r'st\.Page\("pages/([^"]+)"', app))
+    addresses = {p for p in re.findall(r'url_path="([^"]*)"', app) if p}
+    assert len(pages) == 6 and all(p.endswith("_page.py") for p in pages)
+    files = {f.name: f.read_text() for f in (ROOT / "pages").glob("*.py")}
+    shims = {name for name, text in files.items() if "runpy.run_path" in text}
+    assert {name.removesuffix(".py") for name in shims} == addresses
+    helpers = set(files) - pages - shims
+    assert helpers and not {name.removesuffix(".py") for name in helpers} & addresses

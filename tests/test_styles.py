@@ -32,7 +32,7 @@ def test_status_has_icon_and_word(name):
 
 
 def test_status_colours_differ_in_lightness():
-    """Red and green must not rely on hue alone: they differ in luminance or carry distinct icons."""
+    """Statuses must not rely on hue alone: red and green carry distinct icons, and amber is far lighter than red."""
     assert styles.RAG["red"].icon != styles.RAG["green"].icon
     assert abs(luminance(styles.RAG["amber"].colour) - luminance(styles.RAG["red"].colour)) > 0.2
 

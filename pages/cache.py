@@ -1,0 +1,164 @@
+"""Cached reads of the data folder, keyed on the data files' signature.
+
+Everything that computes lives in `kpis`; this module only caches. Data is cached on the
+data files' names, sizes and modification times, so a file dropped into the data folder
+shows on the next rerun and every session shares it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from kpis import config, narratives, store, summary, views
+from kpis.periods import Period, parse_period
+from kpis.store import Store
+
+
+def data_dir() -> Path:
+    return config.data_dir()
+
+
+def refresh_signature() -> None:
+    """Look at the data files once per run; every cached lookup in this run uses that."""
+    st.session_state["_data_signature"] = store.signature(data_dir())
+
+
+def signature() -> tuple:
+    return st.session_state.get("_data_signature") or store.signature(data_dir())
+
+
+# The store is immutable and can be large, so it is cached as a shared resource rather
+# than copied out of the cache on every run; everything derived from it is cached as data.
+@st.cache_resource(show_spinner="Loading the KPI data…", max_entries=4)
+def _store(folder: str, sig: tuple) -> Store:
+    return store.load(Path(folder))
+
+
+def current_store() -> Store:
+    return _store(str(data_dir()), signature())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _tiles(folder: str, sig: tuple, period: str | None, area: str, kpis: tuple[str, ...]) -> list[views.Tile]:
+    return views.tiles(_store(folder, sig), _period(period), area, list(kpis))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _statuses(folder: str, sig: tuple, period: str | None, area: str) -> pl.DataFrame:
+    return views.kpi_statuses(_store(folder, sig), _period(period), area)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _report(folder: str, sig: tuple, period: str | None, area: str) -> pl.DataFrame:
+    return summary.report_table(_store(folder, sig), _period(period), area)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _trend(folder: str, sig: tuple, kpis: tuple[str, ...], areas: tuple[str, ...] | None, period: str | None) -> pl.DataFrame:
+    return views.trend(_store(folder, sig), list(kpis), list(areas) if areas else None, _period(period))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _localities(folder: str, sig: tuple, period: str | None, parent: str) -> pl.DataFrame:
+    return views.localities(_store(folder, sig), _period(period), parent)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _narratives(folder: str, sig: tuple) -> tuple[list[narratives.Narrative], list[str]]:
+    return narratives.load_all(Path(folder) / "narratives")
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _sparkline_spec(folder: str, sig: tuple, period: str | None, area: str, kpi: str) -> dict:
+    """A tile's sparkline as a Vega-Lite spec: built and validated once per data change, not on every rerun."""
+    from kpis import charts
+
+    (tile,) = _tiles(folder, sig, period, area, (kpi,))
+    return charts.sparkline(tile.spark).to_dict()
+
+
+def sparkline_spec(period: Period | None, area: str, kpi: str) -> dict:
+    return _sparkline_spec(str(data_dir()), signature(), period.label if period else None, area, kpi)
+
+
+def tiles(period: Period | None, area: str, kpis: list[str]) -> list[views.Tile]:
+    return _tiles(str(data_dir()), signature(), period.label if period else None, area, tuple(kpis))
+
+
+def statuses(period: Period | None, area: str) -> pl.DataFrame:
+    return _statuses(str(data_dir()), signature(), period.label if period else None, area)
+
+
+def report(period: Period | None, area: str) -> pl.DataFrame:
+    return _report(str(data_dir()), signature(), period.label if period else None, area)
+
+
+def trend(kpis: list[str], areas: list[str] | None, period: Period | None) -> pl.DataFrame:
+    return _trend(str(data_dir()), signature(), tuple(kpis), tuple(areas) if areas else None, period.label if period else None)
+
+
+def localities(period: Period | None, parent: str) -> pl.DataFrame:
+    return _localities(str(data_dir()), signature(), period.label if period else None, parent)
+
+
+def narrative_list() -> tuple[list[narratives.Narrative], list[str]]:
+    return _narratives(str(data_dir()), signature())
+
+
+# ---- statistical process control (computed in kpis.spc; cached here) -----------------
+
+
+def _baselines_signature(folder: str) -> tuple:
+    """spc_baselines.csv is not part of the store, so its own size and time join the cache key."""
+    from kpis.spc import baselines
+
+    try:
+        stat = (Path(folder) / baselines.FILE).stat()
+    except OSError:
+        return ()
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _spc_baselines(folder: str, sig: tuple, bsig: tuple) -> tuple[pl.DataFrame, pl.DataFrame]:
+    from kpis.spc import baselines
+
+    data = _store(folder, sig)
+    return baselines.load(Path(folder), data.catalogue, data.areas)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _spc(folder: str, sig: tuple, bsig: tuple, kpi: str, area: str, period: str | None):
+    from kpis import spc
+
+    return spc.for_store(_store(folder, sig), kpi, area, _period(period), _spc_baselines(folder, sig, bsig)[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _spc_summary(folder: str, sig: tuple, bsig: tuple, period: str | None, areas: tuple[str, ...]) -> pl.DataFrame:
+    from kpis import spc
+
+    return spc.summary(_store(folder, sig), _period(period), list(areas), None, _spc_baselines(folder, sig, bsig)[0])
+
+
+def spc_baselines() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The usable baselines and the problems with the file."""
+    folder = str(data_dir())
+    return _spc_baselines(folder, signature(), _baselines_signature(folder))
+
+
+def spc_result(kpi: str, area: str, period: Period | None):
+    folder = str(data_dir())
+    return _spc(folder, signature(), _baselines_signature(folder), kpi, area, period.label if period else None)
+
+
+def spc_summary(period: Period | None, areas: list[str]) -> pl.DataFrame:
+    """One row per KPI × area (`kpis.spc.summary`): variation and assurance words, and any disagreement with RAG."""
+    folder = str(data_dir())
+    return _spc_summary(folder, signature(), _baselines_signature(folder), period.label if period else None, tuple(areas))
+
+def _period(label: str | None) -> Period | None:
+    return parse_period(label) if label else None

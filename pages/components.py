@@ -1,0 +1,144 @@
+"""Renderers shared by the pages: status badges, chips, the KPI tile, empty states, downloads.
+
+Status is always colour, icon and word; text from the data is escaped before it reaches HTML.
+"""
+
+from __future__ import annotations
+
+import html
+
+import polars as pl
+import streamlit as st
+
+from kpis import summary, views
+from kpis.areas import children
+from kpis.formatting import format_target, format_value
+from kpis.periods import Period
+from kpis.store import Store
+from kpis.styles import DIRECTION, RAG, direction_label
+from pages import cache
+
+
+def badge(rag: str) -> str:
+    """Status as colour, icon and word. Built from fixed registry strings only."""
+    look = RAG.get(rag, RAG["grey"])
+    return (f'<span class="kpi-badge" style="background:{look.colour};color:{look.text_colour}">'
+            f'<span aria-hidden="true">{look.icon}</span> {look.word}</span>')
+
+
+def direction_badge(arrow: str | None, direction: str, significant: bool | None = None) -> str:
+    """The direction with whether the change is significant ('↑ Improving, within normal variation')."""
+    look = DIRECTION.get(direction, DIRECTION["unknown"])
+    return f'<span class="kpi-direction" style="color:{look.colour}">{html.escape(direction_label(arrow, direction, significant))}</span>'
+
+
+def chip(code: str, value: str, rag: str) -> str:
+    look = RAG.get(rag, RAG["grey"])
+    return (f'<span class="kpi-chip" style="border-color:{look.colour}">'
+            f'<b>{html.escape(code)}</b> {html.escape(value)} <span style="color:{look.colour}" title="{look.word}">{look.icon}</span></span>')
+
+
+def style_sheet() -> None:
+    st.html("""<style>
+    .kpi-badge {display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;font-size:0.9rem;white-space:nowrap}
+    .kpi-direction {font-weight:600;font-size:0.9rem;white-space:nowrap}
+    .kpi-chip {display:inline-block;border:2px solid;border-radius:10px;padding:0 8px;margin:2px 4px 2px 0;font-size:0.85rem;white-space:nowrap}
+    .kpi-value {font-size:2rem;font-weight:700;line-height:1.1}
+    .kpi-count {font-size:2rem;font-weight:700}
+    .kpi-meta {color:#4A4F57;font-size:0.88rem}
+    .kpi-stale {color:#8A4B00;font-weight:600;font-size:0.85rem}
+    </style>""")
+
+
+def value_text(row: dict[str, object]) -> str:
+    return format_value(row.get("value"), str(row["unit"]), int(row["decimals"] or 0))
+
+
+def target_text(kpi: dict[str, object], row: dict[str, object] | None = None) -> str:
+    target = row.get("target") if row else kpi.get("target")
+    return format_target(target, kpi.get("target_wording") if (row is None or target == kpi.get("target")) else None,
+                         str(kpi["unit"]), int(kpi["decimals"] or 0))
+
+
+def empty_state(message: str) -> None:
+    st.info(message, icon=":material/info:")
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    from kpis.problems import neutralise_csv_cells
+
+    return neutralise_csv_cells(frame).write_csv().encode("utf-8-sig")
+
+
+def require_data() -> Store:
+    """The store, or a clear message (and stop) when the catalogue or areas cannot be read."""
+    data = cache.current_store()
+    if not data.ok:
+        st.error("The KPI catalogue or the list of areas could not be read, so there is nothing to show yet.", icon=":material/warning:")
+        st.dataframe(data.problems.to_pandas(), hide_index=True)
+        st.stop()
+    if data.left_out:
+        st.warning(f"Not shown, because their row in catalogue.csv or areas.csv has an error: {', '.join(data.left_out)}. "
+                   "The Data page lists the problems.", icon=":material/warning:")
+    return data
+
+
+def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str], compact: bool = False) -> None:
+    """One KPI tile: value, target, period and age, status (colour, icon, word), direction, sparkline, parts, why, link."""
+    kpi = tile.kpi
+    row = tile.status_row
+    with st.container(border=True):
+        st.markdown(f"**{kpi['short_name']}**", help=str(kpi["name"]))
+        if tile.main is not None:
+            main = tile.main
+            st.html(f'<div class="kpi-value">{html.escape(value_text(main))}</div>'
+                    f'<div class="kpi-meta">Target {html.escape(target_text(kpi, main))} · {html.escape(str(main["period"]))}</div>')
+            if main["stale"]:
+                st.html(f'<div class="kpi-stale">Older figure: the latest is for {html.escape(str(main["period"]))}, before the selected period</div>')
+            st.html(f'{badge(str(main["rag"]))} &nbsp; {direction_badge(main["arrow"], str(main["direction"]), main.get("change_significant"))}'
+                    + (f'<span class="kpi-meta"> vs {html.escape(str(main["prior_period"]))}</span>' if main.get("prior_period") else ""))
+        elif tile.parts:
+            worst = str(row["rag"]) if row else "grey"
+            same = len({p["rag"] for p in tile.parts}) == 1
+            st.html(f'<div class="kpi-meta">No {html.escape(area)} figure; reported by area. Target {html.escape(target_text(kpi))}</div>'
+                    f'{badge(worst)} <span class="kpi-meta">{"all areas" if same else "worst area"}</span>')
+            stale = [p for p in tile.parts if p["stale"]]
+            if stale:
+                st.html(f'<div class="kpi-stale">Older figures: the latest are for {html.escape(str(stale[0]["period"]))}, before the selected period</div>')
+        else:
+            st.html(f'<div class="kpi-meta">No figure for {html.escape(area)} at or before {html.escape(period.label if period else "this period")}.</div>'
+                    f'{badge("grey")}')
+        if tile.parts:
+            st.html("".join(chip(codes.get(str(p["area"]), str(p["area"])), value_text(p), str(p["rag"])) for p in tile.parts)
+                    + (" " + " ".join(direction_badge(p["arrow"], str(p["direction"]), p.get("change_significant")).replace(">", f' title="{html.escape(str(p["area"]))}">', 1)
+                                      for p in tile.parts) if not compact else ""))
+        if tile.main is not None or tile.parts:
+            spc_lines(str(kpi["kpi_id"]), [tile.main] if tile.main is not None else tile.parts, period, area)
+        if tile.spark.height > 1:
+            sparkline(period, area, str(kpi["kpi_id"]))
+        if row is not None:
+            with st.expander("Why this status?"):
+                rows = [tile.main] if tile.main is not None else tile.parts
+                for r in rows:
+                    prefix = "" if tile.main is not None else f"{r['area']}: "
+                    st.markdown(prefix + summary.why(r))
+        st.page_link("pages/trends_page.py", label="Open trend", icon=":material/show_chart:",
+                     query_params={"kpi": str(kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})})
+
+
+def sparkline(period: Period | None, area: str, kpi: str) -> None:
+    st.vega_lite_chart(cache.sparkline_spec(period, area, kpi), width="stretch")
+
+
+def spc_lines(kpi_id: str, rows: list[dict[str, object]], period: Period | None, area: str) -> None:
+    """Under a tile: SPC variation and assurance (symbol and words) per row, and where RAG and SPC disagree."""
+    table = cache.spc_summary(period, [area, *children(cache.current_store().areas, area)])
+    found = {(r["kpi_id"], r["area"]): r for r in table.filter(pl.col("kpi_id") == kpi_id).iter_rows(named=True)}
+    for row in rows:
+        spc = found.get((kpi_id, row["area"]))
+        if spc is None:
+            continue
+        prefix = "" if row["area"] == area else f"{row['area']}: "
+        st.html(f'<div class="kpi-meta">{html.escape(prefix)}SPC: {html.escape(str(spc["variation_label"]))} · '
+                f'Assurance: {html.escape(str(spc["assurance_label"]))}</div>'
+                + (f'<div class="kpi-stale">{html.escape(str(spc["disagreement"]))}</div>' if spc["disagreement"] else ""))

@@ -1,0 +1,76 @@
+"""The reporting period, area and KPI chosen in the sidebar, kept in the URL on every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpis import summary
+from kpis.areas import code_of, roots
+from kpis.catalogue import short_names
+from kpis.periods import Period, PeriodError, parse_period
+from kpis.store import Store
+
+PARAMS = ("period", "area", "kpi")
+
+
+def _sync(param: str, options: list[str], default: str | None) -> None:
+    """Before the widget: take the URL's value when a link or the user changed it.
+
+    A selection nobody chose follows the default, so that when newer figures are
+    published the board moves on to them; a chosen one (or one from a link) stays.
+    """
+    key, seen, defaulted = f"sel_{param}", f"_url_{param}", f"_default_{param}"
+    from_url = st.query_params.get(param)
+    current = st.session_state.get(key)
+    if from_url in options and from_url != st.session_state.get(seen):
+        st.session_state[key] = from_url
+    elif current not in options or (current == st.session_state.get(defaulted) and current != default):
+        st.session_state[key] = default
+    st.session_state[defaulted] = default
+
+
+def _publish(param: str) -> None:
+    """After the widget: write the value back, so the URL always names the view (and survives page changes)."""
+    value = st.session_state.get(f"sel_{param}")
+    if value is None:
+        return
+    if st.query_params.get(param) != value:
+        st.query_params[param] = value
+    st.session_state[f"_url_{param}"] = value
+
+
+def selectors(data: Store) -> None:
+    """Reporting period, area and KPI in the sidebar, on every page."""
+    periods = [p.label for p in reversed(summary.periods_available(data))]
+    default_period = summary.default_period(data)
+    area_names = data.areas["area"].to_list()
+    kpi_ids = data.catalogue["kpi_id"].to_list()
+    names = short_names(data.catalogue)
+    codes = code_of(data.areas)
+    top = roots(data.areas)
+    _sync("period", periods, default_period.label if default_period else None)
+    _sync("area", area_names, top[0] if top else (area_names[0] if area_names else None))
+    _sync("kpi", kpi_ids, kpi_ids[0] if kpi_ids else None)
+    with st.sidebar:
+        st.markdown("### Show")
+        st.selectbox("Reporting period", periods, key="sel_period", help="Each KPI shows its latest value at or before this period.")
+        st.selectbox("Area", area_names, key="sel_area", format_func=lambda a: f"{a} ({codes[a]})" if codes.get(a) and codes[a] != a else a)
+        st.selectbox("KPI (for trends)", kpi_ids, key="sel_kpi", format_func=lambda k: names.get(k, k))
+    for param in PARAMS:
+        _publish(param)
+
+
+def selected_period() -> Period | None:
+    label = st.session_state.get("sel_period")
+    try:
+        return parse_period(label) if label else None
+    except PeriodError:
+        return None
+
+
+def selected_area() -> str | None:
+    return st.session_state.get("sel_area")
+
+
+def selected_kpi() -> str | None:
+    return st.session_state.get("sel_kpi")
