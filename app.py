@@ -35,6 +35,7 @@ try:
     data = cache.current_store()
     if data.ok:
         selections.selectors(data)
+    st.set_page_config(page_title=selections.document_title(page.title, data))
     page.run()
 except Exception:  # Streamlit's own control flow is BaseException and passes through.
     if os.environ.get("KPI_RAISE_ERRORS") == "1":  # tests: let AppTest and the browser see the failure itself

@@ -80,6 +80,8 @@ MEAN_COLOUR = "#0072B2"
 # Chart text (axis, legend, title) as exported: the app's style sheet makes it follow the theme's text colour.
 CHART_TEXT = "#31333F"
 CHART_FONT_SIZE = 13
+# The focus ring on every Tab stop: 8:1 or more on each theme's background.
+FOCUS = {"light": "#1F4E79", "dark": "#8AB4F8"}
 _PARTS = {"fill": lambda look: look.colour, "text": lambda look: look.text_colour, "ink": lambda look: look.mark}
 
 

@@ -15,7 +15,7 @@ period, parent, kpi = selections.selected_period(), selections.selected_area(), 
 children = A.children(data.areas, parent) if parent else []
 codes = code_of(data.areas)
 
-st.title("Localities")
+st.title("Localities", anchor=False)
 if not children:
     roots = A.roots(data.areas)
     components.empty_state(f"{parent} has no areas under it. Choose {', '.join(roots) or 'a parent area'} in the sidebar to compare its areas.")
@@ -27,7 +27,7 @@ if frame.height == 0:
     components.empty_state(f"No area of {parent} has a figure at or before {period.label if period else 'this period'}.")
     st.stop()
 
-st.subheader("KPI × area")
+st.header("KPI × area", anchor=False)
 matrix, rags = views.locality_matrix(frame, children, cache.spc_summary(period, children))
 area_cols = matrix.columns[1:]
 rag_pd = rags.to_pandas()
@@ -40,7 +40,7 @@ def _colour_cells(col):
 # A static table wraps each cell's words (value, status, direction, SPC) instead of cutting them off.
 st.table(matrix.to_pandas().style.apply(_colour_cells, subset=area_cols).hide(axis="index"))
 
-st.subheader(f"Against target, and against {parent}")
+st.header(f"Against target, and against {parent}", anchor=False)
 with_parts = frame["kpi_id"].unique(maintain_order=True).to_list()
 names = short_names(data.catalogue)
 default = with_parts if len(with_parts) <= 6 else ([kpi] if kpi in with_parts else with_parts[:1])
@@ -50,19 +50,19 @@ for i, kpi_id in enumerate(kpi_ids):
     part = frame.filter(pl.col("kpi_id") == kpi_id)
     info = part.row(0, named=True)
     with grid[i % 2], st.container(border=True):
-        st.altair_chart(charts.locality_bars(part, str(info["short_name"]), str(info["unit"]), int(info["decimals"])), width="stretch")
+        components.altair_chart(charts.locality_bars(part, str(info["short_name"]), str(info["unit"]), int(info["decimals"])), width="stretch")
         for ref in part.select("period", "parent_value", "parent_period", "parent_derived", "parent_reason").unique(maintain_order=True).iter_rows(named=True):
             st.caption(views.parent_caption(ref, parent, str(info["unit"]), int(info["decimals"])))
         st.table(views.comparison_table(part, parent).to_pandas().style.hide(axis="index"))
 
 if kpi:
-    st.subheader("Trends by area")
+    st.header("Trends by area", anchor=False)
     history = cache.trend([kpi], children, period)
     if history.height == 0:
         components.empty_state(f"{data.kpi(kpi)['short_name']} has no figures by area. Choose another KPI in the sidebar.")
     else:
         info = data.kpi(kpi)
-        st.altair_chart(charts.small_multiples(history, str(info["name"]), str(info["unit"]), int(info["decimals"])))
+        components.altair_chart(charts.small_multiples(history, str(info["name"]), str(info["unit"]), int(info["decimals"])))
 st.caption("Intervals are 95%, worked by the KPI's unit: Wilson score for percentages, Byar's method for rates, exact Poisson limits for "
            f"counts (see Definitions). An area is better or worse than {parent} only when {parent}'s figure for the same period lies outside "
            f"the area's interval; an area's count is part of {parent}'s total and is not compared with it.")

@@ -12,7 +12,7 @@ data = components.require_data()
 period, area = selections.selected_period(), selections.selected_area()
 codes = code_of(data.areas)
 
-st.title("Partnership Priorities")
+st.title("Partnership Priorities", anchor=False)
 found, unreadable = cache.narrative_list()
 for problem in unreadable:
     st.warning(f"A narrative file could not be read: {problem}", icon=":material/warning:")
@@ -30,7 +30,7 @@ linked = {s.key: views.priority_kpis(data, s, s.priority) for s in narrative.sec
 named = list(dict.fromkeys(k for ids in linked.values() for k in ids[:MAX_TILES]))
 tiles = {str(t.kpi["kpi_id"]): t for t in cache.tiles(period, area, named)}
 for section in narrative.priorities():
-    st.header(section.title, divider="gray")
+    st.header(section.title, divider="gray", anchor=False)
     text_col, kpi_col = st.columns([3, 2], gap="large")
     with text_col:
         # Narratives are rendered as markdown with raw HTML disabled.
@@ -40,18 +40,18 @@ for section in narrative.priorities():
         if not kpi_ids:
             st.caption("No KPI is linked to this priority.")
         for kpi_id in kpi_ids[:MAX_TILES]:
-            components.render_tile(tiles[kpi_id], period, area, codes, compact=True)
+            components.render_tile(tiles[kpi_id], period, area, codes, compact=True, place=f"{section.key}-")
         if len(kpi_ids) > MAX_TILES:
             names = short_names(data.catalogue)
             st.caption(f"Also under this priority: {', '.join(names[k] for k in kpi_ids[MAX_TILES:])}. "
                        "The Overview can filter by priority.")
 
-st.header("Performance achievements, areas for improvement, challenges and opportunities", divider="gray")
+st.header("Performance achievements, areas for improvement, challenges and opportunities", divider="gray", anchor=False)
 left, right = st.columns(2, gap="large")
 for i, key in enumerate(narratives.THEMES):
     section = narrative.section(key)
     with (left if i % 2 == 0 else right), st.container(border=True):
-        st.subheader(section.title if section else key.replace("_", " ").capitalize())
+        st.subheader(section.title if section else key.replace("_", " ").capitalize(), anchor=False)
         st.markdown(section.body if section and section.body else "_Nothing recorded for this period._", unsafe_allow_html=False)
         if section and section.kpis:
             known = [k for k in section.kpis if k in tiles]
