@@ -25,6 +25,8 @@ PAGES = {
     "priorities": ("priorities", "Priorities"),
     "definitions": ("definitions", "Definitions"),
     "data": ("data", "Data"),
+    "changes": ("changes", "What changed"),
+    "present": ("present", "Present"),
     "trends_deep_link": ("trends?kpi=mmr_24m&area=City&period=2024/25%20Q1", "MMR"),
 }
 CONTENT = '[data-testid="stMain"] [data-testid="stMainBlockContainer"], [data-testid="stSidebarUserContent"]'
