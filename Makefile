@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 CHROMIUM ?= /usr/bin/chromium
+WORKERS ?= auto
 
 .PHONY: run test check lint unit bench browser-deps pg-deps font-deps clean
 
@@ -57,12 +58,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
+# Both run on every core (pytest-xdist); a test module stays on one worker, so its served app and browser start once.
 test: $(VENV)/.dev browser-deps pg-deps font-deps node_modules/.package-lock.json lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(WORKERS) --dist loadfile
 
-# No browser and no served app: AppTests run the pages in-process.
+# The fast tests only: no browser, no served app, no database, no second process (AppTests run the pages in-process).
 check: $(VENV)/.dev font-deps lint
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -n $(WORKERS) -m "not browser and not database and not process"
 
 bench: $(VENV)/.dev pg-deps
 	$(PY) tests/bench/bench_ingest.py

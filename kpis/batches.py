@@ -188,19 +188,26 @@ def _type_name(kind: type) -> str:
     return {str: "text", int: "a whole number"}[kind]
 
 
+def typed_fields_problem(entry: dict, fields: dict[str, dict[str, type]], optional: dict[str, dict[str, type]]) -> tuple[str, str] | None:
+    """The first field of a log entry that is missing or of the wrong type for its action, as (field, problem)."""
+    action = entry.get("action")
+    if action not in fields:
+        return "action", f"Unknown action {action!r}"
+    for name, kind in (fields[action] | optional.get(action, {})).items():
+        value = entry.get(name)
+        if value is None and name not in fields[action]:
+            continue
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return name, f"'{name}' is {'missing' if value is None else repr(value)[:40]}, not {_type_name(kind)}"
+    return None
+
+
 def entry_problem(entry: object) -> tuple[str | None, str] | None:
     """What is wrong with one parsed line, as (field, problem), or None if it is a valid entry."""
     if not isinstance(entry, dict):
         return None, f"Not an audit entry (a JSON {type(entry).__name__}, not an object)"
-    action = entry.get("action")
-    if action not in FIELDS:
-        return "action", f"Unknown action {action!r}"
-    for name, kind in (FIELDS[action] | OPTIONAL_FIELDS.get(action, {})).items():
-        value = entry.get(name)
-        if value is None and name not in FIELDS[action]:
-            continue
-        if not isinstance(value, kind) or isinstance(value, bool):
-            return name, f"'{name}' is {'missing' if value is None else repr(value)[:40]}, not {_type_name(kind)}"
+    if found := typed_fields_problem(entry, FIELDS, OPTIONAL_FIELDS):
+        return found
     if not is_batch_id(entry["batch_id"]) or ("group" in entry and not is_batch_id(entry["group"])):
         return "batch_id", "Not a batch id"
     if isinstance(entry.get("group_size"), int) and entry["group_size"] < 1:

@@ -64,15 +64,8 @@ def entry_problem(entry: object) -> tuple[str | None, str] | None:
     """What is wrong with one parsed line, as (field, problem), or None for a valid entry."""
     if not isinstance(entry, dict):
         return None, "Not a comment entry (not a JSON object)"
-    action = entry.get("action")
-    if action not in FIELDS:
-        return "action", f"Unknown action {action!r}"
-    for name, kind in (FIELDS[action] | OPTIONAL_FIELDS.get(action, {})).items():
-        value = entry.get(name)
-        if value is None and name not in FIELDS[action]:
-            continue
-        if not isinstance(value, kind):
-            return name, f"'{name}' is {'missing' if value is None else 'not text'}"
+    if found := B.typed_fields_problem(entry, FIELDS, OPTIONAL_FIELDS):
+        return found
     if entry.get(B.CHECK_FIELD) != B.checksum(entry):
         return B.CHECK_FIELD, "The checksum does not match: the line was changed or cut"
     return None

@@ -76,3 +76,11 @@ def backend(request, monkeypatch) -> str:
     if request.param == "postgres":
         monkeypatch.setenv(config.ENV_DATABASE_URL, request.getfixturevalue("database_url"))
     return request.param
+
+
+def pytest_collection_modifyitems(items):
+    """A test that reaches the PostgreSQL server, directly or as the `postgres` store backend, is marked `database`."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if {"pg_server", "database_url"} & set(item.fixturenames) or params.get("backend") == "postgres":
+            item.add_marker(pytest.mark.database)

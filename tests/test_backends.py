@@ -78,6 +78,7 @@ HOLD_LOCK = {  # another process holds the publish lock until its stdin closes
 }
 
 
+@pytest.mark.process
 def test_a_second_publisher_is_told_to_retry(data_copy, backend, monkeypatch):
     monkeypatch.setattr(B, "LOCK_TIMEOUT_S", 0.5)
     store = S.load(data_copy)
@@ -96,6 +97,7 @@ def test_a_second_publisher_is_told_to_retry(data_copy, backend, monkeypatch):
     assert len(pub.publish(data_copy, checked, store, "second")) == 1  # once the lock is free, it goes through
 
 
+@pytest.mark.process
 def test_a_publish_from_another_process_changes_the_cache_key(data_copy, tmp_path, backend):
     key = S.signature(data_copy)
     upload = tmp_path / "q2.csv"
@@ -218,6 +220,7 @@ def test_a_broken_files_store_imports_as_broken_and_check_says_so(data_copy, tmp
     assert '"missing batch rows"' in capsys.readouterr().out
 
 
+@pytest.mark.process
 def test_kill_at_random_instants_leaves_old_or_new_state_in_the_database(tmp_path, pg_server, monkeypatch):
     folder = tmp_path / "data"
     (folder / "observations").mkdir(parents=True)

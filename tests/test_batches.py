@@ -295,6 +295,7 @@ def test_a_failed_append_leaves_no_damaged_line(data_copy, tmp_path, monkeypatch
     assert audit.read_bytes() == before
 
 
+@pytest.mark.process
 def test_kill_at_random_instants_leaves_old_or_new_state(big_registry, tmp_path):
     upload = tmp_path / "upload.csv"
     pristine = tmp_path / "pristine"
@@ -341,6 +342,7 @@ KILL_AT = {
 
 
 @pytest.mark.parametrize("moment", list(KILL_AT))
+@pytest.mark.process
 def test_what_a_kill_leaves_behind_is_reported_and_moved_aside(data_copy, tmp_path, moment):
     target, kind = KILL_AT[moment]
     upload = tmp_path / "q2.csv"
@@ -374,6 +376,7 @@ def _publisher(folder: str, kpi: str, count: int) -> None:
         pub.publish(_Path(folder), checked, data, f"process-{kpi}")
 
 
+@pytest.mark.process
 def test_concurrent_publishes_lose_nothing(big_registry, backend):
     code = "import sys; from tests.test_batches import _publisher; _publisher(sys.argv[1], sys.argv[2], 20)"
     env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")

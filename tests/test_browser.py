@@ -113,8 +113,8 @@ def screenshot(page, name: str) -> None:
 def wait_done(page) -> None:
     page.wait_for_selector(DONE, timeout=90_000)
     # A run can start again right away (query params, reruns): it must stay finished for a moment.
-    for _ in range(3):
-        page.wait_for_timeout(700)
+    for _ in range(2):
+        page.wait_for_timeout(500)
         page.wait_for_selector(DONE, timeout=90_000)
 
 

@@ -1,24 +1,19 @@
 import json
 import subprocess
-import sys
 
 import pytest
 
-from conftest import DATA, ROOT
+import cli_run
+from conftest import DATA
 
 
-def run(*args: str, env_dir: str | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    env = dict(os.environ)
-    env.pop("KPI_DATA_DIR", None)
-    if env_dir:
-        env["KPI_DATA_DIR"] = env_dir
-    return subprocess.run([sys.executable, "-m", "kpis", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+def run(*args: str, env_dir: str | None = None, in_process: bool = True) -> subprocess.CompletedProcess:
+    return cli_run.run(*args, env={"KPI_DATA_DIR": env_dir}, in_process=in_process)
 
 
+@pytest.mark.process
 def test_summary_json_reproduces_the_published_table():
-    done = run("summary", "--period", "2024/25 Q1", "--json")
+    done = run("summary", "--period", "2024/25 Q1", "--json", in_process=False)  # end to end, as a user starts it
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert {"kpi_id", "kpi_name", "area", "period", "value", "target", "rag", "direction", "change"} <= set(rows[0])

@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 from kpis import batches as B
 from kpis import cli
@@ -63,6 +65,7 @@ def test_history_records_the_mapping_used(tmp_path, capsys):
     assert "mapping quarterly" in capsys.readouterr().out
 
 
+@pytest.mark.process
 def test_a_closed_pipe_ends_quietly():
     """`summary | head -1`: the reader leaves after one line; the command says nothing on stderr."""
     command = f"{sys.executable} -m kpis summary --data-dir data | head -1"

@@ -134,6 +134,7 @@ SUBPROCESS_CASES = [c for c in M.ALL if c.name in ("broken_sheet_xml", "undefine
 
 
 @pytest.mark.parametrize("case", SUBPROCESS_CASES, ids=[c.name for c in SUBPROCESS_CASES])
+@pytest.mark.process
 def test_the_command_prints_json_and_nothing_on_stderr(case: M.Case, data_dir: Path, tmp_path: Path) -> None:
     import subprocess
     import sys

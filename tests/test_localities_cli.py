@@ -66,6 +66,7 @@ def test_text_table_and_usage_errors(capsys):
     assert (code, rows) == (0, [])  # South has no areas under it
 
 
+@pytest.mark.process
 def test_as_a_command():
     done = subprocess.run([sys.executable, "-m", "kpis", "localities", "--period", "2024/25 Q1", "--json", "--data-dir", str(DATA)],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 
 import pytest
 
-from conftest import DATA, ROOT
+import cli_run
+from conftest import DATA
 from kpis import deck as D
 from kpis import narratives, pack, summary
 from kpis.formatting import format_value
@@ -19,9 +19,8 @@ from kpis.styles import RAG
 PERIOD = "2024/25 Q1"
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kpis", "pack", "--data-dir", str(DATA), *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+def run(*args: str, in_process: bool = True) -> subprocess.CompletedProcess:
+    return cli_run.run("pack", "--data-dir", str(DATA), *args, in_process=in_process)
 
 
 def squash(text: str) -> str:

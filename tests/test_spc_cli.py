@@ -121,9 +121,10 @@ def test_store_without_figures_exits_1(capsys):
     assert code == 1 and "no figures" in err
 
 
+@pytest.mark.process
 def test_module_entry_point():
     from test_cli import run
 
-    done = run("spc", "--values", "45,46,47", "--improvement", "increase", "--json")
+    done = run("spc", "--values", "45,46,47", "--improvement", "increase", "--json", in_process=False)
     assert done.returncode == 0, done.stderr
     assert strict(done.stdout)["variation"] == "common_cause"
