@@ -4,7 +4,7 @@ browser context, and find the same selections and the same number of charts and 
 from __future__ import annotations
 
 import pytest
-from test_browser import CHROMIUM, SHOTS, screenshot, serve, wait_done
+from test_browser import CHROMIUM, SHOTS, browser, screenshot, serve, wait_done  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason="no Chromium")]
 
@@ -14,19 +14,8 @@ def server():
     yield from serve()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM_ARGS
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def new_page(chromium, url: str):
-    context = chromium.new_context(viewport={"width": 1440, "height": 900}, permissions=["clipboard-read", "clipboard-write"])
+def new_page(browser, url: str):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.goto(url, wait_until="domcontentloaded")
     wait_done(page)
@@ -83,8 +72,8 @@ def copied_link(page) -> str:
     return link
 
 
-def test_trends_link_reopens_the_same_view(server, chromium):
-    page = new_page(chromium, f"{server}/trends?kpi=rtl_uptake&area=City&period=2024/25%20Q1")
+def test_trends_link_reopens_the_same_view(server, browser):  # noqa: F811
+    page = new_page(browser, f"{server}/trends?kpi=rtl_uptake&area=City&period=2024/25%20Q1")
     before = page.evaluate("history.length")
     toggle(page, "Numerator and denominator")
     assert page.evaluate("history.length") == before + 1  # one history entry per change
@@ -100,7 +89,7 @@ def test_trends_link_reopens_the_same_view(server, chromium):
     assert "areas=North+East" in link.replace("%20", "+") and "compare=hpi_by_24wk" in link
     page.context.close()
 
-    fresh = new_page(chromium, link)
+    fresh = new_page(browser, link)
     again = {"areas": chips(fresh, "Areas"), "compare": chips(fresh, "Compare with other KPIs"),
              "counts": toggled(fresh, "Numerator and denominator"), "range": selected(fresh, "Time range"), "charts": charts(fresh)}
     assert again == view
@@ -109,8 +98,8 @@ def test_trends_link_reopens_the_same_view(server, chromium):
     fresh.context.close()
 
 
-def test_overview_filters_link_reopens_the_same_view(server, chromium):
-    page = new_page(chromium, f"{server}/?area=City&period=2024/25%20Q1")
+def test_overview_filters_link_reopens_the_same_view(server, browser):  # noqa: F811
+    page = new_page(browser, f"{server}/?area=City&period=2024/25%20Q1")
     choose(page, "stMultiSelect", "Show statuses", "✖ Red")
     choose(page, "stMultiSelect", "Partnership Priority", "1. Prevention, early intervention and wellbeing")
     tiles = page.locator('[data-testid="stMain"] .kpi-value').count()
@@ -118,20 +107,20 @@ def test_overview_filters_link_reopens_the_same_view(server, chromium):
     assert view[:2] == (["✖ Red"], ["1. Prevention, early intervention and wellbeing"])
     link = copied_link(page)
     page.context.close()
-    fresh = new_page(chromium, link)
+    fresh = new_page(browser, link)
     assert (chips(fresh, "Show statuses"), chips(fresh, "Partnership Priority"), fresh.locator('[data-testid="stMain"] .kpi-value').count()) == view
     screenshot(fresh, "link_overview_reopened")
     fresh.context.close()
 
 
-def test_localities_link_reopens_the_same_view(server, chromium):
-    page = new_page(chromium, f"{server}/localities?kpi=rtl_uptake&area=City&period=2024/25%20Q1")
+def test_localities_link_reopens_the_same_view(server, browser):  # noqa: F811
+    page = new_page(browser, f"{server}/localities?kpi=rtl_uptake&area=City&period=2024/25%20Q1")
     toggle(page, "Rank areas by gap to target")
     remove_chip(page, "KPIs to compare", "Health Plan Indicator by 24 weeks")
     view = (chips(page, "KPIs to compare"), toggled(page, "Rank areas by gap to target"), charts(page))
     link = copied_link(page)
     page.context.close()
-    fresh = new_page(chromium, link)
+    fresh = new_page(browser, link)
     assert (chips(fresh, "KPIs to compare"), toggled(fresh, "Rank areas by gap to target"), charts(fresh)) == view
     screenshot(fresh, "link_localities_reopened")
     fresh.context.close()

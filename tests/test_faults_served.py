@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, DONE, serve
+from test_browser import CHROMIUM, DONE, browser, serve  # noqa: F401  (fixtures)
 
 from conftest import ROOT
 
@@ -72,17 +72,6 @@ def damaged_board(tmp_path_factory):
     next(server, None)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM_ARGS
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def wait_done(page) -> None:
     """Finished, and still finished a moment later (a first run can rerun once for the URL)."""
     for _ in range(2):
@@ -96,7 +85,7 @@ def _restore(data: Path, pristine: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "damage", "reported"), CASES, ids=[c[0] for c in CASES])
-def test_every_page_renders_with_one_source_damaged(damaged_board, browser, name, damage, reported):
+def test_every_page_renders_with_one_source_damaged(damaged_board, browser, name, damage, reported):  # noqa: F811
     base, data, pristine = damaged_board
     _restore(data, pristine)
     damage(data)
