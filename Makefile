@@ -62,9 +62,9 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev browser-deps pg-deps font-deps node_modules/.package-lock.json lint
 	$(PY) -m pytest -n $(WORKERS) --dist loadfile
 
-# The fast tests only: no browser, no served app, no database, no second process (AppTests run the pages in-process).
+# The fast tests only: no browser, no served app, no database, no second process, nothing that takes seconds.
 check: $(VENV)/.dev font-deps lint
-	$(PY) -m pytest -n $(WORKERS) -m "not browser and not database and not process"
+	$(PY) -m pytest -n $(WORKERS) -m "not browser and not database and not process and not slow"
 
 bench: $(VENV)/.dev pg-deps
 	$(PY) tests/bench/bench_ingest.py

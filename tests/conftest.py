@@ -78,9 +78,16 @@ def backend(request, monkeypatch) -> str:
     return request.param
 
 
+# Modules whose tests take seconds each (pages run in-process, packs rendered, the corpus): `make check` leaves them to `make test`.
+SLOW_MODULES = {"test_app_pages", "test_changes_page", "test_corpus", "test_data_mapping", "test_data_page", "test_many_areas",
+                "test_overview_filters", "test_pack", "test_present_page", "test_router"}
+
+
 def pytest_collection_modifyitems(items):
-    """A test that reaches the PostgreSQL server, directly or as the `postgres` store backend, is marked `database`."""
+    """Marks `database` (a test that reaches the PostgreSQL server, directly or as the `postgres` store backend) and `slow`."""
     for item in items:
+        if item.module.__name__ in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
         params = getattr(getattr(item, "callspec", None), "params", {})
         if {"pg_server", "database_url"} & set(item.fixturenames) or params.get("backend") == "postgres":
             item.add_marker(pytest.mark.database)

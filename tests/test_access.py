@@ -171,6 +171,7 @@ def test_old_failures_are_forgotten():
 # ---- the Data page: backing off, and logging each failure without the phrase ---------------------
 
 
+@pytest.mark.slow
 def test_data_page_refuses_a_second_try_within_the_wait_and_logs_without_the_phrase(data_copy, monkeypatch, caplog):
     from streamlit.testing.v1 import AppTest
 
@@ -209,6 +210,7 @@ def test_data_page_refuses_a_second_try_within_the_wait_and_logs_without_the_phr
         ("192.168.1.20", {"Host": "127.0.0.1:8501"}, False),
     ],
 )
+@pytest.mark.slow
 def test_data_page_reads_the_connection_without_secrets(data_copy, monkeypatch, remote_ip, headers, can):
     from streamlit.testing.v1 import AppTest
 

@@ -88,6 +88,7 @@ def test_the_cli_summary_and_localities_show_suppressed_figures_as_such(data_cop
 
 
 @pytest.mark.parametrize("page", ["pages/overview_page.py", "pages/trends_page.py", "pages/localities_page.py"])
+@pytest.mark.slow
 def test_pages_show_suppressed_figures_as_such(data_copy, monkeypatch, page):
     from test_app_pages import html_text, open_page
 
