@@ -121,22 +121,36 @@ def rag_exprs() -> list[pl.Expr]:
         .when(pl.col("miss") < pl.col("amber_within")).then(pl.lit(Rag.AMBER.value))
         .otherwise(pl.lit(Rag.RED.value))
     )
-    rule = pl.format(
-        "green if on target or short of it by less than {}{}, amber if less than {}{}, red otherwise",
-        pl.col("green_within"), _band_unit(), pl.col("amber_within"), _band_unit(),
-    )
-    return [shortfall.alias("shortfall"), miss.alias("miss"), rag.alias("rag"), rule.alias("rag_rule")]
+    return [shortfall.alias("shortfall"), miss.alias("miss"), rag.alias("rag"), rule_words_expr().alias("rag_rule")]
 
 
-def _band_unit() -> pl.Expr:
-    return pl.when(pl.col("rag_basis") == "absolute").then(pl.lit(" (in the KPI's unit)")).otherwise(pl.lit("% of target"))
+def rule_words_expr(with_unit: bool = True) -> pl.Expr:
+    """The RAG rule in words, the one wording the Definitions page, "Why this status?" and the CLI use:
+    'green when on target or less than 2.5% of target below it; amber when less than 5% of target below; red otherwise'.
+
+    Over polarity, rag_basis, green_within and amber_within (and `unit`, with_unit, to say 'percentage points').
+    """
+    side = pl.when(pl.col("polarity") == "higher_is_better").then(pl.lit("below")).otherwise(pl.lit("above"))
+    points = pl.when(pl.col("unit") == "percent").then(pl.lit(" percentage points")).otherwise(pl.lit("")) if with_unit else pl.lit(" (in the KPI's unit)")
+    unit = pl.when(pl.col("rag_basis") == "absolute").then(points).otherwise(pl.lit("% of target"))
+    number = lambda c: pl.col(c).round(3).cast(pl.String).str.replace(r"\.0+$", "")
+    return pl.format("green when on target or less than {}{} {} it; amber when less than {}{} {}; red otherwise",
+                     number("green_within"), unit, side, number("amber_within"), unit, side)
+
+
+def rule_words(kpi: dict[str, object]) -> str:
+    """The RAG rule of one KPI (catalogue fields) in words: see `rule_words_expr`."""
+    columns = {"polarity": pl.String, "rag_basis": pl.String, "unit": pl.String, "green_within": pl.Float64, "amber_within": pl.Float64}
+    frame = pl.DataFrame([{c: kpi.get(c) for c in columns}], schema=columns)
+    return frame.select(rule_words_expr()).item()
 
 
 def with_rag(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
     """RAG columns; judged on figures rounded to the KPI's decimals when the frame has a `decimals` column."""
-    with_decimals = "decimals" in frame.collect_schema().names()
-    shortfall, miss, rag, rule = rag_exprs()
-    return frame.with_columns(shown_exprs(with_decimals)).with_columns(shortfall, miss).with_columns(rag, rule)
+    names = frame.collect_schema().names()
+    shortfall, miss, rag, _ = rag_exprs()
+    return frame.with_columns(shown_exprs("decimals" in names)).with_columns(shortfall, miss).with_columns(
+        rag, rule_words_expr("unit" in names).alias("rag_rule"))
 
 
 def direction_exprs() -> list[pl.Expr]:

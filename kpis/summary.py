@@ -108,8 +108,7 @@ def why_rag(row: dict[str, object]) -> str:
     shortfall = float(row["shortfall"])
     relative = row["rag_basis"] == "relative"
     green, amber = float(row["green_within"]), float(row["amber_within"])
-    band = (f"green within {green:g}% of target, amber within {amber:g}%" if relative
-            else f"green within {green:g}{' percentage points' if unit == 'percent' else ''} of target, amber within {amber:g}")
+    band = "rule: " + rules.rule_words(row)
     better = "above" if row["polarity"] == "higher_is_better" else "below"
     worse = "below" if better == "above" else "above"
     if shortfall <= 0:

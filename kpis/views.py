@@ -369,26 +369,18 @@ POLARITY_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lo
 
 
 def rule_expr() -> pl.Expr:
-    """The KPI's RAG rule in words, over catalogue columns."""
-    side = pl.when(pl.col("polarity") == "higher_is_better").then(pl.lit("below")).otherwise(pl.lit("above"))
-    unit = (pl.when(pl.col("rag_basis") == "absolute")
-            .then(pl.when(pl.col("unit") == "percent").then(pl.lit(" percentage points")).otherwise(pl.lit("")))
-            .otherwise(pl.lit("% of target")))
-    number = lambda c: pl.col(c).round(3).cast(pl.String).str.replace(r"\.0+$", "")
+    """The KPI's RAG rule in words, over catalogue columns: `rules.rule_words_expr`, or why it is not rated."""
     return (
         pl.when(pl.col("polarity") == "neutral").then(pl.lit("not rated (neutral polarity)"))
         .when(pl.col("target").is_null()).then(pl.lit("not rated until a target is set"))
-        .otherwise(pl.format("green when on target or less than {}{} {} it; amber when less than {}{} {}; red otherwise",
-                             number("green_within"), unit, side, number("amber_within"), unit, side))
+        .otherwise(rules.rule_words_expr())
     )
 
 
 def rule_text(kpi: dict[str, object]) -> str:
-    columns = ("polarity", "target", "rag_basis", "unit", "green_within", "amber_within")
-    frame = pl.DataFrame([{c: kpi.get(c) for c in columns}], schema={
-        "polarity": pl.String, "target": pl.Float64, "rag_basis": pl.String, "unit": pl.String,
-        "green_within": pl.Float64, "amber_within": pl.Float64})
-    return frame.select(rule_expr()).item()
+    columns = {"polarity": pl.String, "target": pl.Float64, "rag_basis": pl.String, "unit": pl.String,
+               "green_within": pl.Float64, "amber_within": pl.Float64}
+    return pl.DataFrame([{c: kpi.get(c) for c in columns}], schema=columns).select(rule_expr()).item()
 
 
 def catalogue_table(catalogue: pl.DataFrame) -> pl.DataFrame:

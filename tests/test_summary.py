@@ -76,7 +76,7 @@ def test_why_explains_in_one_sentence(q1):
     row = q1.filter(pl.col("kpi_id") == "mmr_24m").row(0, named=True)
     text = summary.why(row)
     assert text.startswith("Red: 90.24% is 4.76 percentage points below the target of 95.00%")
-    assert "5.0% of the target" in text and "amber within 5%" in text
+    assert "5.0% of the target" in text and "amber when less than 5% of target below" in text
     green = summary.why(q1.filter(pl.col("kpi_id") == "aftercare_eet").row(0, named=True))
     assert green.startswith("Green: 77% meets the target of 75%")
 
@@ -208,3 +208,13 @@ def test_why_never_quotes_a_non_finite_target(target):
     row = _row(99.0, target) | {"polarity": "higher_is_better"}
     assert row["rag"] == "grey"
     assert summary.why_rag(row) == "No status: this KPI has no target, so it is not rated."
+
+
+def test_why_and_definitions_say_the_rule_in_the_same_words(demo_store):
+    from kpis import views
+
+    rows = summary.latest(demo_store, summary.default_period(demo_store), ["City"]).filter(pl.col("rag").is_in(["red", "amber", "green"]))
+    assert rows.height
+    for row in rows.iter_rows(named=True):
+        assert f"rule: {views.rule_text(demo_store.kpi(row['kpi_id']))})" in summary.why(row)
+        assert row["rag_rule"] == views.rule_text(demo_store.kpi(row["kpi_id"]))
