@@ -153,9 +153,9 @@ def batch_files(url: str, batch_ids: list[str]) -> dict[str, bytes]:
     ids = [b for b in batch_ids if B.is_batch_id(b)]
     if not ids:
         return {}
-    with connect(url) as conn:
-        return {batch_id: bytes(content) for batch_id, content in
-                conn.execute("SELECT batch_id, content FROM kpi_batch_files WHERE batch_id = ANY(%s)", (ids,))}
+    with connect(url) as conn, conn.cursor(binary=True) as cursor:  # binary: the bytes as they are, not as hex text
+        cursor.execute("SELECT batch_id, content FROM kpi_batch_files WHERE batch_id = ANY(%s)", (ids,))
+        return {batch_id: bytes(content) for batch_id, content in cursor}
 
 
 def batch_csv(rows: pl.DataFrame) -> bytes:
@@ -283,7 +283,7 @@ class PostgresBackend:
             found = _report(conn)
             for batch_id, note in found.history.filter(pl.col("state") == "broken").select("batch_id", "note").iter_rows():
                 add("missing batch rows" if note.startswith(B.BROKEN["missing"][0]) else "changed batch file", f"kpi_batches/{batch_id}")
-            for batch_id, recorded, content in conn.execute(
+            for batch_id, recorded, content in conn.cursor(binary=True).execute(
                 "SELECT batch_id, rows, content FROM kpi_batches JOIN kpi_batch_files USING (batch_id) ORDER BY batch_id"
             ):
                 if _as_text(bytes(content)).height != recorded:
