@@ -2,11 +2,14 @@
 
 1. Board load (`store.load`, cold) of a 288,000-row history published as ten yearly batches.
 2. Publish of a 10,000-row batch (`publish.publish`: rows, records, audit, one commit).
-3. Two board servers on one database, 20 overview loads at once spread across them, from
-   one headless Chromium (one browser, a context per load): errors, p50 and p95. So that the
-   figures say where the time goes, the same run also gives one load alone on an idle
-   server, the servers' own CPU seconds per load, and the store's part of a load (what
-   every page load asks the store: `store.signature`, 20 at once from threads).
+3. Two board servers on one database, 20 overview loads at once spread across them:
+   errors, p50 and p95, measured twice. Server side: 20 sessions open the app's WebSocket
+   at once and ask for a run, as a browser does, and each is timed until the server says
+   the run finished (no browser: the servers' own time). End to end: 20 loads in one
+   headless Chromium (a context each), timed until the page has drawn. So that the figures
+   say where the time goes, the run also gives one load alone, the CPU seconds per load of
+   the servers and of the browser, and the store's part of a load (what every page load
+   asks the store: `store.signature`, 20 at once from threads).
 
 Targets: 1 and 2 at most 2x the files store. The two stores are timed in turns (files,
 then PostgreSQL, in every round) so that a busy moment on a shared machine falls on both.
@@ -127,6 +130,41 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("a board server did not start")
 
 
+async def server_load(base: str) -> tuple[float, str | None]:
+    """One session's first run of the overview, as the browser asks for it over the app's WebSocket: (seconds, error or None)."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    ask = BackMsg()
+    ask.rerun_script.query_string = ""
+    ask.rerun_script.page_script_hash = ""
+    error = None
+    async with websockets.connect(base.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"], max_size=None) as ws:
+        start = time.perf_counter()
+        await ws.send(ask.SerializeToString())
+        while True:
+            message = ForwardMsg()
+            message.ParseFromString(await ws.recv())
+            kind = message.WhichOneof("type")
+            if kind == "delta" and message.delta.WhichOneof("type") == "new_element" and message.delta.new_element.WhichOneof("type") == "exception":
+                error = f"exception on {base}: {message.delta.new_element.exception.message[:160]}"
+            if kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                if message.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
+                    error = error or f"run on {base} ended: {ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)}"
+                return time.perf_counter() - start, error
+
+
+async def server_loads(bases: list[str], count: int, pids: list[int]) -> dict[str, object]:
+    """A first load per server (it reads the store), two more alone, then `count` at once spread across them, without a browser."""
+    first = [(await server_load(base))[0] for base in bases]
+    alone = [(await server_load(base))[0] for base in bases for _ in range(2)]
+    cpu = sum(cpu_seconds(pid) for pid in pids)
+    found = await asyncio.gather(*(server_load(bases[i % len(bases)]) for i in range(count)))
+    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu
+    return {"first": first, "alone": alone, "times": [t for t, _ in found], "errors": [e for _, e in found if e], "server_cpu": cpu / count}
+
+
 def _stat(pid: int) -> list[str]:
     """The fields of /proc/PID/stat after the command name (state first): Linux only."""
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -195,6 +233,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pages", type=int, default=20)
+    parser.add_argument("--no-browser", dest="browser", action="store_false", help="time the page loads without Chromium only")
     args = parser.parse_args()
     import logging
 
@@ -227,20 +266,27 @@ def main() -> None:
             using(url)
             store_part = store_part_of_a_load(pg_dir, args.pages)
             started = [start_server(pg_dir), start_server(pg_dir)]
+            bases, pids = [base for _, base in started], [proc.pid for proc, _ in started]
             try:
-                loads = asyncio.run(page_loads([base for _, base in started], args.pages, [proc.pid for proc, _ in started]))
+                server_side = asyncio.run(server_loads(bases, args.pages, pids))
+                browser = asyncio.run(page_loads(bases, args.pages, pids)) if args.browser else None
             finally:
                 for proc, _ in started:
                     proc.terminate()
                     proc.wait(timeout=30)
-            times, errors = loads["times"], loads["errors"]
-            q = statistics.quantiles(times, n=20, method="inclusive")
-            print(f"two servers, {args.pages} overview loads at once: errors {len(errors)}, p50 {statistics.median(times) * 1000:.0f} ms, "
-                  f"p95 {q[18] * 1000:.0f} ms, max {max(times) * 1000:.0f} ms" + (f"; first error: {errors[0][:200]}" if errors else ""))
-            print(f"  one load alone: median {statistics.median(loads['alone']) * 1000:.0f} ms; CPU per load: servers "
-                  f"{loads['server_cpu'] * 1000:.0f} ms, browser {loads['client_cpu'] * 1000:.0f} ms ({os.cpu_count()} cores)")
+            print(f"two servers, {args.pages} overview loads at once (a server's first run of a new session):")
+            for label, loads in (("server side (WebSocket, no browser)", server_side), ("end to end (headless Chromium)", browser)):
+                if loads is None:
+                    continue
+                times, errors = loads["times"], loads["errors"]
+                q = statistics.quantiles(times, n=20, method="inclusive")
+                cpu = f"servers {loads['server_cpu'] * 1000:.0f} ms" + (f", browser {loads['client_cpu'] * 1000:.0f} ms" if "client_cpu" in loads else "")
+                print(f"  {label:<37} errors {len(errors)}, p50 {statistics.median(times) * 1000:6.0f} ms, p95 {q[18] * 1000:6.0f} ms, "
+                      f"max {max(times) * 1000:6.0f} ms; one alone {statistics.median(loads['alone']) * 1000:5.0f} ms; CPU per load: {cpu}"
+                      + (f"; first error: {errors[0][:200]}" if errors else ""))
+            print(f"  a server's first load (reads the store from the database): {', '.join(f'{t * 1000:.0f} ms' for t in server_side['first'])}")
             print(f"  the store's part of a page load (store.signature, {args.pages} at once): "
-                  f"p50 {statistics.median(store_part) * 1000:.1f} ms, max {max(store_part) * 1000:.1f} ms")
+                  f"p50 {statistics.median(store_part) * 1000:.1f} ms, max {max(store_part) * 1000:.1f} ms ({os.cpu_count()} cores)")
     finally:
         pg_server.stop(server)
 
