@@ -174,6 +174,8 @@ def _sums(conn) -> dict[str, str]:
 
 
 def _report(conn) -> B.Report:
+    if schema_version(conn) < latest_version():  # its tables are not yet the ones read below
+        raise DatabaseError(CHECK_KINDS["schema behind"][0], CHECK_KINDS["schema behind"][1])
     audit, sums = _audit(conn), _sums(conn)
 
     def broken_of(batch_id: str, recorded: str | None) -> str | None:

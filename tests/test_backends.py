@@ -160,6 +160,15 @@ def test_db_init_upgrades_a_version_1_database_and_its_batches_stay_the_same(dat
     assert backends.check(data_copy).height == 0
 
 
+def test_a_board_on_a_schema_behind_says_to_run_db_init(data_copy, tmp_path, database_url, monkeypatch):
+    monkeypatch.setenv(config.ENV_DATABASE_URL, database_url)
+    ingest_file(data_copy, tmp_path, Q2)
+    with pg.connect(database_url) as conn:
+        conn.execute("DELETE FROM kpi_schema_version WHERE version = %s", (pg.latest_version(),))
+    problems = S.load(data_copy).problems.filter(pl.col("file") == "database")
+    assert problems["problem"].to_list() == [pg.CHECK_KINDS["schema behind"][0]] and "db init" in problems["fix"].item()
+
+
 @pytest.mark.parametrize("statement", ["UPDATE kpi_batch_files SET content = 'x'", "DELETE FROM kpi_batches", "TRUNCATE kpi_audit CASCADE",
                                        "UPDATE kpi_audit SET line = '{}'", "DELETE FROM kpi_batch_files", "TRUNCATE kpi_batch_rows"])
 def test_history_is_append_only_in_the_database(data_copy, tmp_path, database_url, monkeypatch, statement):
