@@ -8,8 +8,11 @@
   so undo and restore can only be new audit lines.
 - The audit lines are the files backend's own checksummed JSON, so history is the same fold
   (`B.fold`) and `db export` writes back the very same `audit.jsonl`.
-- Observations are read with ADBC into Polars in one columnar query; every page load asks
-  only for the change counter, which every writer bumps in its transaction.
+- Each batch is kept as the very file the files backend keeps (its CSV bytes, one row per
+  batch): a publish writes one value per batch, a load reads every batch in force in one
+  query and parses it as the files backend parses its files, and every report hashes each
+  batch against the SHA-256 its audit line recorded, as the files backend does. Every page
+  load asks only for the change counter, which every writer bumps in its transaction.
 
 Schema changes are numbered SQL files in `migrations/`, applied once each and recorded in
 `kpi_schema_version` (`python -m kpis db init`, safe to run again).
@@ -33,7 +36,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PUBLISH_LOCK = 0x4B5049_0001  # pg_advisory_xact_lock keys: one for writers, one for migrations
 MIGRATE_LOCK = 0x4B5049_0002
 AUDIT_TABLE = "kpi_audit"
-ROW_COLUMNS = ("batch_id", "row_no", *layouts.CANONICAL)  # as COPY writes them
 
 CHECK_KINDS = {  # kind: (problem, fix); the database's counterparts of `B.CHECK_KINDS`
     "schema behind": ("The database's schema is older than this version of the board", "Run `python -m kpis db init`"),
@@ -46,7 +48,7 @@ CHECK_KINDS = {  # kind: (problem, fix); the database's counterparts of `B.CHECK
     "damaged line": ("A damaged audit line (imported as it was), left out of the state", "Nothing to do: the line is kept as it was imported"),
 }
 GUARDS = ("kpi_batches_append_only", "kpi_batches_no_truncate", "kpi_batch_rows_append_only", "kpi_batch_rows_no_truncate",
-          "kpi_audit_append_only", "kpi_audit_no_truncate")
+          "kpi_audit_append_only", "kpi_audit_no_truncate", "kpi_batch_files_append_only", "kpi_batch_files_no_truncate")
 
 
 class DatabaseError(OSError):
@@ -106,6 +108,27 @@ def schema_version(conn) -> int:
     return conn.execute("SELECT coalesce(max(version), 0) FROM kpi_schema_version").fetchone()[0] if exists else 0
 
 
+def _files_from_rows(conn) -> None:
+    """Version 2: each batch published before it (rows in kpi_batch_rows) gets its file, as `db export` wrote it."""
+    missing = [r[0] for r in conn.execute("SELECT batch_id FROM kpi_batches WHERE batch_id NOT IN (SELECT batch_id FROM kpi_batch_files)")]
+    if not missing:
+        return
+    out = io.BytesIO()
+    query = f"SELECT batch_id, {', '.join(layouts.CANONICAL)} FROM kpi_batch_rows WHERE batch_id = ANY(%s) ORDER BY batch_id, row_no"
+    with conn.cursor().copy(f"COPY ({query}) TO STDOUT (FORMAT csv, HEADER)", (missing,)) as copy:
+        for block in copy:
+            out.write(block)
+    rows = pl.read_csv(out.getvalue(), infer_schema=False) if out.tell() else pl.DataFrame(schema=dict.fromkeys(("batch_id", *layouts.CANONICAL), pl.String))
+    parts = rows.partition_by("batch_id", as_dict=True, maintain_order=True)
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO kpi_batch_files (batch_id, content) VALUES (%s, %s)",
+                        [(batch_id, batch_csv(parts.get((batch_id,), rows.head(0)))) for batch_id in missing])
+
+
+# Steps a migration needs beyond its SQL, run right after it in the same transaction: version -> step.
+UPGRADES = {2: _files_from_rows}
+
+
 def init(url: str) -> list[int]:
     """Apply every migration not applied yet, each once, under a lock; the versions applied now (none when up to date)."""
     applied = []
@@ -116,6 +139,7 @@ def init(url: str) -> list[int]:
         for version, path in migrations():
             if version not in done:
                 conn.execute(path.read_text(encoding="utf-8"))
+                UPGRADES.get(version, lambda conn: None)(conn)
                 conn.execute("INSERT INTO kpi_schema_version (version) VALUES (%s)", (version,))
                 applied.append(version)
     return applied
@@ -124,36 +148,19 @@ def init(url: str) -> list[int]:
 # ---- reading -----------------------------------------------------------------------------------
 
 
-def read_batches(url: str, batch_ids: list[str]) -> dict[str, pl.DataFrame]:
-    """Each named batch's rows (text columns, file order), through ADBC on one connection: columnar, no Python loop over rows.
-
-    A quoted empty cell is read as no value, as the files backend reads its CSV files.
-    """
-    import adbc_driver_postgresql.dbapi as adbc
-
-    ids = [b for b in batch_ids if B.is_batch_id(b)]  # checked, so they can be written into the query as they are
-    columns = ", ".join(layouts.CANONICAL)
-    out: dict[str, pl.DataFrame] = {}
+def batch_files(url: str, batch_ids: list[str]) -> dict[str, bytes]:
+    """Each named batch's file (its CSV bytes, as the files backend keeps it), in one query."""
+    ids = [b for b in batch_ids if B.is_batch_id(b)]
     if not ids:
-        return out
-    try:
-        with adbc.connect(url) as conn, conn.cursor() as cursor:
-            for batch_id in ids:
-                cursor.execute(f"SELECT {columns} FROM kpi_batch_rows WHERE batch_id = '{batch_id}' ORDER BY row_no")
-                out[batch_id] = pl.DataFrame(pl.from_arrow(cursor.fetch_arrow_table())).cast(dict.fromkeys(layouts.CANONICAL, pl.String))
-    except Exception as error:
-        raise DatabaseError(f"The database could not be read ({type(error).__name__}: {str(error).strip()[:160]})",
-                            "Check KPI_DATABASE_URL and that the database server is running, then try again") from error
-    return out
+        return {}
+    with connect(url) as conn, conn.cursor(binary=True) as cursor:  # binary: the bytes as they are, not as hex text
+        cursor.execute("SELECT batch_id, content FROM kpi_batch_files WHERE batch_id = ANY(%s)", (ids,))
+        return {batch_id: bytes(content) for batch_id, content in cursor}
 
 
 def batch_csv(rows: pl.DataFrame) -> bytes:
     """One batch's rows as the CSV file the files backend keeps (same columns, same bytes)."""
     return rows.select(layouts.CANONICAL).write_csv().encode("utf-8")
-
-
-def _no_empty_text(rows: pl.DataFrame) -> pl.DataFrame:
-    return rows.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in layouts.CANONICAL)
 
 
 def _audit(conn) -> B.Audit:
@@ -162,10 +169,13 @@ def _audit(conn) -> B.Audit:
 
 
 def _sums(conn) -> dict[str, str]:
-    return dict(conn.execute("SELECT batch_id, file_sha256 FROM kpi_batches").fetchall())
+    """Each stored batch's SHA-256, hashed now by the database from the bytes it holds (as the files backend hashes its files)."""
+    return dict(conn.execute("SELECT batch_id, encode(sha256(content), 'hex') FROM kpi_batch_files").fetchall())
 
 
 def _report(conn) -> B.Report:
+    if schema_version(conn) < latest_version():  # its tables are not yet the ones read below
+        raise DatabaseError(CHECK_KINDS["schema behind"][0], CHECK_KINDS["schema behind"][1])
     audit, sums = _audit(conn), _sums(conn)
 
     def broken_of(batch_id: str, recorded: str | None) -> str | None:
@@ -181,24 +191,15 @@ def _report(conn) -> B.Report:
 # ---- writing -----------------------------------------------------------------------------------
 
 
-def _copy_rows(conn, batch_id: str, text: pl.DataFrame) -> None:
-    """COPY one batch's text rows in, as CSV made by Polars (columnar both ends)."""
-    frame = text.select(layouts.CANONICAL).with_columns(pl.lit(batch_id).alias("batch_id"), pl.int_range(1, pl.len() + 1).alias("row_no"))
-    data = frame.select(ROW_COLUMNS).write_csv(include_header=False).encode("utf-8")
-    with conn.cursor().copy(f"COPY kpi_batch_rows ({', '.join(ROW_COLUMNS)}) FROM STDIN (FORMAT csv)") as copy:
-        copy.write(data)
-
-
 def _as_text(content: bytes) -> pl.DataFrame:
     return pl.read_csv(io.BytesIO(content), infer_schema=False)
 
 
-def _add_batch(conn, batch_id: str, source: str, content: bytes) -> None:
-    text = _as_text(content)
+def _add_batch(conn, batch_id: str, source: str, content: bytes, rows: int | None = None) -> None:
+    """The batch's record and its file; `rows` is counted from the file when not given."""
     conn.execute("INSERT INTO kpi_batches (batch_id, source, rows, file_sha256) VALUES (%s, %s, %s, %s)",
-                 (batch_id, source, text.height, B.sha256(content)))
-    if text.height:
-        _copy_rows(conn, batch_id, text)
+                 (batch_id, source, _as_text(content).height if rows is None else rows, B.sha256(content)))
+    conn.execute("INSERT INTO kpi_batch_files (batch_id, content) VALUES (%s, %s)", (batch_id, content))
 
 
 def _append(conn, entries: list[dict[str, object]]) -> None:
@@ -222,10 +223,10 @@ class PostgresBackend:
 
     def active_batches(self, history: pl.DataFrame) -> Iterator[tuple[B.BatchInfo, str, Path | pl.DataFrame]]:
         active = history.filter(pl.col("state") == "in force")
-        parts = read_batches(self.url, active["batch_id"].to_list())
+        files = batch_files(self.url, active["batch_id"].to_list())
         for row in active.iter_rows(named=True):  # one row per batch, not per observation
             info = B.BatchInfo(row["batch_id"], row["published_at"], row["user"], row["source"], row["sha256"], row["rows"])
-            yield info, f"kpi_batches/{info.batch_id}.csv", _no_empty_text(parts[info.batch_id])
+            yield info, f"kpi_batches/{info.batch_id}.csv", files[info.batch_id]  # in force, so hashed and whole at the report
 
     def write_batches(self, parts: list[tuple[pl.DataFrame, str, str, dict[str, int]]], user: str, mapping: str | None = None) -> list[B.BatchInfo]:
         infos, entries = [], []
@@ -234,7 +235,7 @@ class PostgresBackend:
             for frame, source, content_sha256, counts in parts:
                 info = B.BatchInfo(B.new_batch_id(), B.now(), user, source, content_sha256, frame.height)
                 content = frame.write_csv().encode("utf-8")
-                _add_batch(conn, info.batch_id, source, content)
+                _add_batch(conn, info.batch_id, source, content, frame.height)
                 infos.append(info)
                 entries.append({"action": "publish", **info.__dict__, **counts, "file_sha256": B.sha256(content)} | ({"mapping": mapping} if mapping else {}))
             group = {"group": infos[0].batch_id, "group_size": len(infos)} if infos else {}
@@ -284,11 +285,11 @@ class PostgresBackend:
             found = _report(conn)
             for batch_id, note in found.history.filter(pl.col("state") == "broken").select("batch_id", "note").iter_rows():
                 add("missing batch rows" if note.startswith(B.BROKEN["missing"][0]) else "changed batch file", f"kpi_batches/{batch_id}")
-            for (batch_id,) in conn.execute(
-                "SELECT b.batch_id FROM kpi_batches b LEFT JOIN (SELECT batch_id, count(*) AS n FROM kpi_batch_rows GROUP BY batch_id) r "
-                "USING (batch_id) WHERE b.rows <> coalesce(r.n, 0) ORDER BY b.batch_id"
+            for batch_id, recorded, content in conn.cursor(binary=True).execute(
+                "SELECT batch_id, rows, content FROM kpi_batches JOIN kpi_batch_files USING (batch_id) ORDER BY batch_id"
             ):
-                add("row count differs", f"kpi_batches/{batch_id}")
+                if _as_text(bytes(content)).height != recorded:
+                    add("row count differs", f"kpi_batches/{batch_id}")
             for number, _ in found.audit.damaged:
                 add("damaged line", AUDIT_TABLE, number)
         return pl.DataFrame(rows, schema=B.CHECK_SCHEMA)
@@ -350,9 +351,9 @@ def export_files(url: str, data_dir: Path) -> Moved:
     with connect(url) as conn:
         lines = [line for _, line in conn.execute(f"SELECT seq, line FROM {AUDIT_TABLE} ORDER BY seq").fetchall()]
         ids = [r[0] for r in conn.execute("SELECT batch_id FROM kpi_batches ORDER BY batch_id")]
-    parts = read_batches(url, ids)  # batches are immutable, so what the audit read above names is all there
-    for batch_id in ids:
-        B.atomic_write(B.batch_path(data_dir, batch_id), batch_csv(parts[batch_id]))
+    files = batch_files(url, ids)  # batches are immutable, so what the audit read above names is all there
+    for batch_id, content in sorted(files.items()):
+        B.atomic_write(B.batch_path(data_dir, batch_id), content)
     if lines:
         B.atomic_write(data_dir / B.AUDIT_FILE, "".join(line + "\n" for line in lines).encode("utf-8"))
-    return Moved(len(lines), len(ids), [])
+    return Moved(len(lines), len(files), [f"{B.BATCH_DIR}/{b}.csv: the database holds no file for it (`check` says more)" for b in ids if b not in files])

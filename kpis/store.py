@@ -117,6 +117,8 @@ def guard(source: str, load: Callable[[], T], fallback: T) -> tuple[T, pl.DataFr
         return load(), P.empty()
     except Exception as error:
         log.exception("%s could not be loaded and is quarantined", source)
+        if isinstance(getattr(error, "problem", None), str) and isinstance(getattr(error, "fix", None), str):  # says both itself (pg.DatabaseError)
+            return fallback, P.file_problem(source, error.problem, error.fix)
         return fallback, P.file_problem(source, f"The file could not be loaded ({type(error).__name__}: {str(error)[:200]})",
                                         "Check or replace the file; the rest of the board is shown without it")
 

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from conftest import ROOT
-from kpis import backends, cli, config, ingest, pg, synthetic
+from kpis import backends, cli, config, ingest, layouts, pg, synthetic
 from kpis import batches as B
 from kpis import publish as pub
 from kpis import store as S
@@ -123,15 +123,56 @@ def test_check_is_clean_after_publish_undo_restore(data_copy, tmp_path, backend,
 def test_db_init_is_versioned_and_runs_again(pg_server, capsys):
     url = pg_server.create_database("kpi_init_twice")
     assert cli.main(["db", "init", "--database-url", url]) == 0
-    assert "applied 1" in capsys.readouterr().out
+    assert "applied 1, 2" in capsys.readouterr().out
     assert cli.main(["db", "init", "--database-url", url]) == 0
     assert "already up to date" in capsys.readouterr().out
     with pg.connect(url) as conn:
-        assert pg.schema_version(conn) == pg.latest_version() == 1
+        assert pg.schema_version(conn) == pg.latest_version() == 2
 
 
-@pytest.mark.parametrize("statement", ["UPDATE kpi_batch_rows SET value = '1'", "DELETE FROM kpi_batches", "TRUNCATE kpi_audit CASCADE",
-                                       "UPDATE kpi_audit SET line = '{}'", "DELETE FROM kpi_batch_rows"])
+def test_db_init_upgrades_a_version_1_database_and_its_batches_stay_the_same(data_copy, tmp_path, pg_server, monkeypatch, capsys):
+    """Version 1 kept a batch as rows; the upgrade gives each such batch its file, the very bytes the audit line hashed."""
+    monkeypatch.delenv(config.ENV_DATABASE_URL, raising=False)
+    batch = ingest_file(data_copy, tmp_path, 'kpi_id,area,period,value,note\nhwc_referrals,City,2024/25 Q2,790,"a note, with a comma"\n'
+                        'mmr_5y,North East,2024/25 Q2,93.5,\n')
+    files_values, content = values(data_copy), B.batch_path(data_copy, batch).read_bytes()
+    url = pg_server.create_database("kpi_version_1")
+    first = next(path for version, path in pg.migrations() if version == 1)
+    with pg.connect(url) as conn:  # what version 1 made of this data folder: the batch as numbered rows
+        conn.execute("CREATE TABLE kpi_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+        conn.execute(first.read_text())
+        conn.execute("INSERT INTO kpi_schema_version (version) VALUES (1)")
+        conn.execute("INSERT INTO kpi_batches (batch_id, source, rows, file_sha256) VALUES (%s, 'more.csv', 2, %s)", (batch, B.sha256(content)))
+        rows = pl.read_csv(content, infer_schema=False).with_columns(pl.lit(batch).alias("batch_id"), pl.int_range(1, pl.len() + 1).alias("row_no"))
+        with conn.cursor().copy("COPY kpi_batch_rows (batch_id, row_no, kpi_id, area, period, value, numerator, denominator, target, note) "
+                                "FROM STDIN (FORMAT csv)") as copy:
+            copy.write(rows.select("batch_id", "row_no", *layouts.CANONICAL).write_csv(include_header=False))
+        for line in (data_copy / B.AUDIT_FILE).read_text().splitlines():
+            conn.execute("INSERT INTO kpi_audit (line, action, batch_id) VALUES (%s, 'publish', %s)", (line, batch))
+        conn.execute("UPDATE kpi_change_counter SET value = 1")
+    capsys.readouterr()
+    assert cli.main(["db", "init", "--database-url", url]) == 0
+    assert "applied 2" in capsys.readouterr().out
+    assert cli.main(["db", "init", "--database-url", url]) == 0  # and again: nothing more to do
+    assert "already up to date" in capsys.readouterr().out
+    monkeypatch.setenv(config.ENV_DATABASE_URL, url)
+    assert values(data_copy).equals(files_values)
+    assert backends.report(data_copy).history["state"].to_list() == ["in force"]
+    assert pg.batch_files(url, [batch]) == {batch: content}
+    assert backends.check(data_copy).height == 0
+
+
+def test_a_board_on_a_schema_behind_says_to_run_db_init(data_copy, tmp_path, database_url, monkeypatch):
+    monkeypatch.setenv(config.ENV_DATABASE_URL, database_url)
+    ingest_file(data_copy, tmp_path, Q2)
+    with pg.connect(database_url) as conn:
+        conn.execute("DELETE FROM kpi_schema_version WHERE version = %s", (pg.latest_version(),))
+    problems = S.load(data_copy).problems.filter(pl.col("file") == "database")
+    assert problems["problem"].to_list() == [pg.CHECK_KINDS["schema behind"][0]] and "db init" in problems["fix"].item()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE kpi_batch_files SET content = 'x'", "DELETE FROM kpi_batches", "TRUNCATE kpi_audit CASCADE",
+                                       "UPDATE kpi_audit SET line = '{}'", "DELETE FROM kpi_batch_files", "TRUNCATE kpi_batch_rows"])
 def test_history_is_append_only_in_the_database(data_copy, tmp_path, database_url, monkeypatch, statement):
     import psycopg
 
@@ -149,7 +190,7 @@ def test_a_publish_is_one_transaction_in_the_database(data_copy, tmp_path, datab
 
     def counts() -> tuple[int, ...]:
         with pg.connect(database_url) as conn:
-            return conn.execute("SELECT (SELECT count(*) FROM kpi_batch_rows), (SELECT count(*) FROM kpi_batches), "
+            return conn.execute("SELECT (SELECT count(*) FROM kpi_batch_files), (SELECT count(*) FROM kpi_batches), "
                                 "(SELECT count(*) FROM kpi_audit), (SELECT value FROM kpi_change_counter)").fetchone()
 
     monkeypatch.setattr(pg, "_bump", lambda conn: (_ for _ in ()).throw(OSError(5, "cut")))  # the very last step fails
@@ -260,7 +301,7 @@ def test_the_batch_file_is_the_same_bytes_from_either_store(data_copy, tmp_path,
     batch = ingest_file(data_copy, tmp_path, Q2)
     (_, name, _), = backends.current(data_copy).active_batches(backends.report(data_copy).history)
     recorded = next(e for _, e in backends.report(data_copy).audit.entries if e["batch_id"] == batch)["file_sha256"]
-    content = pg.batch_csv(pg.read_batches(database_url, [batch])[batch])
+    content = pg.batch_files(database_url, [batch])[batch]
     assert name == f"kpi_batches/{batch}.csv" and hashlib.sha256(content).hexdigest() == recorded
 
 
@@ -285,7 +326,9 @@ def test_the_cli_takes_the_database_url_before_any_command(data_copy, tmp_path, 
 
 @pytest.mark.parametrize(("tamper", "kind"), [
     ("DROP TRIGGER kpi_audit_append_only ON kpi_audit", "append-only guard missing"),
-    ("SET session_replication_role = replica; DELETE FROM kpi_batch_rows WHERE row_no = 1", "row count differs"),
+    ("SET session_replication_role = replica; UPDATE kpi_batches SET rows = rows + 1", "row count differs"),
+    ("SET session_replication_role = replica; UPDATE kpi_batch_files SET content = content || '\\x0a'::bytea", "changed batch file"),
+    ("SET session_replication_role = replica; DELETE FROM kpi_batch_files", "missing batch rows"),
     ("DELETE FROM kpi_schema_version", "schema behind"),
 ])
 def test_check_reports_what_was_done_to_the_database_behind_its_back(data_copy, tmp_path, database_url, monkeypatch, capsys, tamper, kind):
