@@ -162,7 +162,7 @@ async def server_loads(bases: list[str], count: int, pids: list[int]) -> dict[st
     cpu = sum(cpu_seconds(pid) for pid in pids)
     found = await asyncio.gather(*(server_load(bases[i % len(bases)]) for i in range(count)))
     cpu = sum(cpu_seconds(pid) for pid in pids) - cpu
-    return {"first": first, "alone": alone, "times": [t for t, _ in found], "errors": [e for _, e in found if e], "server_cpu": cpu / count}
+    return {"first": first, "alone": alone, "times": [t for t, _ in found], "errors": [e for _, e in found if e], "server_cpu": cpu / max(count, 1)}
 
 
 def _stat(pid: int) -> list[str]:
