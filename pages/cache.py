@@ -78,18 +78,18 @@ def _narratives(folder: str, sig: tuple) -> tuple[list[narratives.Narrative], li
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _sparkline_spec(folder: str, sig: tuple, period: str | None, area: str, kpi: str) -> dict:
-    """A tile's sparkline as a Vega-Lite spec: built and validated once per data change, not on every rerun."""
+def _sparkline_svg(folder: str, sig: tuple, period: str | None, area: str, kpi: str) -> str:
+    """A tile's sparkline as inline SVG (`charts.sparkline_svg`): built once per data change, not on every rerun."""
     from kpis import charts
     from kpis.areas import code_of
 
     (tile,) = _tiles(folder, sig, period, area, (kpi,))
     codes = code_of(_store(folder, sig).areas)  # each line is labelled with its area's code
-    return charts.sparkline(tile.spark, name=str(tile.kpi["short_name"]), labels=codes).to_dict()
+    return charts.sparkline_svg(tile.spark, name=str(tile.kpi["short_name"]), labels=codes)
 
 
-def sparkline_spec(period: Period | None, area: str, kpi: str) -> dict:
-    return _sparkline_spec(str(data_dir()), signature(), period.label if period else None, area, kpi)
+def sparkline_svg(period: Period | None, area: str, kpi: str) -> str:
+    return _sparkline_svg(str(data_dir()), signature(), period.label if period else None, area, kpi)
 
 
 def tiles(period: Period | None, area: str, kpis: list[str]) -> list[views.Tile]:

@@ -196,8 +196,9 @@ def altair_chart(chart, **options) -> None:
 
 
 def sparkline(period: Period | None, area: str, kpi: str) -> None:
-    spec = cache.sparkline_spec(period, area, kpi)
-    st.vega_lite_chart(spec, width="stretch", alt=spec.get("description"))
+    """A tile's sparkline as inline SVG, an image named by its description: no Vega view to load and compile
+    (a page of tiles drew one per tile), and the SVG is built from escaped text only (`charts.sparkline_svg`)."""
+    st.html(cache.sparkline_svg(period, area, kpi))
 
 
 def spc_lines(kpi_id: str, rows: list[dict[str, object]], period: Period | None, area: str) -> None:
