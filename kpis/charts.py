@@ -12,6 +12,7 @@ that meets WCAG AA on white (the app's style sheet makes it follow the theme's t
 from __future__ import annotations
 
 import html
+from typing import NamedTuple
 
 import polars as pl
 
@@ -160,13 +161,21 @@ def _spark_points(frame: pl.DataFrame, height: int) -> tuple[pl.DataFrame, list[
     return data.with_columns(x.alias("_x"), y("value").alias("_y"), y("target").alias("_ty")).sort("area_order", "_x"), order
 
 
-def sparkline_svg(frame: pl.DataFrame, name: str = "Recent values", height: int = 56, labels: dict[str, str] | None = None) -> str:
-    """The tile's sparkline as a small inline SVG: what `sparkline` draws, without a Vega view to compile.
+class InlineChart(NamedTuple):
+    """A chart drawn here as a standalone SVG document, with the description that names it."""
 
-    One line per area in its chart colour with a dot per figure (each dot's tooltip says area, period,
+    svg: str
+    description: str
+
+
+def sparkline_svg(frame: pl.DataFrame, name: str = "Recent values", height: int = 56, labels: dict[str, str] | None = None) -> InlineChart:
+    """The tile's sparkline as a small SVG: what `sparkline` draws, without a Vega view to load and compile.
+
+    One line per area in its chart colour with a dot per figure (each dot titled with area, period,
     value and status), the target as dashed steps, and where there are several areas each line's code
-    (`labels`) or name at its end, in the page's text colour. The svg is an image named by its
-    description, as the Vega sparkline is. Every text from the data is escaped."""
+    (`labels`) or name at its end, dark on a light halo so that it reads on either theme's background.
+    The svg is an image named by its description, as the Vega sparkline is. Every text from the data
+    is escaped."""
     data, order = _spark_points(frame, height)
     description = f"{name}: sparkline of recent values for {_span(data, order)}"
     areas = data.select("area", "area_order").unique(maintain_order=True)
@@ -197,13 +206,14 @@ def sparkline_svg(frame: pl.DataFrame, name: str = "Recent values", height: int 
         last = shown.filter(pl.col("period") == order[-1]).with_columns(pl.col("area").replace(labels or {}).alias("label"))
         names = "".join(last.select(pl.format(f'<text x="{plot}%" dx="4" y="{{}}" dominant-baseline="middle">{{}}</text>',
                                               pl.col("_y"), _escaped(pl.col("label"))))[:, 0].to_list())
-        names = (f'<g fill="currentColor" font-size="{styles.CHART_FONT_SIZE}" font-weight="bold" font-family="{FONT}">{names}</g>'
-                 if names else "")
+        names = (f'<g fill="{styles.CHART_TEXT}" stroke="#FFFFFF" stroke-width="3" stroke-linejoin="round" paint-order="stroke" '
+                 f'font-size="{styles.CHART_FONT_SIZE}" font-weight="bold" font-family="{FONT}">{names}</g>' if names else "")
     label = html.escape(description)
-    return (f'<svg class="kpi-spark" role="img" aria-label="{label}" width="100%" height="{height}" xmlns="http://www.w3.org/2000/svg">'
-            f"<title>{label}</title>"
-            f'<svg width="{plot}%" height="{height}" viewBox="0 0 {SPARK_PLOT_WIDTH} {height}" preserveAspectRatio="none" overflow="visible">'
-            f"{drawn}</svg>{names}</svg>")
+    svg = (f'<svg role="img" aria-label="{label}" width="100%" height="{height}" xmlns="http://www.w3.org/2000/svg">'
+           f"<title>{label}</title>"
+           f'<svg width="{plot}%" height="{height}" viewBox="0 0 {SPARK_PLOT_WIDTH} {height}" preserveAspectRatio="none" overflow="visible">'
+           f"{drawn}</svg>{names}</svg>")
+    return InlineChart(svg, description)
 
 
 def band_words_expr() -> pl.Expr:

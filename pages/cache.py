@@ -78,8 +78,8 @@ def _narratives(folder: str, sig: tuple) -> tuple[list[narratives.Narrative], li
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _sparkline_svg(folder: str, sig: tuple, period: str | None, area: str, kpi: str) -> str:
-    """A tile's sparkline as inline SVG (`charts.sparkline_svg`): built once per data change, not on every rerun."""
+def _sparkline_svg(folder: str, sig: tuple, period: str | None, area: str, kpi: str):
+    """A tile's sparkline as SVG (`charts.sparkline_svg`): built once per data change, not on every rerun."""
     from kpis import charts
     from kpis.areas import code_of
 
@@ -88,7 +88,7 @@ def _sparkline_svg(folder: str, sig: tuple, period: str | None, area: str, kpi: 
     return charts.sparkline_svg(tile.spark, name=str(tile.kpi["short_name"]), labels=codes)
 
 
-def sparkline_svg(period: Period | None, area: str, kpi: str) -> str:
+def sparkline_svg(period: Period | None, area: str, kpi: str):
     return _sparkline_svg(str(data_dir()), signature(), period.label if period else None, area, kpi)
 
 

@@ -5,6 +5,7 @@ Status is always colour, icon and word; text from the data is escaped before it 
 
 from __future__ import annotations
 
+import base64
 import html
 
 import polars as pl
@@ -196,9 +197,12 @@ def altair_chart(chart, **options) -> None:
 
 
 def sparkline(period: Period | None, area: str, kpi: str) -> None:
-    """A tile's sparkline as inline SVG, an image named by its description: no Vega view to load and compile
-    (a page of tiles drew one per tile), and the SVG is built from escaped text only (`charts.sparkline_svg`)."""
-    st.html(cache.sparkline_svg(period, area, kpi))
+    """A tile's sparkline as an SVG image named by its description: no Vega view to load and compile (a page
+    of tiles drew one per tile). `st.html` keeps only HTML, so the SVG (built from escaped text only,
+    `charts.sparkline_svg`) travels as a data URI, as the presenter's slides do."""
+    chart = cache.sparkline_svg(period, area, kpi)
+    src = "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode("utf-8")).decode("ascii")
+    st.html(f'<img class="kpi-spark" src="{src}" alt="{html.escape(chart.description)}" width="100%" height="56" style="display:block">')
 
 
 def spc_lines(kpi_id: str, rows: list[dict[str, object]], period: Period | None, area: str) -> None:

@@ -165,14 +165,16 @@ def spark_frame(rows: list[tuple[str, int, str, float | None, float | None]]) ->
 
 
 def test_svg_sparkline_is_an_image_named_as_the_vega_one(rtl):
-    svg = parse_svg(charts.sparkline_svg(rtl, "Ready to Learn"))
+    chart = charts.sparkline_svg(rtl, "Ready to Learn")
+    svg = parse_svg(chart.svg)
     vega = charts.sparkline(rtl, "Ready to Learn").to_dict()
+    assert chart.description == vega["description"]
     assert svg.get("role") == "img" and svg.get("aria-label") == vega["description"]
     assert svg.find(f"{SVG}title").text == vega["description"]
 
 
 def test_svg_sparkline_draws_a_line_per_area_in_its_chart_colour_with_a_dot_per_figure(rtl):
-    svg = parse_svg(charts.sparkline_svg(rtl, "RTL", labels={"North East": "NE", "North West": "NW", "South": "S"}))
+    svg = parse_svg(charts.sparkline_svg(rtl, "RTL", labels={"North East": "NE", "North West": "NW", "South": "S"}).svg)
     plot = svg.find(f"{SVG}svg")
     lines = [p for p in plot.findall(f"{SVG}path") if p.get("stroke-dasharray") is None]
     vega_colours = charts.sparkline(rtl, "RTL").to_dict()["layer"][1]["encoding"]["color"]["scale"]["range"]
@@ -180,11 +182,13 @@ def test_svg_sparkline_draws_a_line_per_area_in_its_chart_colour_with_a_dot_per_
     dots = plot.findall(f"{SVG}g")
     assert [len(g.findall(f"{SVG}path")) for g in dots] == [rtl.filter(pl.col("area") == a).height for a in ("North East", "North West", "South")]
     assert [t.text for t in svg.findall(f"{SVG}g/{SVG}text")] == ["NE", "NW", "S"]
+    names = svg.find(f"{SVG}g")  # dark text on a light halo: readable on either theme, as an image cannot follow the page's colour
+    assert names.get("fill") == styles.CHART_TEXT and names.get("stroke") == "#FFFFFF" and names.get("paint-order") == "stroke"
 
 
 def test_svg_sparkline_places_figures_by_period_and_value_and_the_target_as_dashed_steps():
     frame = spark_frame([("South", 4, "Mar 2024", 30.0, 50.0), ("South", 4, "Jan 2024", 10.0, 40.0), ("South", 4, "Feb 2024", 20.0, 40.0)])
-    svg = parse_svg(charts.sparkline_svg(frame, "X", height=56))
+    svg = parse_svg(charts.sparkline_svg(frame, "X", height=56).svg)
     plot = svg.find(f"{SVG}svg")
     target, line = plot.findall(f"{SVG}path")
     # Periods in time order across the plot; the highest value (the target, 50) at the top, the lowest (10) at the bottom.
@@ -197,17 +201,19 @@ def test_svg_sparkline_places_figures_by_period_and_value_and_the_target_as_dash
 
 def test_svg_sparkline_skips_missing_figures_and_centres_a_single_period():
     gap = spark_frame([("South", 4, "Jan 2024", 10.0, None), ("South", 4, "Feb 2024", None, None), ("South", 4, "Mar 2024", 30.0, None)])
-    plot = parse_svg(charts.sparkline_svg(gap, "X")).find(f"{SVG}svg")
+    plot = parse_svg(charts.sparkline_svg(gap, "X").svg).find(f"{SVG}svg")
     assert [p.get("d") for p in plot.findall(f"{SVG}path")] == ["M5.0 51.0 L95.0 5.0"]  # no target line either
     single = spark_frame([("South", 4, "Jan 2024", 10.0, 10.0), ("North", 3, "Jan 2024", 12.0, 10.0)])
-    plot = parse_svg(charts.sparkline_svg(single, "X")).find(f"{SVG}svg")
+    plot = parse_svg(charts.sparkline_svg(single, "X").svg).find(f"{SVG}svg")
     assert {p.get("d").split()[0] for p in plot.findall(f"{SVG}g/{SVG}path")} == {"M50.0"}
 
 
 def test_svg_sparkline_escapes_every_text_from_the_data():
     evil = '<script>alert("x")</script>&'
     frame = spark_frame([(evil, 1, "Jan 2024", 1.0, 2.0), (evil, 1, "Feb 2024", 2.0, 2.0), ("B'", 2, "Feb 2024", 3.0, 2.0)])
-    text = charts.sparkline_svg(frame, name=evil, labels={"B'": evil})
+    chart = charts.sparkline_svg(frame, name=evil, labels={"B'": evil})
+    text = chart.svg
+    assert chart.description.startswith(evil)  # plain text: whoever puts it into HTML escapes it
     assert "<script" not in text and "&lt;script&gt;" in text
     svg = parse_svg(text)  # still well-formed: quotes and ampersands escaped too
     assert svg.get("aria-label").startswith(evil + ": sparkline") and [t.text for t in svg.findall(f"{SVG}g/{SVG}text")] == [evil, evil]

@@ -7,7 +7,8 @@ driven by Playwright), alternately, so both see the same load on the machine:
 - warm: a new browser context (empty cache) against a server that has already served the page.
 
 A visit is timed from navigation start to the moment the page was last seen finished: Streamlit's
-script state idle, no skeleton left, and every Vega view drawn (a canvas or svg with a size), after
+script state idle, no skeleton left, every Vega view drawn (a canvas or svg with a size) and every
+image loaded, after
 which it must stay finished for a while. The time is taken in the page (performance.now()), so
 Playwright's own overhead is not counted.
 
@@ -57,6 +58,9 @@ WATCH = """(() => {
       const box = drawn.getBoundingClientRect();
       if (box.width === 0 || box.height === 0) return false;
     }
+    for (const image of document.querySelectorAll('[data-testid="stMain"] img')) {
+      if (!image.complete || image.naturalWidth === 0) return false;
+    }
     return true;
   };
   window.__paint = {doneAt: null, views: 0, svgs: 0};
@@ -65,7 +69,7 @@ WATCH = """(() => {
     if (now && window.__paint.doneAt === null) {
       window.__paint.doneAt = performance.now();
       window.__paint.views = document.querySelectorAll('.vega-embed').length;
-      window.__paint.svgs = document.querySelectorAll('svg.kpi-spark').length;
+      window.__paint.svgs = document.querySelectorAll('img.kpi-spark').length;
     } else if (!now) {
       window.__paint.doneAt = null;
     }
