@@ -203,3 +203,18 @@ def test_localities_do_not_compare_a_count_with_its_total(tmp_path, monkeypatch)
     assert set(table["Compared with City"]) == {"– Not compared: part of a total"}
     assert set(table["Gap to City"]) == {"–"}
     assert "Each area's count is part of City's total, so it is not compared with City" in all_text(at)
+
+
+def test_overview_sparklines_are_svg_images_named_by_their_description_not_vega_views():
+    import base64
+    import re
+    import xml.etree.ElementTree as ET
+
+    at = open_page(period="2024/25 Q1")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.get("vega_lite_chart") == []  # the first screen loads no Vega view
+    images = [h for h in (str(h.proto.body) for h in at.get("html")) if h.startswith('<img class="kpi-spark"')]
+    assert len(images) == 9
+    first = next(i for i in images if 'alt="Ready to Learn uptake: sparkline of recent values for North East, North West, South, ' in i)
+    svg = ET.fromstring(base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', first).group(1)))
+    assert svg.get("role") == "img" and svg.get("aria-label").startswith("Ready to Learn uptake: sparkline")
