@@ -78,18 +78,20 @@ def _narratives(folder: str, sig: tuple) -> tuple[list[narratives.Narrative], li
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _sparkline_svg(folder: str, sig: tuple, period: str | None, area: str, kpi: str):
-    """A tile's sparkline as SVG (`charts.sparkline_svg`): built once per data change, not on every rerun."""
+def _sparkline_svg(folder: str, sig: tuple, period: str | None, area: str, kpi: str, _tile: views.Tile):
+    """A tile's sparkline as SVG (`charts.sparkline_svg`): built once per data change, not on every rerun.
+
+    The tile is the one the page already has for these keys (it is not part of the cache key: the keys decide it)."""
     from kpis import charts
     from kpis.areas import code_of
 
-    (tile,) = _tiles(folder, sig, period, area, (kpi,))
     codes = code_of(_store(folder, sig).areas)  # each line is labelled with its area's code
-    return charts.sparkline_svg(tile.spark, name=str(tile.kpi["short_name"]), labels=codes)
+    return charts.sparkline_svg(_tile.spark, name=str(_tile.kpi["short_name"]), labels=codes)
 
 
-def sparkline_svg(period: Period | None, area: str, kpi: str):
-    return _sparkline_svg(str(data_dir()), signature(), period.label if period else None, area, kpi)
+def sparkline_svg(period: Period | None, area: str, tile: views.Tile):
+    """The sparkline of a tile from `tiles(period, area, ...)`."""
+    return _sparkline_svg(str(data_dir()), signature(), period.label if period else None, area, str(tile.kpi["kpi_id"]), tile)
 
 
 def tiles(period: Period | None, area: str, kpis: list[str]) -> list[views.Tile]:
