@@ -218,3 +218,16 @@ def test_overview_sparklines_are_svg_images_named_by_their_description_not_vega_
     first = next(i for i in images if 'alt="Ready to Learn uptake: sparkline of recent values for North East, North West, South, ' in i)
     svg = ET.fromstring(base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', first).group(1)))
     assert svg.get("role") == "img" and svg.get("aria-label").startswith("Ready to Learn uptake: sparkline")
+
+
+def test_the_first_run_starts_one_warm_up_that_imports_what_other_pages_draw_with():
+    import subprocess
+    import sys
+
+    open_page()
+    from pages import cache
+
+    assert cache.warm_up() is cache.warm_up() and cache.warm_up().name == "kpi-warm-up"  # one per server process
+    code = ("import sys; from pages import cache; cache.WARM_UP_DELAY = 0; assert 'altair' not in sys.modules; cache._warm_up(); "
+            "assert {'altair', 'vl_convert', 'kpis.deck'} <= set(sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True).returncode == 0
