@@ -220,6 +220,7 @@ def main() -> None:
         verdict = "ok" if median <= SLIDE_TARGET_MS else "MISSED"
         print(f"slide change on /present (server, AppTest): median {median:.0f} ms, slowest {worst:.0f} ms over {len(steps)} steps"
               f"   target: median <= {SLIDE_TARGET_MS} ms  {verdict}")
+        print(f"  each step N -> N+1, ms: {', '.join(f'{t * 1000:.0f}' for t in steps)}")
 
 
 if __name__ == "__main__":
