@@ -66,10 +66,11 @@ test: $(VENV)/.dev browser-deps pg-deps font-deps node_modules/.package-lock.jso
 check: $(VENV)/.dev font-deps lint
 	$(PY) -m pytest -n $(WORKERS) -m "not browser and not database and not process and not slow"
 
-bench: $(VENV)/.dev pg-deps
+bench: $(VENV)/.dev pg-deps browser-deps
 	$(PY) tests/bench/bench_ingest.py
 	$(PY) tests/bench/bench_pages.py
 	$(PY) tests/bench/bench_store.py
+	KPI_CHROMIUM=$(CHROMIUM) $(PY) tests/bench/bench_first_paint.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

@@ -48,3 +48,5 @@ except Exception:  # Streamlit's own control flow is BaseException and passes th
     log.exception("Unexpected error on page %s", page.title)
     st.error("Sorry, something went wrong while showing this page. The details have been logged for the board's maintainers. "
              "Try another period or area, or reload the page.", icon=":material/error:")
+# After the page: what the other pages and the presenter's slides need is imported in the background.
+cache.warm_up()

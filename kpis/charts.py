@@ -11,11 +11,25 @@ that meets WCAG AA on white (the app's style sheet makes it follow the theme's t
 
 from __future__ import annotations
 
-import altair as alt
+import html
+from typing import NamedTuple
+
 import polars as pl
 
 from kpis import formatting, styles
 from kpis.periods import order_exprs
+
+
+class _Altair:
+    """Altair, imported on first use: a page that draws only inline sparklines never pays for it (about a second)."""
+
+    def __getattr__(self, name: str):
+        import altair
+
+        return getattr(altair, name)
+
+
+alt = _Altair()
 
 FONT = "Source Sans Pro, Arial, sans-serif"
 THEME_TEXT = "theme_text"  # a text mark so named follows the theme's text colour in the app (Vega's class `theme_text_marks`)
@@ -114,6 +128,92 @@ def sparkline(frame: pl.DataFrame, name: str = "Recent values", height: int = 56
         ).properties(name=THEME_TEXT))
     chart = alt.layer(*layers).properties(height=height, width="container", padding={"right": 8})
     return _accessible(chart, f"{name}: sparkline of recent values for {_span(data, order)}").configure_view(strokeWidth=0)
+
+
+SPARK_PLOT_WIDTH = 100  # the plot's own units across: the svg stretches them to the tile's width
+SPARK_PAD = 5  # px kept clear above and below the lines, and units at either end
+
+
+def _escaped(expr: pl.Expr) -> pl.Expr:
+    """`html.escape` as a Polars expression (the five characters, replaced in one pass)."""
+    return expr.cast(pl.String).fill_null("").str.replace_many(["&", "<", ">", '"', "'"], ["&amp;", "&lt;", "&gt;", "&quot;", "&#x27;"])
+
+
+def _spark_points(frame: pl.DataFrame, height: int) -> tuple[pl.DataFrame, list[str]]:
+    """The rows with their x (plot units) and y (px) on the sparkline, and the periods in order."""
+    columns = ["area", "area_order", "period", "period_start", "period_end", "value", "target", "rag"]
+    if {"unit", "decimals"} <= set(frame.columns):
+        columns += ["unit", "decimals"]
+    data = frame.select(columns).with_columns(pl.col("value", "target").cast(pl.Float64)).with_columns(
+        pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c in ("value", "target"))
+    order = _period_sort(data)
+    both = pl.concat([data["value"], data["target"]]).drop_nulls()
+    low, high = (both.min(), both.max()) if both.len() else (0.0, 1.0)
+    if high == low:
+        low, high = low - 1.0, high + 1.0
+    steps = max(len(order) - 1, 1)
+    index = pl.col("period").replace_strict(order, list(range(len(order))), return_dtype=pl.Float64)
+    x = (pl.lit(SPARK_PLOT_WIDTH / 2) if len(order) == 1 else SPARK_PAD + index * ((SPARK_PLOT_WIDTH - 2 * SPARK_PAD) / steps)).round(2)
+
+    def y(column: str) -> pl.Expr:
+        return (SPARK_PAD + (high - pl.col(column)) * ((height - 2 * SPARK_PAD) / (high - low))).round(2)
+
+    return data.with_columns(x.alias("_x"), y("value").alias("_y"), y("target").alias("_ty")).sort("area_order", "_x"), order
+
+
+class InlineChart(NamedTuple):
+    """A chart drawn here as a standalone SVG document, with the description that names it."""
+
+    svg: str
+    description: str
+
+
+def sparkline_svg(frame: pl.DataFrame, name: str = "Recent values", height: int = 56, labels: dict[str, str] | None = None) -> InlineChart:
+    """The tile's sparkline as a small SVG: what `sparkline` draws, without a Vega view to load and compile.
+
+    One line per area in its chart colour with a dot per figure (each dot titled with area, period,
+    value and status), the target as dashed steps, and where there are several areas each line's code
+    (`labels`) or name at its end, dark on a light halo so that it reads on either theme's background.
+    The svg is an image named by its description, as the Vega sparkline is. Every text from the data
+    is escaped."""
+    data, order = _spark_points(frame, height)
+    description = f"{name}: sparkline of recent values for {_span(data, order)}"
+    areas = data.select("area", "area_order").unique(maintain_order=True)
+    colours = dict(zip(areas["area"], area_colours(areas["area"].to_list(), None, [int(o) for o in areas["area_order"]]), strict=True))
+    shown = data.filter(pl.col("value").is_not_null())
+    value = formatting.value_expr() if "unit" in data.columns else pl.col("value").round(2).cast(pl.String)
+    tip = pl.concat_str(_escaped(pl.col("area")), pl.lit(" · "), _escaped(pl.col("period")), pl.lit(": "), _escaped(value),
+                        pl.lit(" · "), _escaped(styles.rag_label_expr()))
+    lines = shown.group_by("area", maintain_order=True).agg(
+        pl.format("M{} {}", pl.col("_x"), pl.col("_y")).str.join(" ").str.replace_all(" M", " L").alias("path"),
+        pl.format('<path d="M{} {}h0"><title>{}</title></path>', pl.col("_x"), pl.col("_y"), tip).str.join("").alias("dots"),
+    )
+    line = 'fill="none" stroke-width="2" vector-effect="non-scaling-stroke" stroke-linejoin="round"'
+    dot = 'stroke-width="5" stroke-linecap="round" vector-effect="non-scaling-stroke"'
+    drawn = "".join(f'<path d="{path}" stroke="{colours[area]}" {line}/><g stroke="{colours[area]}" {dot}>{dots}</g>'
+                    for area, path, dots in lines.iter_rows())
+    target = data.filter(pl.col("target").is_not_null()).group_by("_x").agg(pl.col("_ty").min()).sort("_x")
+    steps = pl.format("H{} V{}", pl.col("_x"), pl.col("_ty")).str.join(" ")
+    if target.height:
+        first = target.row(0, named=True)
+        rest = target.slice(1).select(steps).item() if target.height > 1 else ""
+        drawn = (f'<path d="M{first["_x"]} {first["_ty"]} {rest}" fill="none" stroke="{styles.TARGET_COLOUR}" stroke-width="1" '
+                 f'stroke-dasharray="3 3" vector-effect="non-scaling-stroke"/>') + drawn
+    plot = 100
+    names = ""
+    if len(colours) > 1:  # lines that differ only by colour get their names beside them
+        plot = 86
+        last = shown.filter(pl.col("period") == order[-1]).with_columns(pl.col("area").replace(labels or {}).alias("label"))
+        names = "".join(last.select(pl.format(f'<text x="{plot}%" dx="4" y="{{}}" dominant-baseline="middle">{{}}</text>',
+                                              pl.col("_y"), _escaped(pl.col("label"))))[:, 0].to_list())
+        names = (f'<g fill="{styles.CHART_TEXT}" stroke="#FFFFFF" stroke-width="3" stroke-linejoin="round" paint-order="stroke" '
+                 f'font-size="{styles.CHART_FONT_SIZE}" font-weight="bold" font-family="{FONT}">{names}</g>' if names else "")
+    label = html.escape(description)
+    svg = (f'<svg role="img" aria-label="{label}" width="100%" height="{height}" xmlns="http://www.w3.org/2000/svg">'
+           f"<title>{label}</title>"
+           f'<svg width="{plot}%" height="{height}" viewBox="0 0 {SPARK_PLOT_WIDTH} {height}" preserveAspectRatio="none" overflow="visible">'
+           f"{drawn}</svg>{names}</svg>")
+    return InlineChart(svg, description)
 
 
 def band_words_expr() -> pl.Expr:

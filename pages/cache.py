@@ -7,6 +7,9 @@ shows on the next rerun and every session shares it.
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from pathlib import Path
 
 import polars as pl
@@ -15,6 +18,8 @@ import streamlit as st
 from kpis import config, narratives, store, summary, suppression, views
 from kpis.periods import Period, parse_period
 from kpis.store import Store
+
+log = logging.getLogger("kpi_board")
 
 
 def data_dir() -> Path:
@@ -78,18 +83,20 @@ def _narratives(folder: str, sig: tuple) -> tuple[list[narratives.Narrative], li
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _sparkline_spec(folder: str, sig: tuple, period: str | None, area: str, kpi: str) -> dict:
-    """A tile's sparkline as a Vega-Lite spec: built and validated once per data change, not on every rerun."""
+def _sparkline_svg(folder: str, sig: tuple, period: str | None, area: str, kpi: str, _tile: views.Tile):
+    """A tile's sparkline as SVG (`charts.sparkline_svg`): built once per data change, not on every rerun.
+
+    The tile is the one the page already has for these keys (it is not part of the cache key: the keys decide it)."""
     from kpis import charts
     from kpis.areas import code_of
 
-    (tile,) = _tiles(folder, sig, period, area, (kpi,))
     codes = code_of(_store(folder, sig).areas)  # each line is labelled with its area's code
-    return charts.sparkline(tile.spark, name=str(tile.kpi["short_name"]), labels=codes).to_dict()
+    return charts.sparkline_svg(_tile.spark, name=str(_tile.kpi["short_name"]), labels=codes)
 
 
-def sparkline_spec(period: Period | None, area: str, kpi: str) -> dict:
-    return _sparkline_spec(str(data_dir()), signature(), period.label if period else None, area, kpi)
+def sparkline_svg(period: Period | None, area: str, tile: views.Tile):
+    """The sparkline of a tile from `tiles(period, area, ...)`."""
+    return _sparkline_svg(str(data_dir()), signature(), period.label if period else None, area, str(tile.kpi["kpi_id"]), tile)
 
 
 def tiles(period: Period | None, area: str, kpis: list[str]) -> list[views.Tile]:
@@ -238,3 +245,37 @@ def comments() -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every comment kept, with its state, and the problems with the file (loaded under the store's guard)."""
     folder = str(data_dir())
     return _comments(folder, _comments_signature(folder))
+
+
+# ---- warm-up: once per server process, after the first page -------------------------
+
+WARM_UP_DELAY = 3.0  # seconds: the first page's messages, and the browser's requests for it, go first
+
+
+def _warm_up() -> None:
+    """Imports what the other pages draw with, and starts the chart renderer the presenter's slides use, so the
+    first visit to Trends or Localities and the first slide with a chart do not wait for them. Only imports
+    and one conversion of a constant chart: nothing shared is read or written."""
+    time.sleep(WARM_UP_DELAY)
+    started = time.perf_counter()
+    try:
+        import altair  # noqa: F401  (Trends, Localities)
+        import vl_convert
+
+        from kpis import deck, pack  # noqa: F401  (Present)
+
+        vl_convert.vegalite_to_svg({"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}},
+                                   allowed_base_urls=[])
+    except Exception:  # a warm-up that fails costs only the time it would have saved
+        log.warning("Warm-up failed; pages will import what they need when first shown", exc_info=True)
+        return
+    log.info("Warm-up done in %.1f s", time.perf_counter() - started)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Starts the warm-up thread the first time any page has run in this server process (a cached resource:
+    every later call returns the same thread). Streamlit has no hook at server start."""
+    thread = threading.Thread(target=_warm_up, name="kpi-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -5,6 +5,7 @@ Status is always colour, icon and word; text from the data is escaped before it 
 
 from __future__ import annotations
 
+import base64
 import html
 
 import polars as pl
@@ -168,7 +169,7 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
             spc_lines(str(kpi["kpi_id"]), [tile.main] if tile.main is not None else tile.parts, period, area)
         if tile.spark.height > 1:
             with st.container(key=f"spark-{place}{kpi['kpi_id']}"):
-                sparkline(period, area, str(kpi["kpi_id"]))
+                sparkline(period, area, tile)
         if row is not None:
             with st.expander("Why this status?"):
                 rows = [tile.main] if tile.main is not None else tile.parts[: views.MANY_AREAS] if len(tile.parts) <= views.MANY_AREAS else [row]
@@ -195,9 +196,13 @@ def altair_chart(chart, **options) -> None:
     st.altair_chart(chart, alt=str(chart.description), **options)
 
 
-def sparkline(period: Period | None, area: str, kpi: str) -> None:
-    spec = cache.sparkline_spec(period, area, kpi)
-    st.vega_lite_chart(spec, width="stretch", alt=spec.get("description"))
+def sparkline(period: Period | None, area: str, tile: views.Tile) -> None:
+    """A tile's sparkline as an SVG image named by its description: no Vega view to load and compile (a page
+    of tiles drew one per tile). `st.html` keeps only HTML, so the SVG (built from escaped text only,
+    `charts.sparkline_svg`) travels as a data URI, as the presenter's slides do."""
+    chart = cache.sparkline_svg(period, area, tile)
+    src = "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode("utf-8")).decode("ascii")
+    st.html(f'<img class="kpi-spark" src="{src}" alt="{html.escape(chart.description)}" width="100%" height="56" style="display:block">')
 
 
 def spc_lines(kpi_id: str, rows: list[dict[str, object]], period: Period | None, area: str) -> None:

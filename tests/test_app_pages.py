@@ -203,3 +203,31 @@ def test_localities_do_not_compare_a_count_with_its_total(tmp_path, monkeypatch)
     assert set(table["Compared with City"]) == {"– Not compared: part of a total"}
     assert set(table["Gap to City"]) == {"–"}
     assert "Each area's count is part of City's total, so it is not compared with City" in all_text(at)
+
+
+def test_overview_sparklines_are_svg_images_named_by_their_description_not_vega_views():
+    import base64
+    import re
+    import xml.etree.ElementTree as ET
+
+    at = open_page(period="2024/25 Q1")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.get("vega_lite_chart") == []  # the first screen loads no Vega view
+    images = [h for h in (str(h.proto.body) for h in at.get("html")) if h.startswith('<img class="kpi-spark"')]
+    assert len(images) == 9
+    first = next(i for i in images if 'alt="Ready to Learn uptake: sparkline of recent values for North East, North West, South, ' in i)
+    svg = ET.fromstring(base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', first).group(1)))
+    assert svg.get("role") == "img" and svg.get("aria-label").startswith("Ready to Learn uptake: sparkline")
+
+
+def test_the_first_run_starts_one_warm_up_that_imports_what_other_pages_draw_with():
+    import subprocess
+    import sys
+
+    open_page()
+    from pages import cache
+
+    assert cache.warm_up() is cache.warm_up() and cache.warm_up().name == "kpi-warm-up"  # one per server process
+    code = ("import sys; from pages import cache; cache.WARM_UP_DELAY = 0; assert 'altair' not in sys.modules; cache._warm_up(); "
+            "assert {'altair', 'vl_convert', 'kpis.deck'} <= set(sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True).returncode == 0

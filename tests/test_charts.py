@@ -141,3 +141,89 @@ def test_a_single_area_sparkline_needs_no_label(rtl):
     spec = charts.sparkline(rtl.filter(pl.col("area") == "South"), "RTL").to_dict()
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "line"]
     assert spec["description"].startswith("RTL: sparkline of recent values for South, ")
+
+
+# ---- the inline-SVG sparkline (the tiles' sparkline: no Vega view) -----------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse_svg(text: str):
+    import xml.etree.ElementTree as ET
+
+    return ET.fromstring(text)  # well-formed, or this raises
+
+
+def spark_frame(rows: list[tuple[str, int, str, float | None, float | None]]) -> pl.DataFrame:
+    """(area, area_order, period, value, target) rows, months of 2024 in the order given."""
+    from datetime import date
+
+    months = {"Jan 2024": 1, "Feb 2024": 2, "Mar 2024": 3}
+    return pl.DataFrame(
+        [{"area": a, "area_order": o, "period": p, "period_start": date(2024, months[p], 1), "period_end": date(2024, months[p], 28),
+          "value": v, "target": t, "rag": "green", "unit": "percent", "decimals": 0} for a, o, p, v, t in rows])
+
+
+def test_svg_sparkline_is_an_image_named_as_the_vega_one(rtl):
+    chart = charts.sparkline_svg(rtl, "Ready to Learn")
+    svg = parse_svg(chart.svg)
+    vega = charts.sparkline(rtl, "Ready to Learn").to_dict()
+    assert chart.description == vega["description"]
+    assert svg.get("role") == "img" and svg.get("aria-label") == vega["description"]
+    assert svg.find(f"{SVG}title").text == vega["description"]
+
+
+def test_svg_sparkline_draws_a_line_per_area_in_its_chart_colour_with_a_dot_per_figure(rtl):
+    svg = parse_svg(charts.sparkline_svg(rtl, "RTL", labels={"North East": "NE", "North West": "NW", "South": "S"}).svg)
+    plot = svg.find(f"{SVG}svg")
+    lines = [p for p in plot.findall(f"{SVG}path") if p.get("stroke-dasharray") is None]
+    vega_colours = charts.sparkline(rtl, "RTL").to_dict()["layer"][1]["encoding"]["color"]["scale"]["range"]
+    assert [p.get("stroke") for p in lines] == vega_colours
+    dots = plot.findall(f"{SVG}g")
+    assert [len(g.findall(f"{SVG}path")) for g in dots] == [rtl.filter(pl.col("area") == a).height for a in ("North East", "North West", "South")]
+    assert [t.text for t in svg.findall(f"{SVG}g/{SVG}text")] == ["NE", "NW", "S"]
+    names = svg.find(f"{SVG}g")  # dark text on a light halo: readable on either theme, as an image cannot follow the page's colour
+    assert names.get("fill") == styles.CHART_TEXT and names.get("stroke") == "#FFFFFF" and names.get("paint-order") == "stroke"
+
+
+def test_svg_sparkline_places_figures_by_period_and_value_and_the_target_as_dashed_steps():
+    frame = spark_frame([("South", 4, "Mar 2024", 30.0, 50.0), ("South", 4, "Jan 2024", 10.0, 40.0), ("South", 4, "Feb 2024", 20.0, 40.0)])
+    svg = parse_svg(charts.sparkline_svg(frame, "X", height=56).svg)
+    plot = svg.find(f"{SVG}svg")
+    target, line = plot.findall(f"{SVG}path")
+    # Periods in time order across the plot; the highest value (the target, 50) at the top, the lowest (10) at the bottom.
+    assert line.get("d") == "M5.0 51.0 L50.0 39.5 L95.0 28.0"
+    assert target.get("stroke-dasharray") == "3 3" and target.get("d") == "M5.0 16.5 H50.0 V16.5 H95.0 V5.0"
+    assert svg.findall(f"{SVG}g/{SVG}text") == []  # one area: no names at the line's end
+    assert [t.text for t in plot.iter(f"{SVG}title")] == ["South · Jan 2024: 10% · ✔ Green", "South · Feb 2024: 20% · ✔ Green",
+                                                          "South · Mar 2024: 30% · ✔ Green"]
+
+
+def test_svg_sparkline_skips_missing_figures_and_centres_a_single_period():
+    gap = spark_frame([("South", 4, "Jan 2024", 10.0, None), ("South", 4, "Feb 2024", None, None), ("South", 4, "Mar 2024", 30.0, None)])
+    plot = parse_svg(charts.sparkline_svg(gap, "X").svg).find(f"{SVG}svg")
+    assert [p.get("d") for p in plot.findall(f"{SVG}path")] == ["M5.0 51.0 L95.0 5.0"]  # no target line either
+    single = spark_frame([("South", 4, "Jan 2024", 10.0, 10.0), ("North", 3, "Jan 2024", 12.0, 10.0)])
+    plot = parse_svg(charts.sparkline_svg(single, "X").svg).find(f"{SVG}svg")
+    assert {p.get("d").split()[0] for p in plot.findall(f"{SVG}g/{SVG}path")} == {"M50.0"}
+
+
+def test_svg_sparkline_escapes_every_text_from_the_data():
+    evil = '<script>alert("x")</script>&'
+    frame = spark_frame([(evil, 1, "Jan 2024", 1.0, 2.0), (evil, 1, "Feb 2024", 2.0, 2.0), ("B'", 2, "Feb 2024", 3.0, 2.0)])
+    chart = charts.sparkline_svg(frame, name=evil, labels={"B'": evil})
+    text = chart.svg
+    assert chart.description.startswith(evil)  # plain text: whoever puts it into HTML escapes it
+    assert "<script" not in text and "&lt;script&gt;" in text
+    svg = parse_svg(text)  # still well-formed: quotes and ampersands escaped too
+    assert svg.get("aria-label").startswith(evil + ": sparkline") and [t.text for t in svg.findall(f"{SVG}g/{SVG}text")] == [evil, evil]
+
+
+def test_importing_the_chart_builders_does_not_import_altair():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    code = "import sys, kpis.charts as c; c.sparkline_svg; assert 'altair' not in sys.modules; c.alt.Chart; assert 'altair' in sys.modules"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True).returncode == 0
