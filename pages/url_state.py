@@ -106,4 +106,4 @@ def render_link() -> None:
     with slot.container():
         st.html(_COPY, unsafe_allow_javascript=True)
         with st.expander("Link to this view"):
-            st.code(current_link(), language=None, wrap_lines=True)
+            st.text(current_link())  # plain text: a code block would load the highlighter's 1.5 MB bundle on every page
