@@ -11,5 +11,6 @@ from kpis.periods import Period
 
 def buttons(frame: pl.DataFrame, what: str, period: Period | str | None, *parts: str, key: str, label: str = "Download") -> None:
     for col, (kind, fmt) in zip(st.columns(4), exports.FORMATS.items(), strict=False):
-        col.download_button(f"{label} ({fmt.label})", exports.encode(frame, kind, what.replace("_", " ").capitalize()),
+        # Encoded on click, not on every run of the page (an Excel file takes a while to write).
+        col.download_button(f"{label} ({fmt.label})", lambda kind=kind: exports.encode(frame, kind, what.replace("_", " ").capitalize()),
                             file_name=exports.file_name(what, period, kind, *parts), mime=fmt.mime, key=f"{key}_{kind}")

@@ -84,5 +84,5 @@ else:
     st.table(pdf.style.apply(_colour, subset=["RAG status"]).hide(axis="index"))
     wide = exports.summary_table(data, period, area).filter(pl.col("KPI id").is_in(shown))
     for col, (kind, fmt) in zip(st.columns(4), exports.FORMATS.items(), strict=False):
-        col.download_button(f"Download the summary ({fmt.label})", exports.encode(wide, kind, "KPI summary"),
+        col.download_button(f"Download the summary ({fmt.label})", lambda kind=kind: exports.encode(wide, kind, "KPI summary"),
                             file_name=exports.file_name("kpi_summary", period, kind, area), mime=fmt.mime, key=f"ov_dl_{kind}")
