@@ -232,7 +232,7 @@ def small_multiples(frame: pl.DataFrame, title: str, unit: str, decimals: int = 
     order = _period_sort(data)
     fmt = _value_format(unit, decimals)
     # Every small chart carries its own dated axis: the first and last period of the range, and some between.
-    x = alt.X("period:O", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelOverlap="greedy", labelFontSize=9, ticks=False))
+    x = alt.X("period:O", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelOverlap="greedy", ticks=False))
     base = alt.Chart()  # the data goes on the layer, so that the facet splits it
     line = base.mark_line(strokeWidth=2).encode(
         x=x, y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=None),

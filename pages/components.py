@@ -72,10 +72,11 @@ STYLE = """
 /* Chart guide text (axes, legends, titles, facet headers) and named text marks follow the theme's text colour. */
 [data-testid="stVegaLiteChart"] :is(.role-axis-label, .role-axis-title, .role-legend-label, .role-legend-title, .role-title-text,
   .role-title-subtitle, .role-column-header, .role-column-title, .role-row-header, .{theme_text}_marks) text {{fill:currentColor}}
-/* On a phone the summary table wraps its words rather than scrolling sideways. */
+/* On a phone a table wraps its words, the cells' own text too, rather than scrolling sideways (a region no key reaches). */
 @media (max-width: 640px) {{
   [data-testid="stTable"] table {{table-layout:fixed;width:100%}}
   [data-testid="stTable"] :is(th, td) {{overflow-wrap:anywhere;hyphens:auto}}
+  [data-testid="stTable"] :is(th, td) :is(div, p) {{overflow-wrap:anywhere !important}}
 }}
 """
 
@@ -191,13 +192,14 @@ def many_areas(tile: views.Tile, period: Period | None, area: str) -> None:
 
 
 def altair_chart(chart, **options) -> None:
-    """An Altair chart from `kpis.charts`, named for assistive technology by its own description."""
-    st.altair_chart(chart, alt=str(chart.description), **options)
+    """An Altair chart from `kpis.charts`, named for assistive technology by its own description
+    (Streamlit reads it; an `alt` on top would only repeat it, with a logged warning per chart)."""
+    st.altair_chart(chart, **options)
 
 
 def sparkline(period: Period | None, area: str, kpi: str) -> None:
     spec = cache.sparkline_spec(period, area, kpi)
-    st.vega_lite_chart(spec, width="stretch", alt=spec.get("description"))
+    st.vega_lite_chart(spec, width="stretch")  # named by its own description, like altair_chart
 
 
 def spc_lines(kpi_id: str, rows: list[dict[str, object]], period: Period | None, area: str) -> None:

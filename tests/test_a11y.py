@@ -25,11 +25,18 @@ PAGES = {
     "priorities": ("priorities", "Priorities"),
     "definitions": ("definitions", "Definitions"),
     "data": ("data", "Data"),
+    "changes": ("changes", "What changed"),
+    "present": ("present", "Present"),
     "trends_deep_link": ("trends?kpi=mmr_24m&area=City&period=2024/25%20Q1", "MMR"),
 }
 CONTENT = '[data-testid="stMain"] [data-testid="stMainBlockContainer"], [data-testid="stSidebarUserContent"]'
-# Streamlit's own element chrome inside the main block: its toolbars and tooltips are not the app's markup.
-CHROME_INSIDE = '[data-testid="stElementToolbar"], [data-testid="stTooltipIcon"] [role="tooltip"]'
+# Streamlit's own element chrome inside the main block: its toolbars and tooltips, and the file uploader's
+# drop zone (a focusable `role="presentation"` section with a label), are not the app's markup.
+CHROME_INSIDE = ('[data-testid="stElementToolbar"], [data-testid="stTooltipIcon"] [role="tooltip"], '
+                 '[data-testid="stFileUploaderDropzone"]')
+# The dark theme too, where the app's own colours (status, charts, slides) must hold up on a dark background.
+DARK = [("overview", "desktop"), ("overview", "phone"), ("present", "desktop"), ("present", "phone"),
+        ("trends", "desktop"), ("localities", "desktop"), ("changes", "desktop"), ("data", "desktop")]
 
 needs_axe = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: run `npm ci` (make test does)")
 
@@ -61,12 +68,10 @@ def axe_rows(page) -> list[dict]:
     return page.evaluate(RUN_AXE, [CONTENT, CHROME_INSIDE])
 
 
-@needs_axe
-@pytest.mark.parametrize("width", list(WIDTHS))
-@pytest.mark.parametrize("name", list(PAGES))
-def test_axe_finds_nothing_in_the_apps_content(server, browser, name, width):  # noqa: F811
+def check_axe(server, browser, name: str, width: str, scheme: str) -> None:  # noqa: F811
+    """axe on one page: nothing in the app's content; Streamlit's chrome printed; the document titled."""
     path, title_word = PAGES[name]
-    page = open_page(browser, server, path, WIDTHS[width])
+    page = open_page(browser, server, path, WIDTHS[width], scheme)
     try:
         rows = axe_rows(page)
         title = page.title()
@@ -75,9 +80,22 @@ def test_axe_finds_nothing_in_the_apps_content(server, browser, name, width):  #
     chrome = [r for r in rows if r["where"] == "chrome"]
     app = [r for r in rows if r["where"] == "app"]
     if chrome:
-        print(f"\n{name} at {width}: Streamlit chrome, {len(chrome)} node(s):\n" + "\n".join(json.dumps(r) for r in chrome))
-    assert app == [], f"{name} at {width}:\n" + "\n".join(json.dumps(r, ensure_ascii=False) for r in app)
+        print(f"\n{name} at {width} ({scheme}): Streamlit chrome, {len(chrome)} node(s):\n" + "\n".join(json.dumps(r) for r in chrome))
+    assert app == [], f"{name} at {width} ({scheme}):\n" + "\n".join(json.dumps(r, ensure_ascii=False) for r in app)
     assert title_word in title and "KPI performance board" in title
+
+
+@needs_axe
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("name", list(PAGES))
+def test_axe_finds_nothing_in_the_apps_content(server, browser, name, width):  # noqa: F811
+    check_axe(server, browser, name, width, "light")
+
+
+@needs_axe
+@pytest.mark.parametrize(("name", "width"), DARK, ids=[f"{n}-{w}" for n, w in DARK])
+def test_axe_finds_nothing_in_the_apps_content_in_the_dark_theme(server, browser, name, width):  # noqa: F811
+    check_axe(server, browser, name, width, "dark")
 
 
 # Deuteranopia by the Machado, Oliveira and Fernandes (2009) matrix at full severity, as an SVG colour filter.
@@ -99,7 +117,7 @@ def test_screenshots_in_both_themes_and_simulations(server, browser, scheme):  #
     """Not judged by the machine: these images are for a person to look at."""
     out = SHOTS / "a11y"
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("overview", "trends", "localities"):
+    for name in ("overview", "trends", "localities", "present"):
         page = open_page(browser, server, PAGES[name][0], 1400, scheme)
         page.set_viewport_size({"width": 1400, "height": min(int(page.evaluate(CONTENT_HEIGHT)) + 40, 3000)})
         page.wait_for_timeout(800)

@@ -120,6 +120,27 @@ def test_every_chart_is_described_and_its_text_is_large_and_dark_enough(demo_sto
                 assert config[part][key] >= 13, (name, part, key)
 
 
+def font_sizes(spec, path: str = "") -> list[tuple[str, float]]:
+    """Every font size a spec sets, anywhere (config, axis, mark), with where it is set."""
+    found = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key.lower().endswith("fontsize") and isinstance(value, int | float):
+                found.append((f"{path}.{key}", value))
+            found += font_sizes(value, f"{path}.{key}")
+    elif isinstance(spec, list):
+        for i, value in enumerate(spec):
+            found += font_sizes(value, f"{path}[{i}]")
+    return found
+
+
+def test_no_chart_sets_any_text_smaller_than_13_px_anywhere(demo_store, rtl):
+    for name, spec in all_charts(demo_store, rtl).items():
+        sizes = font_sizes(spec)
+        assert sizes, name
+        assert [(where, size) for where, size in sizes if size < styles.CHART_FONT_SIZE] == [], name
+
+
 def test_descriptions_say_what_the_chart_shows(demo_store, rtl):
     specs = all_charts(demo_store, rtl)
     assert "North East, North West, South, Apr 2021 to Jun 2024" in specs["trend"]["description"]
