@@ -53,7 +53,7 @@ def chip(code: str, value: str, rag: str) -> str:
 # Streamlit sets (its app root carries `color-scheme`), so one style sheet serves both themes.
 STYLE = """
 [data-testid="stApp"] {{ {variables}
-  --kpi-focus: light-dark({focus_light}, {focus_dark}); --kpi-meta: light-dark(#4A4F57, #C3C8D0); --kpi-stale: light-dark(#8A4B00, #FFC94D); }}
+  --kpi-focus: light-dark({focus_light}, {focus_dark}); }}
 .kpi-badge {{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;font-size:0.9rem;white-space:nowrap}}
 .kpi-direction {{font-weight:600;font-size:0.9rem}}
 .kpi-chip {{display:inline-block;border:2px solid;border-radius:10px;padding:0 8px;margin:2px 4px 2px 0;font-size:0.85rem;white-space:nowrap}}
@@ -72,6 +72,12 @@ STYLE = """
 /* Chart guide text (axes, legends, titles, facet headers) and named text marks follow the theme's text colour. */
 [data-testid="stVegaLiteChart"] :is(.role-axis-label, .role-axis-title, .role-legend-label, .role-legend-title, .role-title-text,
   .role-title-subtitle, .role-column-header, .role-column-title, .role-row-header, .{theme_text}_marks) text {{fill:currentColor}}
+/* The Present page's slides follow the theme too; a slide's chart is an image drawn for a light page, so it sits on paper. */
+[data-testid="stApp"] .slide {{color:var(--kpi-text)}}
+[data-testid="stApp"] .slide :is(.sub, .meta) {{color:var(--kpi-meta)}}
+[data-testid="stApp"] .slide :is(th, td) {{border-color:var(--kpi-rule)}}
+[data-testid="stApp"] .slide th {{background:var(--kpi-head)}}
+[data-testid="stApp"] .slide .chart img {{background:var(--kpi-paper);border-radius:6px}}
 /* On a phone a table wraps its words, the cells' own text too, rather than scrolling sideways (a region no key reaches). */
 @media (max-width: 640px) {{
   [data-testid="stTable"] table {{table-layout:fixed;width:100%}}
