@@ -178,8 +178,32 @@ def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, s
     if show_interval:
         layers.insert(3, base.transform_filter("isValid(datum.ci_low)").mark_errorbar(ticks=True).encode(
             x=x, y=alt.Y("ci_low:Q", title=y_title), y2="ci_high:Q", color=colour))
-    chart = alt.layer(*layers).properties(title=title, height=380, width="container")
+    labelled = _line_ends(data, order, highlight)
+    if labelled:  # lines told apart by colour are also named at their ends, in the theme's text colour
+        ends = alt.Chart(_line_end_rows(data, order, labelled).to_pandas())
+        layers.append(ends.mark_text(align="left", dx=8, fontSize=styles.CHART_FONT_SIZE, fontWeight="bold", color=styles.CHART_TEXT).encode(
+            x=x, y="value:Q", text="area:N").properties(name=THEME_TEXT))
+    chart = alt.layer(*layers).properties(title=title, height=380, width="container",
+                                          padding={"right": 12 + 8 * max((len(a) for a in labelled), default=0)})
     return _accessible(chart, f"{title}: line chart by period for {_span(data, order)}, with the target and the amber and green zones")
+
+
+def _line_ends(frame: pl.DataFrame, order: list[str], highlight: str | None = None) -> list[str]:
+    """The areas whose lines are named at their ends: every area where there are several, or with more
+    than `MANY_LINES` only the one drawn in colour (`highlight`, else the first)."""
+    areas = frame.sort("area_order")["area"].unique(maintain_order=True).to_list() if "area_order" in frame.columns else []
+    if len(areas) < 2 or not order:
+        return []
+    if len(areas) > MANY_LINES:
+        return [highlight if highlight in areas else areas[0]]
+    return areas
+
+
+def _line_end_rows(frame: pl.DataFrame, order: list[str], areas: list[str]) -> pl.DataFrame:
+    """Each area's last point with a figure, where its name goes."""
+    place = pl.col("period").replace_strict({p: i for i, p in enumerate(order)}, default=-1, return_dtype=pl.Int64)
+    shown = frame.filter(pl.col("area").is_in(areas) & pl.col("value").is_not_null()).with_columns(place.alias("_place"))
+    return shown.filter(pl.col("_place") == pl.col("_place").max().over("area")).select("area", "period", "value")
 
 
 def _rag_label_expr() -> str:

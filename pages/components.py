@@ -152,7 +152,7 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
                     f'<div class="kpi-meta">Target {html.escape(target_text(kpi, main))} · {html.escape(str(main["period"]))}</div>')
             if main["stale"]:
                 st.html(f'<div class="kpi-stale">Older figure: the latest is for {html.escape(str(main["period"]))}, before the selected period</div>')
-            st.html(f'{badge(str(main["rag"]))} &nbsp; {direction_badge(main["arrow"], str(main["direction"]), main.get("change_significant"))}'
+            st.html(f'{badge(str(main["rag"]))} &nbsp; {direction_badge(main["arrow"], str(main["direction"]), main.get("change_significant"), area=area if tile.parts else None)}'
                     + (f'<span class="kpi-meta"> vs {html.escape(str(main["prior_period"]))}</span>' if main.get("prior_period") else ""))
         elif tile.parts:
             worst = str(row["rag"]) if row else "grey"

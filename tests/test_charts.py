@@ -19,7 +19,7 @@ def marks(spec: dict) -> list[str]:
 def test_trend_chart_layers_and_encodings(rtl):
     spec = charts.trend_chart(rtl, "Ready to Learn", "percent", 0).to_dict()
     assert spec["title"] == "Ready to Learn"
-    assert marks(spec) == ["area", "area", "line", "line", "point"]
+    assert marks(spec) == ["area", "area", "line", "line", "point", "text"]  # the last names each area line at its end
     line = spec["layer"][3]["encoding"]
     assert line["x"]["field"] == "period" and line["x"]["type"] == "ordinal"
     assert line["x"]["sort"][0] == "Apr 2021" and line["x"]["sort"][-1] == "Jun 2024"
@@ -29,6 +29,27 @@ def test_trend_chart_layers_and_encodings(rtl):
     assert target["mark"]["interpolate"] == "step-after" and target["encoding"]["y"]["field"] == "target"
     tooltip_fields = {t["field"] for t in spec["layer"][4]["encoding"]["tooltip"]}
     assert {"area", "period", "value", "target", "status", "numerator", "denominator"} <= tooltip_fields
+
+
+def test_trend_chart_names_each_area_line_at_its_own_last_point(rtl):
+    frame = rtl.filter(~((pl.col("area") == "South") & (pl.col("period") == "Jun 2024")))  # South's last figure is a month earlier
+    spec = charts.trend_chart(frame, "Ready to Learn", "percent", 0).to_dict()
+    labels = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert len(labels) == 1 and labels[0]["name"] == charts.THEME_TEXT and labels[0]["encoding"]["text"]["field"] == "area"
+    rows = {r["area"]: r["period"] for r in labels[0]["data"]["values"]} if "values" in labels[0].get("data", {}) else \
+        {r["area"]: r["period"] for r in spec["datasets"][labels[0]["data"]["name"]]}
+    assert rows == {"North East": "Jun 2024", "North West": "Jun 2024", "South": "May 2024"}
+    assert spec["padding"]["right"] >= 8 * len("North East")
+
+
+def test_a_single_area_trend_has_no_line_labels_and_many_areas_name_only_the_highlight():
+    one = pl.DataFrame({"area": ["City"] * 2, "area_order": [1, 1], "period": ["Apr 2024", "May 2024"], "value": [1.0, 2.0]})
+    assert charts._line_ends(one, ["Apr 2024", "May 2024"]) == []
+    many = pl.DataFrame({"area": [f"Ward {i}" for i in range(12)], "area_order": list(range(12)), "period": ["May 2024"] * 12,
+                         "value": [1.0] * 12})
+    assert charts._line_ends(many, ["May 2024"], highlight="Ward 3") == ["Ward 3"]
+    assert charts._line_ends(many, ["May 2024"]) == ["Ward 0"]
+    assert charts._line_ends(many.head(3), ["May 2024"]) == ["Ward 0", "Ward 1", "Ward 2"]
 
 
 def test_trend_chart_with_intervals_adds_error_bars(rtl):
