@@ -27,6 +27,7 @@ PAGES = {
     "data": ("data", "Data"),
     "changes": ("changes", "What changed"),
     "present": ("present", "Present"),
+    "present_kpi_slide": ("present?slide=2", "Present"),  # a KPI's slide: its chart and its table by area
     "trends_deep_link": ("trends?kpi=mmr_24m&area=City&period=2024/25%20Q1", "MMR"),
 }
 CONTENT = '[data-testid="stMain"] [data-testid="stMainBlockContainer"], [data-testid="stSidebarUserContent"]'
@@ -35,7 +36,7 @@ CONTENT = '[data-testid="stMain"] [data-testid="stMainBlockContainer"], [data-te
 CHROME_INSIDE = ('[data-testid="stElementToolbar"], [data-testid="stTooltipIcon"] [role="tooltip"], '
                  '[data-testid="stFileUploaderDropzone"]')
 # The dark theme too, where the app's own colours (status, charts, slides) must hold up on a dark background.
-DARK = [("overview", "desktop"), ("overview", "phone"), ("present", "desktop"), ("present", "phone"),
+DARK = [("overview", "desktop"), ("overview", "phone"), ("present", "desktop"), ("present", "phone"), ("present_kpi_slide", "desktop"),
         ("trends", "desktop"), ("localities", "desktop"), ("changes", "desktop"), ("data", "desktop")]
 
 needs_axe = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: run `npm ci` (make test does)")
@@ -117,7 +118,7 @@ def test_screenshots_in_both_themes_and_simulations(server, browser, scheme):  #
     """Not judged by the machine: these images are for a person to look at."""
     out = SHOTS / "a11y"
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("overview", "trends", "localities", "present"):
+    for name in ("overview", "trends", "localities", "present", "present_kpi_slide"):
         page = open_page(browser, server, PAGES[name][0], 1400, scheme)
         page.set_viewport_size({"width": 1400, "height": min(int(page.evaluate(CONTENT_HEIGHT)) + 40, 3000)})
         page.wait_for_timeout(800)

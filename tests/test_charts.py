@@ -52,6 +52,14 @@ def test_a_single_area_trend_has_no_line_labels_and_many_areas_name_only_the_hig
     assert charts._line_ends(many.head(3), ["May 2024"]) == ["Ward 0", "Ward 1", "Ward 2"]
 
 
+def test_trend_chart_status_shapes_show_on_both_themes(rtl):
+    from test_styles import contrast
+
+    legend = charts.trend_chart(rtl, "x", "percent", 0).to_dict()["layer"][4]["encoding"]["shape"]["legend"]
+    for background in styles.BACKGROUND.values():
+        assert contrast(legend["symbolFillColor"], background) >= 3 and contrast(legend["symbolStrokeColor"], background) >= 3
+
+
 def test_trend_chart_with_intervals_adds_error_bars(rtl):
     assert "errorbar" in marks(charts.trend_chart(rtl, "x", "percent", 0, show_interval=True).to_dict())
 
