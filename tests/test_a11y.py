@@ -27,7 +27,8 @@ PAGES = {
     "data": ("data", "Data"),
     "changes": ("changes", "What changed"),
     "present": ("present", "Present"),
-    "present_kpi_slide": ("present?slide=2", "Present"),  # a KPI's slide: its chart and its table by area
+    "present_table_slide": ("present?slide=2", "Present"),  # in the demo deck: a priority's slide with its KPIs' table
+    "present_chart_slide": ("present?slide=9", "Present"),  # and a KPI's slide: its trend chart and its table by area
     "trends_deep_link": ("trends?kpi=mmr_24m&area=City&period=2024/25%20Q1", "MMR"),
 }
 CONTENT = '[data-testid="stMain"] [data-testid="stMainBlockContainer"], [data-testid="stSidebarUserContent"]'
@@ -36,7 +37,7 @@ CONTENT = '[data-testid="stMain"] [data-testid="stMainBlockContainer"], [data-te
 CHROME_INSIDE = ('[data-testid="stElementToolbar"], [data-testid="stTooltipIcon"] [role="tooltip"], '
                  '[data-testid="stFileUploaderDropzone"]')
 # The dark theme too, where the app's own colours (status, charts, slides) must hold up on a dark background.
-DARK = [("overview", "desktop"), ("overview", "phone"), ("present", "desktop"), ("present", "phone"), ("present_kpi_slide", "desktop"),
+DARK = [("overview", "desktop"), ("overview", "phone"), ("present", "desktop"), ("present", "phone"), ("present_table_slide", "desktop"), ("present_chart_slide", "desktop"),
         ("trends", "desktop"), ("localities", "desktop"), ("changes", "desktop"), ("data", "desktop")]
 
 needs_axe = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: run `npm ci` (make test does)")
@@ -118,7 +119,7 @@ def test_screenshots_in_both_themes_and_simulations(server, browser, scheme):  #
     """Not judged by the machine: these images are for a person to look at."""
     out = SHOTS / "a11y"
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("overview", "trends", "localities", "present", "present_kpi_slide"):
+    for name in ("overview", "trends", "localities", "present", "present_table_slide", "present_chart_slide"):
         page = open_page(browser, server, PAGES[name][0], 1400, scheme)
         page.set_viewport_size({"width": 1400, "height": min(int(page.evaluate(CONTENT_HEIGHT)) + 40, 3000)})
         page.wait_for_timeout(800)
@@ -176,15 +177,18 @@ def rgb(css: str) -> str:
     return "#" + "".join(f"{round(float(p)):02X}" for p in parts[:3])
 
 
-def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, browser):  # noqa: F811
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, browser, scheme):  # noqa: F811
     from test_styles import contrast
 
-    page = open_page(browser, server, "", 1400)
+    from kpis.styles import BACKGROUND
+
+    page = open_page(browser, server, "", 1400, scheme)
     try:
         stops = tab_stops(page)
     finally:
         page.close()
-    print(f"\noverview: {len(stops)} Tab stops; first tile at stop {next((i for i, s in enumerate(stops, 1) if s['tile']), None)}")
+    print(f"\noverview ({scheme}): {len(stops)} Tab stops; first tile at stop {next((i for i, s in enumerate(stops, 1) if s['tile']), None)}")
     per_tile: dict[str, int] = {}
     for stop in stops:
         if stop["tile"]:
@@ -195,7 +199,7 @@ def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, brow
         if stop["testid"] in ("stMain", "stSkipToContent"):  # the skip link's target and Streamlit's own skip link
             continue
         assert stop["outline"], stop
-        assert contrast(rgb(stop["outline"]), "#FFFFFF") >= 3, stop
+        assert contrast(rgb(stop["outline"]), BACKGROUND[scheme]) >= 3, stop
 
 
 NAMES = """() => {
