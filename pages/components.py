@@ -78,6 +78,9 @@ STYLE = """
 [data-testid="stApp"] .slide :is(th, td) {{border-color:var(--kpi-rule)}}
 [data-testid="stApp"] .slide th {{background:var(--kpi-head)}}
 [data-testid="stApp"] .slide .chart img {{background:var(--kpi-paper);border-radius:6px}}
+/* The Copy link button follows the theme (its own style is for a light page). */
+[data-testid="stApp"] .kpi-copy {{background:transparent;color:var(--kpi-text)}}
+[data-testid="stApp"] .kpi-copy:hover {{border-color:var(--kpi-text)}}
 /* On a phone a table wraps its words, the cells' own text too, rather than scrolling sideways (a region no key reaches). */
 @media (max-width: 640px) {{
   [data-testid="stTable"] table {{table-layout:fixed;width:100%}}
