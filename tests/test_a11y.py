@@ -177,12 +177,22 @@ def rgb(css: str) -> str:
     return "#" + "".join(f"{round(float(p)):02X}" for p in parts[:3])
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, browser, scheme):  # noqa: F811
+def assert_focus_shows(stops: list[dict], scheme: str) -> None:
+    """Every stop is visible and draws a focus ring of 3:1 or more on the theme's background."""
     from test_styles import contrast
 
     from kpis.styles import BACKGROUND
 
+    assert [s for s in stops if s["hidden"]] == []  # a focused control is never invisible
+    for stop in stops:
+        if stop["testid"] in ("stMain", "stSkipToContent"):  # the skip link's target and Streamlit's own skip link
+            continue
+        assert stop["outline"], stop
+        assert contrast(rgb(stop["outline"]), BACKGROUND[scheme]) >= 3, stop
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, browser, scheme):  # noqa: F811
     page = open_page(browser, server, "", 1400, scheme)
     try:
         stops = tab_stops(page)
@@ -194,12 +204,19 @@ def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, brow
         if stop["tile"]:
             per_tile[stop["tile"]] = per_tile.get(stop["tile"], 0) + 1
     assert per_tile and max(per_tile.values()) <= 3, per_tile
-    assert [s for s in stops if s["hidden"]] == []  # a focused control is never invisible
-    for stop in stops:
-        if stop["testid"] in ("stMain", "stSkipToContent"):  # the skip link's target and Streamlit's own skip link
-            continue
-        assert stop["outline"], stop
-        assert contrast(rgb(stop["outline"]), BACKGROUND[scheme]) >= 3, stop
+    assert_focus_shows(stops, scheme)
+
+
+def test_present_controls_each_show_focus(server, browser):  # noqa: F811
+    page = open_page(browser, server, PAGES["present_chart_slide"][0], 1400)
+    try:
+        stops = tab_stops(page)
+    finally:
+        page.close()
+    print(f"\npresent: {len(stops)} Tab stops: {[s['name'] for s in stops]}")
+    for word in ("First", "Previous", "Next", "Last", "Deck and pack", "Exit"):  # each control is reached by Tab
+        assert any(word in s["name"].split("\n") for s in stops), (word, stops)
+    assert_focus_shows(stops, "light")
 
 
 NAMES = """() => {
