@@ -19,6 +19,7 @@ from kpis.periods import order_exprs
 
 FONT = "Source Sans Pro, Arial, sans-serif"
 THEME_TEXT = "theme_text"  # a text mark so named follows the theme's text colour in the app (Vega's class `theme_text_marks`)
+ZONES = {"amber": "zone_amber", "green": "zone_green"}  # a trend's status zones, filled with the theme's status colour in the app
 
 
 def _accessible(chart, description: str):
@@ -148,12 +149,13 @@ def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, s
         target="max(target)", green_limit="max(green_limit)", amber_limit="max(amber_limit)", band_words="max(band_words)", groupby=["period"],
     )
     band_tooltip = [alt.Tooltip("period:N", title="Period"), alt.Tooltip("band_words:N", title="Status bands")]
+    # Named (`zone_amber`, `zone_green`) so that the app's style sheet fills them with the theme's status colour.
     amber_zone = bands.mark_area(opacity=0.18, color=styles.RAG["amber"].colour, interpolate="step-after").encode(
         x=x, y="amber_limit:Q", y2="green_limit:Q", tooltip=band_tooltip,
-    )
+    ).properties(name=ZONES["amber"])
     green_zone = bands.mark_area(opacity=0.15, color=styles.RAG["green"].colour, interpolate="step-after").encode(
         x=x, y="green_limit:Q", y2="target:Q", tooltip=band_tooltip,
-    )
+    ).properties(name=ZONES["green"])
     target = bands.mark_line(color=styles.TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2, interpolate="step-after").encode(
         x=x, y=alt.Y("target:Q", title=y_title),
         tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("target:Q", title="Target", format=fmt)],

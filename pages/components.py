@@ -78,6 +78,8 @@ STYLE = """
 [data-testid="stApp"] .slide :is(th, td) {{border-color:var(--kpi-rule)}}
 [data-testid="stApp"] .slide th {{background:var(--kpi-head)}}
 [data-testid="stApp"] .slide .chart img {{background:var(--kpi-paper);border-radius:6px}}
+/* A trend's status zones take the theme's status colours (the dark theme's are lighter). */
+{zones}
 /* The Copy link button follows the theme (its own style is for a light page). */
 [data-testid="stApp"] .kpi-copy {{background:transparent;color:var(--kpi-text)}}
 [data-testid="stApp"] .kpi-copy:hover {{border-color:var(--kpi-text)}}
@@ -91,10 +93,11 @@ STYLE = """
 
 
 def style_sheet() -> None:
-    from kpis.charts import THEME_TEXT
+    from kpis.charts import THEME_TEXT, ZONES
 
+    zones = " ".join(f'[data-testid="stVegaLiteChart"] .{name}_marks path {{fill:{_var("rag", rag, "fill")}}}' for rag, name in ZONES.items())
     css = STYLE.format(variables=styles.css_variables().replace("\n", " "), focus_light=styles.FOCUS["light"],
-                       focus_dark=styles.FOCUS["dark"], theme_text=THEME_TEXT)
+                       focus_dark=styles.FOCUS["dark"], theme_text=THEME_TEXT, zones=zones)
     st.html(f"<style>{css}</style>")
 
 

@@ -60,6 +60,12 @@ def test_trend_chart_status_shapes_show_on_both_themes(rtl):
         assert contrast(legend["symbolFillColor"], background) >= 3 and contrast(legend["symbolStrokeColor"], background) >= 3
 
 
+def test_trend_chart_zones_are_named_for_the_theme_and_filled_with_their_status_colour(rtl):
+    layers = charts.trend_chart(rtl, "x", "percent", 0).to_dict()["layer"]
+    zones = {layer["name"]: layer["mark"]["color"] for layer in layers if layer["mark"]["type"] == "area"}
+    assert zones == {charts.ZONES[rag]: styles.RAG[rag].colour for rag in ("amber", "green")}
+
+
 def test_trend_chart_with_intervals_adds_error_bars(rtl):
     assert "errorbar" in marks(charts.trend_chart(rtl, "x", "percent", 0, show_interval=True).to_dict())
 
