@@ -33,6 +33,7 @@ alt = _Altair()
 
 FONT = "Source Sans Pro, Arial, sans-serif"
 THEME_TEXT = "theme_text"  # a text mark so named follows the theme's text colour in the app (Vega's class `theme_text_marks`)
+ZONES = {"amber": "zone_amber", "green": "zone_green"}  # a trend's status zones, filled with the theme's status colour in the app
 
 
 def _accessible(chart, description: str):
@@ -248,12 +249,13 @@ def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, s
         target="max(target)", green_limit="max(green_limit)", amber_limit="max(amber_limit)", band_words="max(band_words)", groupby=["period"],
     )
     band_tooltip = [alt.Tooltip("period:N", title="Period"), alt.Tooltip("band_words:N", title="Status bands")]
+    # Named (`zone_amber`, `zone_green`) so that the app's style sheet fills them with the theme's status colour.
     amber_zone = bands.mark_area(opacity=0.18, color=styles.RAG["amber"].colour, interpolate="step-after").encode(
         x=x, y="amber_limit:Q", y2="green_limit:Q", tooltip=band_tooltip,
-    )
+    ).properties(name=ZONES["amber"])
     green_zone = bands.mark_area(opacity=0.15, color=styles.RAG["green"].colour, interpolate="step-after").encode(
         x=x, y="green_limit:Q", y2="target:Q", tooltip=band_tooltip,
-    )
+    ).properties(name=ZONES["green"])
     target = bands.mark_line(color=styles.TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2, interpolate="step-after").encode(
         x=x, y=alt.Y("target:Q", title=y_title),
         tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("target:Q", title="Target", format=fmt)],
@@ -271,15 +273,40 @@ def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, s
     points = base.mark_point(filled=True, size=70).encode(
         x=x, y="value:Q", color=colour,
         shape=alt.Shape("rag:N", scale=alt.Scale(domain=list(styles.RAG), range=["circle", "triangle-up", "cross", "square"]),
-                        title="Status", legend=alt.Legend(orient="top", labelExpr=_rag_label_expr())),
+                        title="Status", legend=alt.Legend(orient="top", labelExpr=_rag_label_expr(),  # shapes in a grey seen on both themes
+                                                          symbolFillColor=styles.TARGET_COLOUR, symbolStrokeColor=styles.TARGET_COLOUR)),
         tooltip=tooltip,
     )
     layers = [amber_zone, green_zone, target, lines, points]
     if show_interval:
         layers.insert(3, base.transform_filter("isValid(datum.ci_low)").mark_errorbar(ticks=True).encode(
             x=x, y=alt.Y("ci_low:Q", title=y_title), y2="ci_high:Q", color=colour))
-    chart = alt.layer(*layers).properties(title=title, height=380, width="container")
+    labelled = _line_ends(data, order, highlight)
+    if labelled:  # lines told apart by colour are also named at their ends, in the theme's text colour
+        ends = alt.Chart(_line_end_rows(data, order, labelled).to_pandas())
+        layers.append(ends.mark_text(align="left", dx=8, fontSize=styles.CHART_FONT_SIZE, fontWeight="bold", color=styles.CHART_TEXT).encode(
+            x=x, y="value:Q", text="area:N").properties(name=THEME_TEXT))
+    chart = alt.layer(*layers).properties(title=title, height=380, width="container",
+                                          padding={"right": 12 + 8 * max((len(a) for a in labelled), default=0)})
     return _accessible(chart, f"{title}: line chart by period for {_span(data, order)}, with the target and the amber and green zones")
+
+
+def _line_ends(frame: pl.DataFrame, order: list[str], highlight: str | None = None) -> list[str]:
+    """The areas whose lines are named at their ends: every area where there are several, or with more
+    than `MANY_LINES` only the one drawn in colour (`highlight`, else the first)."""
+    areas = frame.sort("area_order")["area"].unique(maintain_order=True).to_list() if "area_order" in frame.columns else []
+    if len(areas) < 2 or not order:
+        return []
+    if len(areas) > MANY_LINES:
+        return [highlight if highlight in areas else areas[0]]
+    return areas
+
+
+def _line_end_rows(frame: pl.DataFrame, order: list[str], areas: list[str]) -> pl.DataFrame:
+    """Each area's last point with a figure, where its name goes."""
+    place = pl.col("period").replace_strict({p: i for i, p in enumerate(order)}, default=-1, return_dtype=pl.Int64)
+    shown = frame.filter(pl.col("area").is_in(areas) & pl.col("value").is_not_null()).with_columns(place.alias("_place"))
+    return shown.filter(pl.col("_place") == pl.col("_place").max().over("area")).select("area", "period", "value")
 
 
 def _rag_label_expr() -> str:
@@ -332,7 +359,7 @@ def small_multiples(frame: pl.DataFrame, title: str, unit: str, decimals: int = 
     order = _period_sort(data)
     fmt = _value_format(unit, decimals)
     # Every small chart carries its own dated axis: the first and last period of the range, and some between.
-    x = alt.X("period:O", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelOverlap="greedy", labelFontSize=9, ticks=False))
+    x = alt.X("period:O", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelOverlap="greedy", ticks=False))
     base = alt.Chart()  # the data goes on the layer, so that the facet splits it
     line = base.mark_line(strokeWidth=2).encode(
         x=x, y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=None),

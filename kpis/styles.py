@@ -84,15 +84,27 @@ CHART_FONT_SIZE = 13
 # The focus ring on every Tab stop: 8:1 or more on each theme's background.
 FOCUS = {"light": "#1F4E79", "dark": "#8AB4F8"}
 _PARTS = {"fill": lambda look: look.colour, "text": lambda look: look.text_colour, "ink": lambda look: look.mark}
+# The app's own colours beyond statuses, (light, dark), as `--kpi-<name>`: text and secondary text on the page,
+# the wording of an older or late figure, a table's rules and header fill (text on it at AA), and the paper
+# behind a chart drawn as an image for a light page (a slide's chart), which stays light in the dark theme.
+SURFACES = {
+    "text": (TEXT["light"], TEXT["dark"]),
+    "meta": ("#4A4F57", "#C3C8D0"),
+    "stale": ("#8A4B00", "#FFC94D"),
+    "rule": ("#BDBDBD", "#4A5260"),
+    "head": ("#EEEEEE", "#262B35"),
+    "paper": ("#FFFFFF", "#FFFFFF"),
+}
 
 
 def css_variables() -> str:
     """Custom properties for every status and direction look, each `light-dark(light, dark)`.
 
     `--kpi-rag-green-fill`, `--kpi-rag-green-text`, `--kpi-rag-green-ink`, and the same for
-    `--kpi-direction-...`: the app's style sheet uses these, never a colour of its own.
+    `--kpi-direction-...`, and each of `SURFACES` (`--kpi-meta`): the app's style sheet uses these,
+    never a colour of its own.
     """
-    lines = []
+    lines = [f"--kpi-{name}: light-dark({light}, {dark});" for name, (light, dark) in SURFACES.items()]
     for family in ("rag", "direction"):
         light, dark = THEMES["light"][family], THEMES["dark"][family]
         for key in light:

@@ -207,8 +207,9 @@ def _many_areas_row(kpi_id: str, own: list[dict[str, object]], parts: list[dict[
     values = [r for r in parts if r["value"] is not None]
     spread = (f"{len(parts)} areas, {format_value(min(r['value'] for r in values), unit, decimals)} to "
               f"{format_value(max(r['value'] for r in values), unit, decimals)}") if values else f"{len(parts)} areas"
-    own_rag = f"{rag_label(str(own[0]['rag']))}  ·  " if own else ""
-    own_direction = f"{direction_label(own[0]['arrow'], str(own[0]['direction']))}  ·  " if own else ""
+    # The area's own status and direction are led by its code, as the areas' counts are by "areas:".
+    own_rag = f"{own[0]['code']} {rag_label(str(own[0]['rag']))}  ·  " if own else ""
+    own_direction = f"{own[0]['code']} {direction_label(own[0]['arrow'], str(own[0]['direction']))}  ·  " if own else ""
     return {
         "kpi_id": kpi_id, "KPI": str(first["name"]),
         "Target": format_target(first["target"], first["target_wording"], unit, decimals),

@@ -54,7 +54,7 @@ def chip(code: str, value: str, rag: str) -> str:
 # Streamlit sets (its app root carries `color-scheme`), so one style sheet serves both themes.
 STYLE = """
 [data-testid="stApp"] {{ {variables}
-  --kpi-focus: light-dark({focus_light}, {focus_dark}); --kpi-meta: light-dark(#4A4F57, #C3C8D0); --kpi-stale: light-dark(#8A4B00, #FFC94D); }}
+  --kpi-focus: light-dark({focus_light}, {focus_dark}); }}
 .kpi-badge {{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;font-size:0.9rem;white-space:nowrap}}
 .kpi-direction {{font-weight:600;font-size:0.9rem}}
 .kpi-chip {{display:inline-block;border:2px solid;border-radius:10px;padding:0 8px;margin:2px 4px 2px 0;font-size:0.85rem;white-space:nowrap}}
@@ -73,19 +73,32 @@ STYLE = """
 /* Chart guide text (axes, legends, titles, facet headers) and named text marks follow the theme's text colour. */
 [data-testid="stVegaLiteChart"] :is(.role-axis-label, .role-axis-title, .role-legend-label, .role-legend-title, .role-title-text,
   .role-title-subtitle, .role-column-header, .role-column-title, .role-row-header, .{theme_text}_marks) text {{fill:currentColor}}
-/* On a phone the summary table wraps its words rather than scrolling sideways. */
+/* The Present page's slides follow the theme too; a slide's chart is an image drawn for a light page, so it sits on paper. */
+[data-testid="stApp"] .slide {{color:var(--kpi-text)}}
+[data-testid="stApp"] .slide :is(.sub, .meta) {{color:var(--kpi-meta)}}
+[data-testid="stApp"] .slide :is(th, td) {{border-color:var(--kpi-rule)}}
+[data-testid="stApp"] .slide th {{background:var(--kpi-head)}}
+[data-testid="stApp"] .slide .chart img {{background:var(--kpi-paper);border-radius:6px}}
+/* A trend's status zones take the theme's status colours (the dark theme's are lighter). */
+{zones}
+/* The Copy link button follows the theme (its own style is for a light page). */
+[data-testid="stApp"] .kpi-copy {{background:transparent;color:var(--kpi-text)}}
+[data-testid="stApp"] .kpi-copy:hover {{border-color:var(--kpi-text)}}
+/* On a phone a table wraps its words, the cells' own text too, rather than scrolling sideways (a region no key reaches). */
 @media (max-width: 640px) {{
   [data-testid="stTable"] table {{table-layout:fixed;width:100%}}
   [data-testid="stTable"] :is(th, td) {{overflow-wrap:anywhere;hyphens:auto}}
+  [data-testid="stTable"] :is(th, td) :is(div, p) {{overflow-wrap:anywhere !important}}
 }}
 """
 
 
 def style_sheet() -> None:
-    from kpis.charts import THEME_TEXT
+    from kpis.charts import THEME_TEXT, ZONES
 
+    zones = " ".join(f'[data-testid="stVegaLiteChart"] .{name}_marks path {{fill:{_var("rag", rag, "fill")}}}' for rag, name in ZONES.items())
     css = STYLE.format(variables=styles.css_variables().replace("\n", " "), focus_light=styles.FOCUS["light"],
-                       focus_dark=styles.FOCUS["dark"], theme_text=THEME_TEXT)
+                       focus_dark=styles.FOCUS["dark"], theme_text=THEME_TEXT, zones=zones)
     st.html(f"<style>{css}</style>")
 
 
@@ -146,7 +159,7 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
                     f'<div class="kpi-meta">Target {html.escape(target_text(kpi, main))} · {html.escape(str(main["period"]))}</div>')
             if main["stale"]:
                 st.html(f'<div class="kpi-stale">Older figure: the latest is for {html.escape(str(main["period"]))}, before the selected period</div>')
-            st.html(f'{badge(str(main["rag"]))} &nbsp; {direction_badge(main["arrow"], str(main["direction"]), main.get("change_significant"))}'
+            st.html(f'{badge(str(main["rag"]))} &nbsp; {direction_badge(main["arrow"], str(main["direction"]), main.get("change_significant"), area=area if tile.parts else None)}'
                     + (f'<span class="kpi-meta"> vs {html.escape(str(main["prior_period"]))}</span>' if main.get("prior_period") else ""))
         elif tile.parts:
             worst = str(row["rag"]) if row else "grey"
@@ -192,8 +205,9 @@ def many_areas(tile: views.Tile, period: Period | None, area: str) -> None:
 
 
 def altair_chart(chart, **options) -> None:
-    """An Altair chart from `kpis.charts`, named for assistive technology by its own description."""
-    st.altair_chart(chart, alt=str(chart.description), **options)
+    """An Altair chart from `kpis.charts`, named for assistive technology by its own description
+    (Streamlit reads it; an `alt` on top would only repeat it, with a logged warning per chart)."""
+    st.altair_chart(chart, **options)
 
 
 def sparkline(period: Period | None, area: str, tile: views.Tile) -> None:

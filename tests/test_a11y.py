@@ -27,11 +27,18 @@ PAGES = {
     "data": ("data", "Data"),
     "changes": ("changes", "What changed"),
     "present": ("present", "Present"),
+    "present_table_slide": ("present?slide=2", "Present"),  # in the demo deck: a priority's slide with its KPIs' table
+    "present_chart_slide": ("present?slide=9", "Present"),  # and a KPI's slide: its trend chart and its table by area
     "trends_deep_link": ("trends?kpi=mmr_24m&area=City&period=2024/25%20Q1", "MMR"),
 }
 CONTENT = '[data-testid="stMain"] [data-testid="stMainBlockContainer"], [data-testid="stSidebarUserContent"]'
-# Streamlit's own element chrome inside the main block: its toolbars and tooltips are not the app's markup.
-CHROME_INSIDE = '[data-testid="stElementToolbar"], [data-testid="stTooltipIcon"] [role="tooltip"]'
+# Streamlit's own element chrome inside the main block: its toolbars and tooltips, and the file uploader's
+# drop zone (a focusable `role="presentation"` section with a label), are not the app's markup.
+CHROME_INSIDE = ('[data-testid="stElementToolbar"], [data-testid="stTooltipIcon"] [role="tooltip"], '
+                 '[data-testid="stFileUploaderDropzone"]')
+# The dark theme too, where the app's own colours (status, charts, slides) must hold up on a dark background.
+DARK = [("overview", "desktop"), ("overview", "phone"), ("present", "desktop"), ("present", "phone"), ("present_table_slide", "desktop"), ("present_chart_slide", "desktop"),
+        ("trends", "desktop"), ("localities", "desktop"), ("changes", "desktop"), ("data", "desktop")]
 
 needs_axe = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: run `npm ci` (make test does)")
 
@@ -63,12 +70,10 @@ def axe_rows(page) -> list[dict]:
     return page.evaluate(RUN_AXE, [CONTENT, CHROME_INSIDE])
 
 
-@needs_axe
-@pytest.mark.parametrize("width", list(WIDTHS))
-@pytest.mark.parametrize("name", list(PAGES))
-def test_axe_finds_nothing_in_the_apps_content(server, browser, name, width):  # noqa: F811
+def check_axe(server, browser, name: str, width: str, scheme: str) -> None:  # noqa: F811
+    """axe on one page: nothing in the app's content; Streamlit's chrome printed; the document titled."""
     path, title_word = PAGES[name]
-    page = open_page(browser, server, path, WIDTHS[width])
+    page = open_page(browser, server, path, WIDTHS[width], scheme)
     try:
         rows = axe_rows(page)
         title = page.title()
@@ -77,9 +82,22 @@ def test_axe_finds_nothing_in_the_apps_content(server, browser, name, width):  #
     chrome = [r for r in rows if r["where"] == "chrome"]
     app = [r for r in rows if r["where"] == "app"]
     if chrome:
-        print(f"\n{name} at {width}: Streamlit chrome, {len(chrome)} node(s):\n" + "\n".join(json.dumps(r) for r in chrome))
-    assert app == [], f"{name} at {width}:\n" + "\n".join(json.dumps(r, ensure_ascii=False) for r in app)
+        print(f"\n{name} at {width} ({scheme}): Streamlit chrome, {len(chrome)} node(s):\n" + "\n".join(json.dumps(r) for r in chrome))
+    assert app == [], f"{name} at {width} ({scheme}):\n" + "\n".join(json.dumps(r, ensure_ascii=False) for r in app)
     assert title_word in title and "KPI performance board" in title
+
+
+@needs_axe
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("name", list(PAGES))
+def test_axe_finds_nothing_in_the_apps_content(server, browser, name, width):  # noqa: F811
+    check_axe(server, browser, name, width, "light")
+
+
+@needs_axe
+@pytest.mark.parametrize(("name", "width"), DARK, ids=[f"{n}-{w}" for n, w in DARK])
+def test_axe_finds_nothing_in_the_apps_content_in_the_dark_theme(server, browser, name, width):  # noqa: F811
+    check_axe(server, browser, name, width, "dark")
 
 
 # Deuteranopia by the Machado, Oliveira and Fernandes (2009) matrix at full severity, as an SVG colour filter.
@@ -101,7 +119,7 @@ def test_screenshots_in_both_themes_and_simulations(server, browser, scheme):  #
     """Not judged by the machine: these images are for a person to look at."""
     out = SHOTS / "a11y"
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("overview", "trends", "localities"):
+    for name in ("overview", "trends", "localities", "present", "present_table_slide", "present_chart_slide"):
         page = open_page(browser, server, PAGES[name][0], 1400, scheme)
         page.set_viewport_size({"width": 1400, "height": min(int(page.evaluate(CONTENT_HEIGHT)) + 40, 3000)})
         page.wait_for_timeout(800)
@@ -159,26 +177,46 @@ def rgb(css: str) -> str:
     return "#" + "".join(f"{round(float(p)):02X}" for p in parts[:3])
 
 
-def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, browser):  # noqa: F811
+def assert_focus_shows(stops: list[dict], scheme: str) -> None:
+    """Every stop is visible and draws a focus ring of 3:1 or more on the theme's background."""
     from test_styles import contrast
 
-    page = open_page(browser, server, "", 1400)
-    try:
-        stops = tab_stops(page)
-    finally:
-        page.close()
-    print(f"\noverview: {len(stops)} Tab stops; first tile at stop {next((i for i, s in enumerate(stops, 1) if s['tile']), None)}")
-    per_tile: dict[str, int] = {}
-    for stop in stops:
-        if stop["tile"]:
-            per_tile[stop["tile"]] = per_tile.get(stop["tile"], 0) + 1
-    assert per_tile and max(per_tile.values()) <= 3, per_tile
+    from kpis.styles import BACKGROUND
+
     assert [s for s in stops if s["hidden"]] == []  # a focused control is never invisible
     for stop in stops:
         if stop["testid"] in ("stMain", "stSkipToContent"):  # the skip link's target and Streamlit's own skip link
             continue
         assert stop["outline"], stop
-        assert contrast(rgb(stop["outline"]), "#FFFFFF") >= 3, stop
+        assert contrast(rgb(stop["outline"]), BACKGROUND[scheme]) >= 3, stop
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, browser, scheme):  # noqa: F811
+    page = open_page(browser, server, "", 1400, scheme)
+    try:
+        stops = tab_stops(page)
+    finally:
+        page.close()
+    print(f"\noverview ({scheme}): {len(stops)} Tab stops; first tile at stop {next((i for i, s in enumerate(stops, 1) if s['tile']), None)}")
+    per_tile: dict[str, int] = {}
+    for stop in stops:
+        if stop["tile"]:
+            per_tile[stop["tile"]] = per_tile.get(stop["tile"], 0) + 1
+    assert per_tile and max(per_tile.values()) <= 3, per_tile
+    assert_focus_shows(stops, scheme)
+
+
+def test_present_controls_each_show_focus(server, browser):  # noqa: F811
+    page = open_page(browser, server, PAGES["present_chart_slide"][0], 1400)
+    try:
+        stops = tab_stops(page)
+    finally:
+        page.close()
+    print(f"\npresent: {len(stops)} Tab stops: {[s['name'] for s in stops]}")
+    for word in ("First", "Previous", "Next", "Last", "Deck and pack", "Exit"):  # each control is reached by Tab
+        assert any(word in s["name"].split("\n") for s in stops), (word, stops)
+    assert_focus_shows(stops, "light")
 
 
 NAMES = """() => {

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -56,12 +57,19 @@ def server():
 
 
 def serve(data_dir: Path = ROOT / "data", address: str = "127.0.0.1"):
+    # The server's output goes to a file: a pipe nobody reads fills up (64 KB) and then blocks the
+    # server mid-run, so a page would never finish.
+    with tempfile.TemporaryFile() as log:
+        yield from _serve(data_dir, address, log)
+
+
+def _serve(data_dir: Path, address: str, log):
     port = free_port()
     env = dict(os.environ, KPI_DATA_DIR=str(data_dir))
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", address,
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -73,7 +81,8 @@ def serve(data_dir: Path = ROOT / "data", address: str = "127.0.0.1"):
             time.sleep(0.3)
     else:
         proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+        log.seek(0)
+        pytest.fail("streamlit did not start: " + log.read().decode(errors="replace")[-2000:])
     yield base
     proc.terminate()
     try:

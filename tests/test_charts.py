@@ -19,7 +19,7 @@ def marks(spec: dict) -> list[str]:
 def test_trend_chart_layers_and_encodings(rtl):
     spec = charts.trend_chart(rtl, "Ready to Learn", "percent", 0).to_dict()
     assert spec["title"] == "Ready to Learn"
-    assert marks(spec) == ["area", "area", "line", "line", "point"]
+    assert marks(spec) == ["area", "area", "line", "line", "point", "text"]  # the last names each area line at its end
     line = spec["layer"][3]["encoding"]
     assert line["x"]["field"] == "period" and line["x"]["type"] == "ordinal"
     assert line["x"]["sort"][0] == "Apr 2021" and line["x"]["sort"][-1] == "Jun 2024"
@@ -29,6 +29,41 @@ def test_trend_chart_layers_and_encodings(rtl):
     assert target["mark"]["interpolate"] == "step-after" and target["encoding"]["y"]["field"] == "target"
     tooltip_fields = {t["field"] for t in spec["layer"][4]["encoding"]["tooltip"]}
     assert {"area", "period", "value", "target", "status", "numerator", "denominator"} <= tooltip_fields
+
+
+def test_trend_chart_names_each_area_line_at_its_own_last_point(rtl):
+    frame = rtl.filter(~((pl.col("area") == "South") & (pl.col("period") == "Jun 2024")))  # South's last figure is a month earlier
+    spec = charts.trend_chart(frame, "Ready to Learn", "percent", 0).to_dict()
+    labels = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert len(labels) == 1 and labels[0]["name"] == charts.THEME_TEXT and labels[0]["encoding"]["text"]["field"] == "area"
+    rows = {r["area"]: r["period"] for r in labels[0]["data"]["values"]} if "values" in labels[0].get("data", {}) else \
+        {r["area"]: r["period"] for r in spec["datasets"][labels[0]["data"]["name"]]}
+    assert rows == {"North East": "Jun 2024", "North West": "Jun 2024", "South": "May 2024"}
+    assert spec["padding"]["right"] >= 8 * len("North East")
+
+
+def test_a_single_area_trend_has_no_line_labels_and_many_areas_name_only_the_highlight():
+    one = pl.DataFrame({"area": ["City"] * 2, "area_order": [1, 1], "period": ["Apr 2024", "May 2024"], "value": [1.0, 2.0]})
+    assert charts._line_ends(one, ["Apr 2024", "May 2024"]) == []
+    many = pl.DataFrame({"area": [f"Ward {i}" for i in range(12)], "area_order": list(range(12)), "period": ["May 2024"] * 12,
+                         "value": [1.0] * 12})
+    assert charts._line_ends(many, ["May 2024"], highlight="Ward 3") == ["Ward 3"]
+    assert charts._line_ends(many, ["May 2024"]) == ["Ward 0"]
+    assert charts._line_ends(many.head(3), ["May 2024"]) == ["Ward 0", "Ward 1", "Ward 2"]
+
+
+def test_trend_chart_status_shapes_show_on_both_themes(rtl):
+    from test_styles import contrast
+
+    legend = charts.trend_chart(rtl, "x", "percent", 0).to_dict()["layer"][4]["encoding"]["shape"]["legend"]
+    for background in styles.BACKGROUND.values():
+        assert contrast(legend["symbolFillColor"], background) >= 3 and contrast(legend["symbolStrokeColor"], background) >= 3
+
+
+def test_trend_chart_zones_are_named_for_the_theme_and_filled_with_their_status_colour(rtl):
+    layers = charts.trend_chart(rtl, "x", "percent", 0).to_dict()["layer"]
+    zones = {layer["name"]: layer["mark"]["color"] for layer in layers if layer["mark"]["type"] == "area"}
+    assert zones == {charts.ZONES[rag]: styles.RAG[rag].colour for rag in ("amber", "green")}
 
 
 def test_trend_chart_with_intervals_adds_error_bars(rtl):
@@ -118,6 +153,27 @@ def test_every_chart_is_described_and_its_text_is_large_and_dark_enough(demo_sto
         for part, keys in {"axis": ("labelFontSize", "titleFontSize"), "legend": ("labelFontSize", "titleFontSize"), "title": ("fontSize",)}.items():
             for key in keys:
                 assert config[part][key] >= 13, (name, part, key)
+
+
+def font_sizes(spec, path: str = "") -> list[tuple[str, float]]:
+    """Every font size a spec sets, anywhere (config, axis, mark), with where it is set."""
+    found = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key.lower().endswith("fontsize") and isinstance(value, int | float):
+                found.append((f"{path}.{key}", value))
+            found += font_sizes(value, f"{path}.{key}")
+    elif isinstance(spec, list):
+        for i, value in enumerate(spec):
+            found += font_sizes(value, f"{path}[{i}]")
+    return found
+
+
+def test_no_chart_sets_any_text_smaller_than_13_px_anywhere(demo_store, rtl):
+    for name, spec in all_charts(demo_store, rtl).items():
+        sizes = font_sizes(spec)
+        assert sizes, name
+        assert [(where, size) for where, size in sizes if size < styles.CHART_FONT_SIZE] == [], name
 
 
 def test_descriptions_say_what_the_chart_shows(demo_store, rtl):

@@ -140,6 +140,7 @@ def test_the_summary_table_counts_many_areas_instead_of_listing_them(national):
     counts = row["RAG status"].split("areas: ")[1]
     assert sum(int(part.split(" ")[0]) for part in counts.split(", ")) == 32
     assert "Aberdeen" not in row["Actual"] and len(row["Actual"]) < 60
+    assert row["RAG status"].startswith("SCO ") and row["Direction in last 12 months"].startswith("SCO ")  # each names its area
 
 
 @pytest.fixture(scope="module")

@@ -120,7 +120,19 @@ def test_both_themes_name_the_same_statuses_with_the_same_icon_and_word():
 def test_css_variables_hold_both_themes():
     css = styles.css_variables()
     assert "--kpi-rag-grey-fill: light-dark(#DDE1E6, #3D4450);" in css
-    assert css.count("light-dark(") == 3 * (len(styles.RAG) + len(styles.DIRECTION))
+    assert "--kpi-meta: light-dark(#4A4F57, #C3C8D0);" in css
+    assert css.count("light-dark(") == 3 * (len(styles.RAG) + len(styles.DIRECTION)) + len(styles.SURFACES)
+
+
+@pytest.mark.parametrize(("theme", "side"), [("light", 0), ("dark", 1)])
+def test_the_apps_own_text_meets_aa_on_its_page_and_on_a_table_header(theme, side):
+    page, head = styles.BACKGROUND[theme], styles.SURFACES["head"][side]
+    for name in ("text", "meta", "stale"):
+        colour = styles.SURFACES[name][side]
+        assert contrast(colour, page) >= 4.5, (theme, name)
+    assert contrast(styles.SURFACES["text"][side], head) >= 4.5, theme
+    assert contrast(styles.SURFACES["text"][side], styles.TEXT[theme]) == 1  # the page's own text colour
+    assert contrast(styles.CHART_TEXT, styles.SURFACES["paper"][side]) >= 4.5  # a slide's chart text on its paper
 
 
 def test_the_app_follows_the_system_theme_and_both_themes_meet_aa():
