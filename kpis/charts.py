@@ -171,7 +171,7 @@ def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, s
     points = base.mark_point(filled=True, size=70).encode(
         x=x, y="value:Q", color=colour,
         shape=alt.Shape("rag:N", scale=alt.Scale(domain=list(styles.RAG), range=["circle", "triangle-up", "cross", "square"]),
-                        title="Status", legend=alt.Legend(orient="top", labelExpr=_rag_label_expr())),
+                        title="Status", legend=alt.Legend(orient="top", columns=2, labelExpr=_rag_label_expr())),  # wraps, never runs off a narrow chart
         tooltip=tooltip,
     )
     layers = [amber_zone, green_zone, target, lines, points]
