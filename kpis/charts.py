@@ -273,7 +273,7 @@ def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, s
     points = base.mark_point(filled=True, size=70).encode(
         x=x, y="value:Q", color=colour,
         shape=alt.Shape("rag:N", scale=alt.Scale(domain=list(styles.RAG), range=["circle", "triangle-up", "cross", "square"]),
-                        title="Status", legend=alt.Legend(orient="top", labelExpr=_rag_label_expr(),  # shapes in a grey seen on both themes
+                        title="Status", legend=alt.Legend(orient="top", columns=2, labelExpr=_rag_label_expr(),  # wraps; shapes in a grey seen on both themes
                                                           symbolFillColor=styles.TARGET_COLOUR, symbolStrokeColor=styles.TARGET_COLOUR)),
         tooltip=tooltip,
     )

@@ -6,6 +6,12 @@ a title slide, one per Partnership Priority (its narrative beside its KPIs), one
 (figure, status, direction, SPC, trend, locality comparison, the narrative's sentence that
 names it), then achievements, areas for improvement, challenges and opportunities. A
 narrative longer than a slide's text budget continues on the next slide.
+
+A deck is built for a fit (`FITS`): "screen" for a CSS viewport of 1100×600 or more (a
+1280×720 projector, a 1920×1080 screen at 100% or 150% zoom), "compact" for smaller ones
+(1280×720 at 150% zoom is 853×480). A compact deck keeps the same type sizes and says the
+same things on more slides: smaller text budgets, and each KPI's detail (SPC, locality
+table, the narrative's sentence) on a second slide after its figure and trend.
 """
 
 from __future__ import annotations
@@ -29,6 +35,31 @@ TREND_POINTS = 24  # the trend on a slide: the last two years of months, or six 
 # Characters of narrative a slide holds at the presenter's type sizes: beside a KPI table, or across the slide.
 BUDGET_BESIDE = 850
 BUDGET_WIDE = 1200
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How much one slide holds at a screen size, at the same type sizes."""
+
+    key: str
+    label: str
+    beside: int  # characters of narrative beside a KPI table
+    wide: int  # characters of narrative across the slide
+    split_kpi: bool  # a KPI's detail on a second slide
+    table_beside: bool  # a narrative's KPI table beside its text (else on a slide of its own after it)
+    chart: tuple[int, int, int]  # the trend's width, and its height beside a table or alone, in CSS pixels
+
+
+FITS = {f.key: f for f in (
+    Fit("screen", "Screen: 1100×600 CSS pixels or more", BUDGET_BESIDE, BUDGET_WIDE, False, True, (560, 230, 330)),
+    Fit("compact", "Compact: smaller screens, and 1280×720 at 150% zoom", 560, 560, True, False, (400, 110, 110)),
+)}
+COMPACT_BELOW = (1100, 600)  # a CSS viewport narrower or shorter than this gets the compact fit
+
+
+def fit_for(width: float, height: float) -> str:
+    """The fit for a CSS viewport: compact when it is narrower or shorter than `COMPACT_BELOW`."""
+    return "compact" if width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1] else "screen"
 
 
 class DeckError(ValueError):
@@ -76,6 +107,7 @@ class Slide:
     notes: str = ""
     kpi_id: str | None = None
     counts: tuple[tuple[str, int], ...] = ()  # status and how many KPIs have it (title slide)
+    continues: bool = False  # the next slide carries on from this one
 
 
 @dataclass(frozen=True)
@@ -85,6 +117,7 @@ class Deck:
     area: str
     kpi_ids: tuple[str, ...]
     slides: tuple[Slide, ...] = field(default_factory=tuple)
+    fit: str = "screen"
 
 
 # ---- text ------------------------------------------------------------------------------
@@ -180,9 +213,11 @@ def _figure(tile: views.Tile, area: str, spc_rows: dict[tuple[str, str], dict], 
     if row is None:
         return Figure("–", target, "–", "grey", rag_label("grey"), "No figure for this period", note=f"No figure for {area} at or before this period.")
     rows = [tile.main] if tile.main is not None else tile.parts
-    words = tuple(dict.fromkeys(
-        f"{'' if tile.main is not None else codes.get(str(r['area']), str(r['area'])) + ': '}SPC {s['variation_label']} · Assurance {s['assurance_label']}"
-        for r in rows if (s := spc_rows.get((str(kpi["kpi_id"]), str(r["area"])))) is not None))
+    said = {}  # each SPC reading and the areas that have it, so areas that agree share one line
+    for r in rows:
+        if (s := spc_rows.get((str(kpi["kpi_id"]), str(r["area"])))) is not None:
+            said.setdefault(f"SPC {s['variation_label']} · Assurance {s['assurance_label']}", []).append(codes.get(str(r["area"]), str(r["area"])))
+    words = tuple(f"{'' if tile.main is not None else ', '.join(where) + ': '}{text}" for text, where in said.items())
     parts = tuple(f"{codes.get(str(p['area']), p['area'])} {format_value(p['value'], unit, decimals)} {rag_label(str(p['rag']))}" for p in tile.parts)
     if tile.main is not None:
         main = tile.main
@@ -246,10 +281,13 @@ def kpi_order(store: Store, kpi_ids: list[str] | None) -> list[str]:
 
 
 def build(store: Store, period: Period | None, area: str, kpi_ids: list[str] | None = None,
-          narrative_list: list[N.Narrative] | None = None, comments: pl.DataFrame | None = None) -> Deck:
+          narrative_list: list[N.Narrative] | None = None, comments: pl.DataFrame | None = None, fit: str = "screen") -> Deck:
     """The deck for a period and area: title, priorities, one slide per KPI in `kpi_ids` order, then the themes.
 
-    `comments` (from `kpis.comments.read`) adds each KPI's commentary to its slide's speaker notes, beside its status history."""
+    `fit` is a key of `FITS` (DeckError otherwise). `comments` (from `kpis.comments.read`) adds each KPI's commentary to its slide's speaker notes, beside its status history."""
+    if fit not in FITS:
+        raise DeckError(f"unknown fit: {fit} (known: {', '.join(FITS)})")
+    room = FITS[fit]
     order = kpi_order(store, kpi_ids)
     narrative = N.for_period(narrative_list or [], period)
     codes = A.code_of(store.areas)
@@ -266,17 +304,28 @@ def build(store: Store, period: Period | None, area: str, kpi_ids: list[str] | N
         for section in narrative.priorities():
             linked = [k for k in views.priority_kpis(store, section, section.priority) if k in figures]
             slides += _text_slides("priority", section.title, paragraphs(section.body) or ["No narrative for this priority."],
-                                   BUDGET_BESIDE, _kpi_table(tiles, figures, linked), f"{narrative.title} · KPIs for {area}")
+                                   room, _kpi_table(tiles, figures, linked), f"{narrative.title} · KPIs for {area}")
     for k in order:
         slide = _kpi_slide(store, period, area, tiles[k], figures[k], locality, narrative, label)
-        slides.append(replace(slide, notes=" ".join(n for n in (slide.notes, _history_notes(store, k, area, period, comments)) if n)))
+        slide = replace(slide, notes=" ".join(n for n in (slide.notes, _history_notes(store, k, area, period, comments)) if n))
+        slides += split_kpi(slide) if room.split_kpi else [slide]
     for key in N.THEMES:
         section = narrative.section(key) if narrative else None
         title = section.title if section else key.replace("_", " ").capitalize()
         body = paragraphs(section.body) if section and section.body else ["Nothing recorded for this period."]
         related = [k for k in (section.kpis if section else ()) if k in figures]
-        slides += _text_slides("theme", title, body, BUDGET_WIDE if not related else BUDGET_BESIDE, _kpi_table(tiles, figures, related), label)
-    return Deck(BOARD_NAME, period, area, tuple(order), tuple(slides))
+        slides += _text_slides("theme", title, body, room, _kpi_table(tiles, figures, related), label)
+    return Deck(BOARD_NAME, period, area, tuple(order), tuple(slides), fit)
+
+
+def split_kpi(slide: Slide) -> list[Slide]:
+    """A KPI slide as two: the figure and its trend, then its detail (SPC, where the figure comes from, the
+    locality table and the narrative's sentence), titled as continued. Nothing is left out."""
+    f = slide.figure
+    if f is None or not (f.spc or f.note or f.parts or slide.paragraphs or slide.table):
+        return [slide]
+    head = replace(slide, figure=replace(f, spc=(), note="", parts=()), paragraphs=(), table=None, continues=True)
+    return [head, replace(slide, kind="kpi_detail", title=f"{slide.title} (continued)", charts=())]
 
 
 def _history_notes(store: Store, kpi_id: str, area: str, period: Period | None, comments: pl.DataFrame | None) -> str:
@@ -319,11 +368,16 @@ def _kpi_table(tiles: dict[str, views.Tile], figures: dict[str, Figure], kpi_ids
     return Table(("KPI", "Value", "Status"), rows, tuple(figures[k].rag for k in kpi_ids))
 
 
-def _text_slides(kind: str, title: str, body: list[str], budget: int, table: Table | None, subtitle: str) -> list[Slide]:
-    pages = split_by_budget(body, budget)
+def _text_slides(kind: str, title: str, body: list[str], room: Fit, table: Table | None, subtitle: str) -> list[Slide]:
+    """A narrative over as many slides as its text budget needs, its KPI table beside each, or after the text on a slide of its own."""
+    beside = table is not None and room.table_beside
+    pages = split_by_budget(body, room.beside if beside else room.wide)
     notes = " ".join(body)
-    return [Slide(kind, title if i == 0 else f"{title} (continued)", subtitle, paragraphs=tuple(page), table=table, notes=notes)
-            for i, page in enumerate(pages)]
+    slides = [Slide(kind, title if i == 0 else f"{title} (continued)", subtitle, paragraphs=tuple(page), table=table if beside else None,
+                    notes=notes, continues=i < len(pages) - 1 or (table is not None and not beside)) for i, page in enumerate(pages)]
+    if table is not None and not beside:
+        slides.append(Slide(kind, f"{title}: its KPIs", subtitle, table=table, notes=notes))
+    return slides
 
 
 def _kpi_slide(store: Store, period: Period | None, area: str, tile: views.Tile, figure: Figure, locality: pl.DataFrame,

@@ -84,11 +84,10 @@ STYLE = """
 /* The Copy link button follows the theme (its own style is for a light page). */
 [data-testid="stApp"] .kpi-copy {{background:transparent;color:var(--kpi-text)}}
 [data-testid="stApp"] .kpi-copy:hover {{border-color:var(--kpi-text)}}
-/* On a phone a table wraps its words, the cells' own text too, rather than scrolling sideways (a region no key reaches). */
-@media (max-width: 640px) {{
-  [data-testid="stTable"] table {{table-layout:fixed;width:100%}}
-  [data-testid="stTable"] :is(th, td) {{overflow-wrap:anywhere;hyphens:auto}}
-  [data-testid="stTable"] :is(th, td) :is(div, p) {{overflow-wrap:anywhere !important}}
+/* On a phone or a zoomed projector (1280×720 at 150% is 853 px wide) a table wraps its words rather than scrolling sideways. */
+@media (max-width: 1100px) {{
+  [data-testid="stTable"] table {{table-layout:fixed;width:100%;box-sizing:border-box}}
+  [data-testid="stTable"] :is(th, td, th *, td *) {{overflow-wrap:anywhere !important;word-break:break-word;hyphens:auto;white-space:normal !important}}
 }}
 """
 
@@ -147,7 +146,7 @@ def require_data() -> Store:
 def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str], compact: bool = False, place: str = "") -> None:
     """One KPI tile: value, target, period and age, status (colour, icon, word), direction, sparkline, parts, why, link.
 
-    Its name is a heading and it costs two Tab stops (why, trend link). `place` keeps its key unique
+    Its name is a heading and it costs two Tab stops (why, trend link), three with areas (by-area link). `place` keeps its key unique
     where a page shows the same KPI twice."""
     kpi = tile.kpi
     row = tile.status_row
@@ -189,8 +188,21 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
                 for r in rows:
                     prefix = "" if tile.main is not None else f"{r['area']}: "
                     st.markdown(prefix + summary.why(r))
-        st.page_link("pages/trends_page.py", label="Open trend", icon=":material/show_chart:",
-                     query_params={"kpi": str(kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})})
+                if kpi.get("priority") is not None:  # inside the expander, so a closed tile keeps its Tab stops
+                    st.markdown(f"[Its Partnership Priority]({priority_link(int(kpi['priority']), period, area)})")
+        where = {"kpi": str(kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})}
+        st.page_link("pages/trends_page.py", label="Open trend", icon=":material/show_chart:", query_params=where)
+        if tile.parts and len(tile.parts) <= views.MANY_AREAS:  # a tile with many areas links to them all already
+            st.page_link("pages/localities_page.py", label="By area", icon=":material/table_rows:", query_params=where)
+
+
+def priority_link(priority: int, period: Period | None, area: str) -> str:
+    """The Priorities page at one priority's section: what a tile links to."""
+    from urllib.parse import urlencode
+
+    from kpis import priorities
+
+    return f"priorities?{urlencode({**({'period': period.label} if period else {}), 'area': area})}#{priorities.anchor(priority)}"
 
 
 def many_areas(tile: views.Tile, period: Period | None, area: str) -> None:

@@ -64,7 +64,9 @@ st.table(matrix.to_pandas().style.apply(_colour_cells, subset=area_cols).hide(ax
 st.header(f"Against target, and against {parent}", anchor=False)
 with_parts = frame["kpi_id"].unique(maintain_order=True).to_list()
 names = short_names(data.catalogue)
-default = with_parts if len(with_parts) <= 6 else ([kpi] if kpi in with_parts else with_parts[:1])
+# The chosen KPI (arriving from its tile) first; all of them when they are few.
+first = [kpi] if kpi in with_parts else []
+default = first + [k for k in with_parts if k not in first] if len(with_parts) <= 6 else (first or with_parts[:1])
 picks = st.columns([4, 2])
 url_state.bind("kpis", "loc_kpis", default, "list", allowed=with_parts)
 kpi_ids = picks[0].multiselect("KPIs to compare", with_parts, format_func=lambda k: names.get(k, k), key="loc_kpis")
@@ -72,7 +74,10 @@ url_state.publish("kpis", "loc_kpis", default, "list")
 url_state.bind("rank", "loc_rank", False, "bool")
 rank = picks[1].toggle("Rank areas by gap to target", key="loc_rank", help="Furthest short of the target first.")
 url_state.publish("rank", "loc_rank", False, "bool")
-grid = st.columns(2)
+# Two charts a row on a wide screen, one on a narrow or zoomed one (1280×720 at 150% is 853 px), so no table is cut off.
+st.html("<style>@media (max-width: 1100px) {.st-key-loc_grid [data-testid='stHorizontalBlock'] {flex-wrap:wrap}"
+        " .st-key-loc_grid [data-testid='stColumn'] {min-width:100% !important; flex:1 1 100% !important}}</style>")
+grid = st.container(key="loc_grid").columns(2)
 for i, kpi_id in enumerate(kpi_ids):
     part = frame.filter(pl.col("kpi_id") == kpi_id)
     part = views.ranked_by_target_gap(part) if rank else part
@@ -92,7 +97,12 @@ if kpi:
         components.empty_state(f"{data.kpi(kpi)['short_name']} has no figures by area. Choose another KPI in the sidebar.")
     else:
         info = data.kpi(kpi)
-        components.altair_chart(charts.small_multiples(history, str(info["name"]), str(info["unit"]), int(info["decimals"])))
+        # Three panels a row on a wide screen, one on a narrow or zoomed one: the areas wrap rather than run off the page.
+        st.html("<style>.st-key-loc_sm_narrow {display:none} @media (max-width: 1100px) {.st-key-loc_sm_wide {display:none}"
+                " .st-key-loc_sm_narrow {display:block}}</style>")
+        for key, columns in (("loc_sm_wide", 3), ("loc_sm_narrow", 1)):
+            with st.container(key=key):
+                components.altair_chart(charts.small_multiples(history, str(info["name"]), str(info["unit"]), int(info["decimals"]), columns))
 st.caption("Intervals are 95%, worked by the KPI's unit: Wilson score for percentages, Byar's method for rates, exact Poisson limits for "
            f"counts (see Definitions). An area is better or worse than {parent} only when {parent}'s figure for the same period lies outside "
            f"the area's interval; an area's count is part of {parent}'s total and is not compared with it.")

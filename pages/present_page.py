@@ -4,10 +4,20 @@ The deck is built from the data (`kpis.deck`) for the selected period and area; 
 KPIs and in what order, and the slide shown, are kept in the URL (`kpis`, `slide`), so a
 saved deck is a link. Keys: → ↓ Space PageDown next, ← ↑ PageUp previous, Home, End.
 Every string from the data is escaped before it goes into the slide's HTML.
+
+The fit (`fit`, see `kpis.deck.FITS`) follows the window: a page opened without one
+measures its CSS viewport and, when that is small (1280×720 at 150% zoom), reopens
+itself with the compact deck, which says the same things on more slides.
+
+`view=presenter` is the presenter's window: the current slide, the next one, the speaker
+notes and a timer. Both windows keep in step: each tells the other which slide it shows
+over a BroadcastChannel, within the browser; nothing leaves the machine.
 """
 
 import base64
 import html
+import json
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -23,7 +33,9 @@ names = dict(zip(known, data.catalogue["short_name"].to_list(), strict=True))
 
 asked = [k for k in (st.query_params.get("kpis") or "").split(",") if k in known]
 chosen = asked or known
-deck = state.current_deck(period, area, chosen)
+fit = st.query_params.get("fit") if st.query_params.get("fit") in D.FITS else "screen"
+presenter = st.query_params.get("view") == "presenter"
+deck = state.current_deck(period, area, chosen, fit)
 total = len(deck.slides)
 
 
@@ -78,6 +90,28 @@ st.html("""<style>
 .slide .counts {display:flex; gap:20px; margin:24px 0}
 .slide .count {flex:1; border-radius:12px; padding:12px 20px; font-weight:700}
 .slide .count b {display:block; font-size:max(64px, 10vh); line-height:1.05}
+.slide .more {margin-top:auto; color:#4A4F57; text-align:right}
+.slide .left .more {margin-top:12px; text-align:left}
+.slide .detail {display:flex; flex-direction:column; gap:4px; min-height:0}
+.slide.compact .left {flex-basis:32%}
+@media (max-width:1099px) {[class*="st-key-present_"] button kbd {display:none} [class*="st-key-present_"] button {padding-left:6px; padding-right:6px}}
+.slide.compact .sub {margin-bottom:4px}
+.slide.compact .counts {margin:12px 0}
+.slide.compact .badge {margin:2px 0}
+.slide.compact .quote {margin-top:4px}
+.slide.compact ul li {margin-bottom:2px}
+.pv {display:flex; gap:24px; height:calc(100vh - 78px); color:#1A1A1A}
+.pv .now {flex:0 0 62%; display:flex; flex-direction:column; gap:6px; min-width:0}
+.pv .side {flex:1; display:flex; flex-direction:column; gap:8px; min-width:0; min-height:0}
+.pv .label {font-weight:700; color:#4A4F57; font-size:18px}
+.pv .frame {border:2px solid #4A4F57; overflow:hidden; position:relative}
+.pv .frame .slide {width:1280px; height:720px; transform-origin:0 0; font-size:20px; padding:12px 24px; box-sizing:border-box}
+.pv .frame .slide h1 {font-size:28px} .pv .frame .slide .sub, .pv .frame .slide li, .pv .frame .slide table {font-size:20px !important}
+.pv .frame .slide .value, .pv .frame .slide .count b {font-size:64px}
+.pv .big {width:calc((100vw - 72px) * 0.62); aspect-ratio:16/9}
+.pv .small {width:100%; aspect-ratio:16/9}
+.pv .notes {font-size:20px; line-height:1.4; overflow:auto; flex:1; min-height:0; border-top:1px solid #BDBDBD; padding-top:6px}
+.pv .timer {font-size:28px; font-weight:700; font-variant-numeric:tabular-nums}
 </style>""")
 
 
@@ -115,6 +149,10 @@ def title_slide(s: D.Slide) -> str:
     return f'{header(s)}<div class="counts">{counts}</div>{lines}'
 
 
+def more(s: D.Slide) -> str:
+    return '<div class="more">Continues on the next slide →</div>' if s.continues else ""
+
+
 def kpi_slide(s: D.Slide, index: int) -> str:
     f = s.figure
     left = ""
@@ -127,23 +165,94 @@ def kpi_slide(s: D.Slide, index: int) -> str:
     left += "".join(f'<div class="quote">{esc(p)}</div>' for p in s.paragraphs)
     right = ""
     if s.charts:
-        svg = state.chart_svg(period, area, chosen, index, 560, 230 if s.table else 330)
+        width, beside, alone = D.FITS[fit].chart
+        svg = state.chart_svg(period, area, chosen, fit, index, width, beside if s.table else alone)
         src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
         right += f'<div class="chart"><img src="{src}" alt="{esc(s.charts[0].alt_text)}"></div>'
     if s.table is not None:
         right += table_html(s.table)
-    return f'{header(s)}<div class="cols"><div class="left">{left}</div><div class="right">{right}</div></div>'
+    return f'{header(s)}<div class="cols"><div class="left">{left}{more(s)}</div><div class="right">{right}</div></div>'
+
+
+def kpi_detail_slide(s: D.Slide) -> str:
+    """A compact deck's second slide for a KPI: SPC and where the figure comes from, the locality table, the narrative."""
+    f = s.figure
+    lines = [*f.spc, f.note, "  ·  ".join(f.parts) if s.table is None else ""] if f else []
+    body = "".join(f'<div class="meta">{esc(line)}</div>' for line in lines if line)
+    body += table_html(s.table) if s.table is not None else ""
+    body += "".join(f'<div class="quote">{esc(p)}</div>' for p in s.paragraphs)
+    return f'{header(s)}<div class="detail">{body}</div>{more(s)}'
 
 
 def text_slide(s: D.Slide) -> str:
     items = "<ul>" + "".join(f"<li>{esc(p)}</li>" for p in s.paragraphs) + "</ul>"
+    if not s.paragraphs and s.table is not None:
+        return f'{header(s)}<div class="wide">{table_html(s.table)}</div>{more(s)}'
     if s.table is None:
-        return f'{header(s)}<div class="wide">{items}</div>'
-    return f'{header(s)}<div class="cols"><div class="wide">{items}</div><div class="left">{table_html(s.table)}</div></div>'
+        return f'{header(s)}<div class="wide">{items}</div>{more(s)}'
+    return f'{header(s)}<div class="cols"><div class="wide">{items}</div><div class="left">{table_html(s.table)}</div></div>{more(s)}'
 
 
-LAYOUTS = {"title": lambda s, i: title_slide(s), "kpi": kpi_slide, "priority": lambda s, i: text_slide(s), "theme": lambda s, i: text_slide(s)}
-st.html(f'<div class="slide" data-slide="{number}" aria-label="Slide {number} of {total}">{LAYOUTS[slide.kind](slide, number - 1)}</div>')
+LAYOUTS = {"title": lambda s, i: title_slide(s), "kpi": kpi_slide, "kpi_detail": lambda s, i: kpi_detail_slide(s),
+           "priority": lambda s, i: text_slide(s), "theme": lambda s, i: text_slide(s)}
+
+
+def slide_html(n: int) -> str:
+    s = deck.slides[n - 1]
+    return (f'<div class="slide{" compact" if fit == "compact" else ""}" data-slide="{n}" aria-label="Slide {n} of {total}">'
+            f'{LAYOUTS[s.kind](s, n - 1)}</div>')
+
+
+def presenter_html() -> str:
+    """The presenter's window: the current slide as the room sees it (drawn at 1280×720 and scaled), the next, the notes."""
+    after = f'<div class="frame small" data-thumb="next">{slide_html(number + 1)}</div>' if number < total else "<div>End of the deck.</div>"
+    return (f'<div class="pv" data-view="presenter"><div class="now"><div class="label">Now: slide {number} of {total}</div>'
+            f'<div class="frame big" data-thumb="now">{slide_html(number)}</div></div>'
+            f'<div class="side"><div class="timer" id="pv-timer" aria-label="Time since the presenter view opened">0:00</div>'
+            f'<div class="label">Next{": " + esc(deck.slides[number].title) if number < total else ""}</div>{after}'
+            f'<div class="label">Speaker notes</div><div class="notes" data-notes="{number}">{esc(slide.notes or "No notes.")}</div></div></div>')
+
+
+# Keeping in step, choosing the fit and scaling the presenter's thumbnails: the page's own script, run in this browser only.
+SYNC_KEY = json.dumps("|".join((period.label if period else "", area, ",".join(chosen), fit)))
+SCRIPT = """<script>
+(() => {
+  const key = %(key)s, slide = %(slide)d, presenter = %(presenter)s, below = %(below)s;
+  const url = new URL(location.href);
+  if (!presenter && !url.searchParams.has('fit') && (innerWidth < below[0] || innerHeight < below[1])) {
+    url.searchParams.set('fit', 'compact'); location.replace(url.toString()); return;
+  }
+  const g = window.kpiDeck || (window.kpiDeck = {channel: new BroadcastChannel('kpi-deck')});
+  g.key = key;
+  if (!g.listening) {
+    g.listening = true;
+    g.channel.onmessage = (event) => {
+      const m = event.data || {}, here = new URL(location.href), now = parseInt(here.searchParams.get('slide') || '1', 10);
+      if (m.key !== g.key || m.slide === now) return;
+      const press = (name) => { const b = document.querySelector('.st-key-' + name + ' button'); if (b) b.click(); return !!b; };
+      if (m.slide === now + 1 && press('present_key_space')) return;
+      if (m.slide === now - 1 && press('present_key_up')) return;
+      here.searchParams.set('slide', String(m.slide)); location.replace(here.toString());
+    };
+  }
+  g.channel.postMessage({key, slide});
+  if (presenter) {
+    const fitThumbs = () => document.querySelectorAll('.pv .frame').forEach(f => {
+      const s = f.querySelector('.slide'); if (s) s.style.transform = 'scale(' + (f.clientWidth / 1280) + ')'; });
+    fitThumbs();
+    if (!g.resizing) { g.resizing = true; addEventListener('resize', fitThumbs); }
+    const start = Number(sessionStorage.getItem('kpi-deck-start')) || Date.now();
+    sessionStorage.setItem('kpi-deck-start', String(start));
+    if (!g.timer) g.timer = setInterval(() => {
+      const t = document.getElementById('pv-timer'), s = Math.floor((Date.now() - start) / 1000);
+      if (t) t.textContent = Math.floor(s / 60) + ':' + String(s %% 60).padStart(2, '0');
+    }, 1000);
+  }
+})();
+</script>"""
+st.html(presenter_html() if presenter else slide_html(number))
+st.html(SCRIPT % {"key": SYNC_KEY, "slide": number, "presenter": json.dumps(presenter), "below": json.dumps(list(D.COMPACT_BELOW))},
+        unsafe_allow_javascript=True)
 
 # Controls: one row under the slide. Each key is a button's own shortcut (Streamlit's), so no script is needed.
 cols = st.columns([1, 1, 1.4, 1, 1, 1.2, 1], vertical_alignment="center")
@@ -160,6 +269,13 @@ with cols[5].popover("Deck and pack", icon=":material/tune:", width="stretch"):
                            mime=pack.FORMATS[fmt][1], key=f"present_{fmt}", icon=":material/download:", on_click="ignore")
     with st.expander("Speaker notes for this slide"):
         st.markdown(slide.notes or "_No notes._", unsafe_allow_html=False)
+    params = {k: st.query_params[k] for k in st.query_params if k not in ("view", "fit")}
+    if presenter:
+        st.link_button("Open the audience view", "present?" + urlencode({**params, "fit": fit}), icon=":material/slideshow:")
+    else:
+        st.link_button("Open the presenter view", "present?" + urlencode({**params, "fit": fit, "view": "presenter"}),
+                       icon=":material/co_present:", help="A second window with this slide, the next one and the speaker notes; "
+                       "stepping in either window moves both.")
 cols[6].page_link("pages/overview_page.py", label="Exit", icon=":material/close:")
 # The other keys a clicker or keyboard sends, on hidden buttons.
 with st.container(key="present_keys"):

@@ -30,14 +30,14 @@ def data_dir() -> Path:
 
 
 @st.cache_resource(show_spinner="Building the deck…", max_entries=16)
-def _deck(folder: str, sig: tuple, period: str | None, area: str, kpis: tuple[str, ...]) -> deck.Deck:
+def _deck(folder: str, sig: tuple, period: str | None, area: str, kpis: tuple[str, ...], fit: str = "screen") -> deck.Deck:
     data: Store = cache.current_store()
     found, _ = cache.narrative_list()
-    return deck.build(data, parse_period(period) if period else None, area, list(kpis) or None, found, cache.comments()[0])
+    return deck.build(data, parse_period(period) if period else None, area, list(kpis) or None, found, cache.comments()[0], fit)
 
 
-def current_deck(period: Period | None, area: str, kpis: list[str]) -> deck.Deck:
-    return _deck(str(data_dir()), signature(), period.label if period else None, area, tuple(kpis))
+def current_deck(period: Period | None, area: str, kpis: list[str], fit: str = "screen") -> deck.Deck:
+    return _deck(str(data_dir()), signature(), period.label if period else None, area, tuple(kpis), fit)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -52,10 +52,11 @@ def pack_maker(period: Period | None, area: str, kpis: list[str], fmt: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _chart_svg(folder: str, sig: tuple, period: str | None, area: str, kpis: tuple[str, ...], index: int, width: int, height: int) -> str:
-    slide = _deck(folder, sig, period, area, kpis).slides[index]
+def _chart_svg(folder: str, sig: tuple, period: str | None, area: str, kpis: tuple[str, ...], fit: str, index: int, width: int,
+               height: int) -> str:
+    slide = _deck(folder, sig, period, area, kpis, fit).slides[index]
     return pack.render_svg(slide.charts[0], width, height, pack.SCREEN_CHART_CONFIG)
 
 
-def chart_svg(period: Period | None, area: str, kpis: list[str], index: int, width: int, height: int) -> str:
-    return _chart_svg(str(data_dir()), signature(), period.label if period else None, area, tuple(kpis), index, width, height)
+def chart_svg(period: Period | None, area: str, kpis: list[str], fit: str, index: int, width: int, height: int) -> str:
+    return _chart_svg(str(data_dir()), signature(), period.label if period else None, area, tuple(kpis), fit, index, width, height)

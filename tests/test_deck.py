@@ -129,3 +129,63 @@ def test_kpi_notes_carry_status_history_and_comments(demo_store, found, tmp_path
     assert "Status history in City: Red from" in slide.notes
     assert "Comment on 2024/25 Q1 (analyst, " in slide.notes and "Two placements ended early. Being done: Review panel. Owner: Head of Service." in slide.notes
     assert "Not yet said" not in slide.notes  # a comment on a later period is not part of this deck
+
+
+# ---- fits ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("width", "height", "fit"), [
+    (1920, 1080, "screen"),  # a 1920×1080 screen at 100%
+    (1280, 720, "screen"),  # a 1280×720 projector, or 1920×1080 at 150% zoom
+    (1100, 600, "screen"),  # the smallest screen fit
+    (1099, 720, "compact"),
+    (1280, 599, "compact"),
+    (853, 480, "compact"),  # 1280×720 at 150% zoom
+])
+def test_fit_follows_the_css_viewport(width, height, fit):
+    assert D.fit_for(width, height) == fit
+
+
+@pytest.fixture(scope="module")
+def compact(demo_store, found):
+    return D.build(demo_store, Q1, "City", None, found, fit="compact")
+
+
+def test_the_compact_deck_says_everything_the_screen_deck_says(city, compact):
+    assert compact.fit == "compact" and len(compact.slides) > len(city.slides)
+    said = "\n".join(D.text_of(s) for s in compact.slides)
+    for slide in city.slides:
+        for line in D.text_of(slide).split("\n"):
+            assert line.removesuffix(" (continued)") in said, line
+    assert [s.kpi_id for s in compact.slides if s.kind == "kpi"] == [s.kpi_id for s in city.slides if s.kind == "kpi"]
+
+
+def test_a_compact_kpi_slide_has_its_figure_and_trend_then_its_detail(compact):
+    i = next(i for i, s in enumerate(compact.slides) if s.kpi_id == "rtl_uptake")
+    head, detail = compact.slides[i], compact.slides[i + 1]
+    assert head.kind == "kpi" and head.continues and head.charts and head.table is None and not head.paragraphs
+    assert (head.figure.spc, head.figure.note) == ((), "")
+    assert detail.kind == "kpi_detail" and detail.title == f"{head.title} (continued)" and not detail.charts
+    assert detail.table is not None and detail.figure.spc and detail.paragraphs
+    assert detail.notes == head.notes
+
+
+def test_compact_text_stays_within_its_budget_and_its_table_follows_on_its_own(compact):
+    room = D.FITS["compact"]
+    text = [s for s in compact.slides if s.kind in ("priority", "theme")]
+    assert all(sum(len(p) for p in s.paragraphs) <= room.wide for s in text)
+    assert all(not (s.paragraphs and s.table) for s in text)
+    tables = [i for i, s in enumerate(compact.slides) if s.kind == "priority" and s.table is not None]
+    assert tables and all(compact.slides[i - 1].continues and compact.slides[i].title.endswith(": its KPIs") for i in tables)
+
+
+def test_an_unknown_fit_is_a_deck_error(demo_store, found):
+    with pytest.raises(D.DeckError, match="unknown fit: tiny"):
+        D.build(demo_store, Q1, "City", ["mmr_5y"], found, fit="tiny")
+
+
+def test_areas_with_the_same_spc_reading_share_one_line(city):
+    f = next(s for s in city.slides if s.kpi_id == "hpi_by_24wk").figure
+    readings = [line.split(": ", 1)[1] for line in f.spc]
+    assert len(readings) == len(set(readings))  # no reading written twice
+    assert sorted(code for line in f.spc for code in line.split(": ", 1)[0].split(", ")) == ["NE", "NW", "S"]

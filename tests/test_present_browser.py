@@ -1,9 +1,9 @@
 """Presenter mode in headless Chromium: every slide of the demo deck fits the screen, keys step, the URL follows.
 
-Sizes: a 1280×720 projector and a 1920×1080 screen at 100%, and a 1920×1080 screen at 150%
-zoom. Zooming to 150% leaves the page a CSS viewport of 1280×720 at 1.5 device pixels per
-CSS pixel, which is what the third case sets (`device_scale_factor`), so the text is drawn
-at 1.5 times the sizes checked. Each slide's screenshot is saved under tests/screenshots/.
+Sizes: a 1280×720 projector and a 1920×1080 screen, each at 100% and at 150% zoom. Zooming
+to 150% leaves the page a CSS viewport of two thirds the size (1280×720, 853×480) at 1.5
+device pixels per CSS pixel, which is what those cases set (`device_scale_factor`), so the
+text is drawn at 1.5 times the sizes checked. Each slide's screenshot is saved under tests/screenshots/.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from kpis.periods import parse_period
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
 
-SIZES = [(1280, 720, 1.0), (1920, 1080, 1.0), (1280, 720, 1.5)]
+SIZES = [(1280, 720, 1.0), (1920, 1080, 1.0), (1280, 720, 1.5), (853, 480, 1.5)]
 MEASURE = """() => {
   const s = document.querySelector('.slide'), m = document.querySelector('[data-testid="stMain"]'), r = s.getBoundingClientRect();
   let bottom = r.top, right = r.left, smallest = 999;
@@ -42,15 +42,28 @@ def demo_deck():
     return D.build(store.load(DATA), parse_period("2024/25 Q1"), "City", None, narratives.load_all(DATA / "narratives")[0])
 
 
+@pytest.fixture(scope="module")
+def compact_deck():
+    return D.build(store.load(DATA), parse_period("2024/25 Q1"), "City", None, narratives.load_all(DATA / "narratives")[0], fit="compact")
+
+
 @pytest.mark.parametrize(("width", "height", "scale"), SIZES, ids=[f"{w}x{h}@{s:g}" for w, h, s in SIZES])
-def test_every_slide_fits_without_scrolling(server, browser, demo_deck, width, height, scale):  # noqa: F811
+def test_every_slide_fits_without_scrolling(server, browser, demo_deck, compact_deck, width, height, scale):  # noqa: F811
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=scale)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     problems = []
-    for number in range(1, len(demo_deck.slides) + 1):
-        page.goto(f"{server}/present?slide={number}", wait_until="domcontentloaded")
+    # Opened without a fit, the page measures its viewport and, when small, reopens itself with the compact deck.
+    fit = D.fit_for(width, height)
+    page.goto(f"{server}/present?slide=1", wait_until="domcontentloaded")
+    if fit != "screen":
+        page.wait_for_function(f"() => new URL(location.href).searchParams.get('fit') === '{fit}'", timeout=30_000)
+    wait_done(page)
+    total = len(demo_deck.slides) if fit == "screen" else len(compact_deck.slides)
+    assert page.get_by_text(f"Slide 1 of {total}").count() == 1
+    for number in range(1, total + 1):
+        page.goto(f"{server}/present?slide={number}" + (f"&fit={fit}" if fit != "screen" else ""), wait_until="domcontentloaded")
         wait_done(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator('[data-testid="stSidebar"]').is_hidden() and page.locator('[data-testid="stHeader"]').is_hidden()
@@ -105,3 +118,37 @@ def test_the_deck_link_reopens_the_same_deck(server, browser):  # noqa: F811
     assert second.locator(".slide").inner_text() == shown
     first.close()
     second.close()
+
+
+def test_the_presenter_view_shows_notes_and_keeps_in_step_with_the_room(server, browser, demo_deck):  # noqa: F811
+    """Two windows of one browser: stepping in either moves the other; the presenter's shows the notes and the next slide."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    room, desk = context.new_page(), context.new_page()
+    room.goto(f"{server}/present?slide=2", wait_until="domcontentloaded")
+    wait_done(room)
+    desk.goto(f"{server}/present?slide=2&view=presenter", wait_until="domcontentloaded")
+    wait_done(desk)
+    desk.screenshot(path=str(SHOTS / "present_presenter_view.png"))
+
+    def shows(page, n: int) -> None:
+        page.wait_for_function(f"() => new URL(location.href).searchParams.get('slide') === '{n}'", timeout=30_000)
+        wait_done(page)
+
+    def notes_of(n: int) -> str:
+        return demo_deck.slides[n - 1].notes or "No notes."
+
+    assert desk.locator('[data-notes="2"]').inner_text() == notes_of(2)
+    assert demo_deck.slides[2].title in desk.locator(".pv .side").inner_text()
+    desk.locator(".pv").click()
+    desk.keyboard.press("ArrowRight")
+    shows(desk, 3)
+    shows(room, 3)
+    assert room.locator('.slide[data-slide="3"]').count() == 1
+    assert desk.locator('[data-notes="3"]').inner_text() == notes_of(3)
+    room.locator(".slide").click()
+    room.keyboard.press("End")  # a jump, not a step
+    total = len(demo_deck.slides)
+    shows(room, total)
+    shows(desk, total)
+    assert desk.locator(f'[data-notes="{total}"]').inner_text() == notes_of(total)
+    context.close()

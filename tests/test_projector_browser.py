@@ -1,0 +1,135 @@
+"""The board on a projector, in headless Chromium: what the first screen shows, and nothing clipped at 150% zoom.
+
+A 1280×720 projector at 150% zoom leaves a CSS viewport of 853×480 at 1.5 device pixels per
+CSS pixel (`device_scale_factor`). Screenshots are saved under tests/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from test_browser import CHROMIUM, SHOTS, browser, serve, wait_done  # noqa: F401  (fixtures)
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
+
+AREAS = ("North East", "North West", "South")
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The app served as for the other browser tests, with Streamlit's log at error level: a page of many charts logs a
+    warning with a stack per chart, which would fill the unread output pipe and stall the server."""
+    before = os.environ.get("STREAMLIT_LOGGER_LEVEL")
+    os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"
+    try:
+        yield from serve()
+    finally:
+        if before is None:
+            del os.environ["STREAMLIT_LOGGER_LEVEL"]
+        else:
+            os.environ["STREAMLIT_LOGGER_LEVEL"] = before
+FIRST_SCREEN = """() => {
+  const whole = r => r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+  const boxes = sel => [...document.querySelectorAll(sel)].map(e => e.getBoundingClientRect());
+  const counts = boxes('.kpi-count'), tiles = boxes('[class*="st-key-tile-"]');
+  return {counts: counts.length, countsShown: counts.filter(whole).length, tiles: tiles.length, tilesShown: tiles.filter(whole).length};
+}"""
+# Anything cut off sideways: a table wider than its box, a chart wider than its box, a legend outside its chart, the page itself.
+CLIPPED = """() => {
+  const out = [], main = document.querySelector('[data-testid="stMain"]');
+  if (main.scrollWidth > main.clientWidth + 1) out.push('page scrolls sideways by ' + (main.scrollWidth - main.clientWidth));
+  for (const t of document.querySelectorAll('[data-testid="stTable"]')) {
+    const scroller = t.querySelector('table')?.parentElement || t;
+    if (t.scrollWidth > t.clientWidth + 1 || scroller.scrollWidth > scroller.clientWidth + 1) out.push('table wider than its box: ' + t.innerText.slice(0, 60));
+  }
+  for (const c of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
+    const box = c.getBoundingClientRect(), svg = c.querySelector('svg, canvas');
+    if (!svg) continue;
+    const s = svg.getBoundingClientRect();
+    if (s.right > box.right + 1 || s.left < box.left - 1) out.push('chart wider than its box by ' + Math.round(s.right - box.right));
+    for (const g of c.querySelectorAll('.role-legend, .role-legend-label')) {
+      const r = g.getBoundingClientRect();
+      if (r.width && (r.right > s.right + 1 || r.left < s.left - 1 || r.bottom > s.bottom + 1)) out.push('legend outside its chart');
+    }
+  }
+  return out;
+}"""
+
+
+def open_page(browser, url: str, width: int, height: int, scale: float = 1.0):  # noqa: F811
+    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=scale)
+    page.goto(url, wait_until="domcontentloaded")
+    wait_done(page)
+    page.wait_for_timeout(1500)  # charts draw after the script run
+    return page
+
+
+@pytest.mark.xfail(strict=True, reason="not yet: the title, filters and counts fill the first screen and a tile is taller than "
+                   "what is left (0 whole tiles at either size); needs a denser projector layout of the Overview")
+@pytest.mark.parametrize(("width", "height", "tiles"), [(1280, 720, 3), (1920, 1080, 6)])
+def test_the_overview_first_screen_shows_the_counts_and_whole_tiles(server, browser, width, height, tiles):  # noqa: F811
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = open_page(browser, f"{server}/", width, height)
+    page.screenshot(path=str(SHOTS / f"projector_overview_{width}x{height}.png"))
+    found = page.evaluate(FIRST_SCREEN)
+    page.close()
+    assert found["counts"] >= 4 and found["countsShown"] == found["counts"], found
+    assert found["tilesShown"] >= tiles, found
+
+
+@pytest.mark.parametrize("path", ["localities?kpi=rtl_uptake&area=City&period=2024/25%20Q1",
+                                  "trends?kpi=rtl_uptake&area=City&period=2024/25%20Q1"], ids=["localities", "trends"])
+def test_localities_and_trends_keep_every_area_and_legend_at_150_percent(server, browser, path):  # noqa: F811
+    page = open_page(browser, f"{server}/{path}", 853, 480, 1.5)
+    name = path.split("?")[0]
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 853, "height": min(int(height) + 40, 8000)})
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / f"projector_{name}_853x480@1.5.png"), full_page=True)
+    clipped = page.evaluate(CLIPPED)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    page.close()
+    assert clipped == []
+    assert all(area in text for area in AREAS)
+
+
+def test_a_tile_opens_localities_on_its_kpi(server, browser):  # noqa: F811
+    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    page.goto(f"{server}/", wait_until="domcontentloaded")
+    wait_done(page)
+    tile = page.locator('[class*="st-key-tile-rtl_uptake"]')
+    tile.get_by_role("link", name="By area").click()
+    page.wait_for_function("() => location.pathname.endsWith('/localities')", timeout=30_000)
+    wait_done(page)
+    assert "kpi=rtl_uptake" in page.url
+    picked = [line for line in page.locator('[data-testid="stMultiSelect"]').first.inner_text().splitlines() if line.strip()]
+    assert picked[0] == "KPIs to compare" and picked[1] == "Ready to Learn uptake", picked  # the tile's KPI comes first
+    page.context.close()
+
+
+@pytest.mark.xfail(strict=True, reason="not yet: the tile links to priorities#priority-1, but the Priorities page rewrites its "
+                   "address on load, the #anchor is lost and the page opens at its top")
+def test_a_tile_opens_priorities_on_its_priority(server, browser):  # noqa: F811
+    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    page.goto(f"{server}/", wait_until="domcontentloaded")
+    wait_done(page)
+    tile = page.locator('[class*="st-key-tile-rtl_uptake"]')
+    tile.get_by_text("Why this status?").click()
+    link = tile.get_by_role("link", name="Its Partnership Priority")
+    assert link.get_attribute("href").endswith("#priority-1")
+    if link.get_attribute("target") == "_blank":  # Streamlit opens a Markdown link in a new tab
+        with page.context.expect_page() as opened:
+            link.click()
+        page = opened.value
+        page.wait_for_load_state("domcontentloaded")
+    else:
+        link.click()
+    page.wait_for_function("() => location.pathname.endsWith('/priorities')", timeout=30_000)
+    wait_done(page)
+    page.wait_for_timeout(1500)
+    heading = page.locator("#priority-1")
+    box = heading.bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"]  # scrolled to the priority
+    page.context.close()
