@@ -222,7 +222,8 @@ def test_present_controls_each_show_focus(server, browser):  # noqa: F811
 NAMES = """() => {
   const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]')];
   const chartNames = charts.map(c => (c.closest('[role="graphics-document"]') || c.querySelector('[role="graphics-document"]'))
-                                       ?.getAttribute('aria-label') || '');
+                                       ?.getAttribute('aria-label') || '')
+    .concat([...document.querySelectorAll('img.kpi-spark')].map(i => i.getAttribute('alt') || ''));  // sparklines are described images
   const buttons = [...document.querySelectorAll('[data-testid="stMain"] button, [data-testid="stMain"] a, [data-testid="stMain"] summary')]
     .map(b => (b.getAttribute('aria-label') || b.innerText || '').trim());
   const headings = [...document.querySelectorAll('h1, h2, h3, h4')].map(h => h.tagName + ' ' + h.innerText.trim());
