@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import polars as pl
 
@@ -65,6 +66,23 @@ def anchor(priority: int) -> str:
     return f"priority-{priority}"
 
 
+def anchor_expr() -> pl.Expr:
+    """`anchor` over the `priority` column."""
+    return pl.format("priority-{}", pl.col("priority"))
+
+
+def link_expr(period_label: str | None, area: str) -> pl.Expr:
+    """Over `priority`: the Priorities page opened at that priority. `priority=N` brings its section into view (an
+    #anchor alone is lost when the page writes its address); the anchor serves a link followed within the page."""
+    query = urlencode({**({"period": period_label} if period_label else {}), "area": area})
+    return pl.format("priorities?{}&priority={}#{}", pl.lit(query), pl.col("priority"), anchor_expr())
+
+
+def focus(value: str | None, names: dict[int, str]) -> int | None:
+    """The priority a link asked for (`priority=N`), if it is one of the board's."""
+    return int(value) if value is not None and value.strip().isdigit() and int(value) in names else None
+
+
 def with_category(statuses: pl.DataFrame) -> pl.DataFrame:
     """`status_category` over `rag` and `has_figure` (as `views.kpi_statuses` gives them)."""
     return statuses.with_columns(pl.when(pl.col("has_figure")).then(pl.col("rag")).otherwise(pl.lit("not_reported")).alias("status_category"))
@@ -93,7 +111,7 @@ def summary(statuses: pl.DataFrame, priority_names: dict[int, str]) -> pl.DataFr
     listed = pl.DataFrame({"priority": list(priority_names), "name": list(priority_names.values())}, schema={"priority": pl.Int64, "name": pl.String})
     return (
         listed.join(wide, on="priority", how="left")
-        .with_columns(pl.col("kpis", *(c.key for c in CATEGORIES)).fill_null(0), pl.format("priority-{}", pl.col("priority")).alias("anchor"))
+        .with_columns(pl.col("kpis", *(c.key for c in CATEGORIES)).fill_null(0), anchor_expr().alias("anchor"))
         .sort("priority")
         .select(list(SUMMARY_SCHEMA))
         .cast(SUMMARY_SCHEMA)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 
 import polars as pl
 import streamlit as st
@@ -189,20 +190,20 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
                     prefix = "" if tile.main is not None else f"{r['area']}: "
                     st.markdown(prefix + summary.why(r))
                 if kpi.get("priority") is not None:  # inside the expander, so a closed tile keeps its Tab stops
-                    st.markdown(f"[Its Partnership Priority]({priority_link(int(kpi['priority']), period, area)})")
+                    st.page_link("pages/priorities_page.py", label="Its Partnership Priority", icon=":material/flag:",
+                                 query_params={**({"period": period.label} if period else {}), "area": area, "priority": str(int(kpi["priority"]))})
         where = {"kpi": str(kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})}
         st.page_link("pages/trends_page.py", label="Open trend", icon=":material/show_chart:", query_params=where)
         if tile.parts and len(tile.parts) <= views.MANY_AREAS:  # a tile with many areas links to them all already
             st.page_link("pages/localities_page.py", label="By area", icon=":material/table_rows:", query_params=where)
 
 
-def priority_link(priority: int, period: Period | None, area: str) -> str:
-    """The Priorities page at one priority's section: what a tile links to."""
-    from urllib.parse import urlencode
-
-    from kpis import priorities
-
-    return f"priorities?{urlencode({**({'period': period.label} if period else {}), 'area': area})}#{priorities.anchor(priority)}"
+def scroll_to(element_id: str) -> None:
+    """Bring an element of the page into view once it is drawn, as an #anchor does on an ordinary page."""
+    st.html(f"""<script>(() => {{ const id = {json.dumps(element_id)}; let tries = 0;
+  const go = () => {{ const el = document.getElementById(id);
+    if (el) el.scrollIntoView({{block: "start"}}); else if (tries++ < 50) setTimeout(go, 100); }};
+  go(); }})();</script>""", unsafe_allow_javascript=True)
 
 
 def many_areas(tile: views.Tile, period: Period | None, area: str) -> None:

@@ -20,6 +20,8 @@ for problem in unreadable:
     st.warning(f"A narrative file could not be read: {problem}", icon=":material/warning:")
 narrative = narratives.for_period(found, period)
 priority_names = PR.names(found, data.catalogue)
+if (focus := PR.focus(st.query_params.get("priority"), priority_names)) is not None:  # a tile's link: open on its priority
+    components.scroll_to(PR.anchor(focus))
 statuses = cache.statuses(period, area)
 url_state.copy_link()
 st.header("At a glance", anchor=False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import polars as pl
 import streamlit as st
 
@@ -14,8 +12,7 @@ from kpis.periods import Period
 def render(statuses: pl.DataFrame, names: dict[int, str], period: Period | None, area: str, on_priorities_page: bool = False) -> None:
     """A table: priority (linking to its section on Priorities), KPIs, then the count at each status, worst first."""
     table = PR.summary(statuses, names)
-    query = urlencode({**({"period": period.label} if period else {}), "area": area})
-    link = pl.format("{}#{}", pl.lit("" if on_priorities_page else f"priorities?{query}"), pl.col("anchor"))
+    link = pl.format("#{}", pl.col("anchor")) if on_priorities_page else PR.link_expr(period.label if period else None, area)
     shown = table.select(
         pl.format("{}. {}", pl.col("priority"), pl.col("name")).alias("Partnership Priority"),
         link.alias("Section"),

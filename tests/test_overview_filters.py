@@ -45,7 +45,7 @@ def test_per_priority_summary_on_the_overview():
     assert len(summary) == 6
     first = summary.iloc[0]
     assert (first["KPIs"], first["✖ Red"], first["✔ Green"]) == (5, 2, 3)
-    assert first["Section"].startswith("priorities?") and first["Section"].endswith("#priority-1")
+    assert first["Section"].startswith("priorities?") and first["Section"].endswith("&priority=1#priority-1")
 
 
 def test_priorities_at_a_glance_with_links_to_each_section():

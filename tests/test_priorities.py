@@ -1,6 +1,7 @@
 """Per-priority summary: names, status categories and counts."""
 
 import polars as pl
+import pytest
 
 from conftest import DATA
 from kpis import narratives as N
@@ -56,3 +57,15 @@ def test_demo_north_west_counts_kpis_it_does_not_report_as_not_reported(demo_sto
     # NW reports Ready to Learn (red) and Health Plan Indicator (green); the rest of priority 1 is City-only.
     assert (p1["red"], p1["green"], p1["grey"], p1["not_reported"]) == (1, 1, 0, 3)
     assert table["not_reported"].sum() == 7 and table["grey"].sum() == 0
+
+
+@pytest.mark.parametrize(("value", "expected"), [("2", 2), (" 3 ", 3), ("7", None), ("two", None), (None, None), ("-1", None)])
+def test_focus_is_one_of_the_boards_priorities(value, expected):
+    assert PR.focus(value, {n: f"Priority {n}" for n in range(1, 7)}) == expected
+
+
+def test_link_opens_the_priorities_page_at_its_priority():
+    frame = pl.DataFrame({"priority": [1, 4]})
+    assert frame.select(PR.link_expr("2024/25 Q1", "North East"))[:, 0].to_list() == [
+        "priorities?period=2024%2F25+Q1&area=North+East&priority=1#priority-1",
+        "priorities?period=2024%2F25+Q1&area=North+East&priority=4#priority-4"]
