@@ -52,7 +52,7 @@ class Fit:
 
 FITS = {f.key: f for f in (
     Fit("screen", "Screen: 1100×600 CSS pixels or more", BUDGET_BESIDE, BUDGET_WIDE, False, True, (560, 230, 330)),
-    Fit("compact", "Compact: smaller screens, and 1280×720 at 150% zoom", 560, 560, True, False, (400, 110, 110)),
+    Fit("compact", "Compact: smaller screens, and 1280×720 at 150% zoom", 560, 560, True, False, (350, 110, 110)),
 )}
 COMPACT_BELOW = (1100, 600)  # a CSS viewport narrower or shorter than this gets the compact fit
 
