@@ -195,11 +195,16 @@ def display(frame: pl.DataFrame, spc: pl.DataFrame | None = None) -> pl.DataFram
         pl.when(pl.col("change_significant")).then(pl.lit(", significant"))
         .when(pl.col("change_significant").not_()).then(pl.lit(", within normal variation")).otherwise(pl.lit("")),
     )
+    from kpis import suppression
+
+    # With the flags of `suppression.mark`, a suppressed figure is the word, never a dash or a number.
+    shown = lambda column, flag: suppression.word_expr(_value(column), flag) if flag in frame.columns else _value(column)
+    hidden_then = pl.col("since_suppressed").fill_null(False) if "since_suppressed" in frame.columns else pl.lit(False)
     return frame.select(
         pl.col("short_name").alias("KPI"), pl.col("area").alias("Area"),
-        pl.when(pl.col("since_value").is_null()).then(pl.lit("–"))
-        .otherwise(pl.format("{} ({})", _value("since_value"), pl.col("since_period"))).alias("Then"),
-        pl.format("{} ({})", _value("value"), pl.col("period")).alias("Now"),
+        pl.when(pl.col("since_value").is_null() & ~hidden_then).then(pl.lit("–"))
+        .otherwise(pl.format("{} ({})", shown("since_value", "since_suppressed"), pl.col("since_period"))).alias("Then"),
+        pl.format("{} ({})", shown("value", "suppressed"), pl.col("period")).alias("Now"),
         pl.when(pl.col("status_changed")).then(pl.format("{} → {}", rag_label_expr("since_status"), rag_label_expr("status")))
         .otherwise(rag_label_expr("status")).alias("Status"),
         pl.when(pl.col("new_figure")).then(direction).otherwise(pl.lit("No new figure since")).alias("Direction"),
