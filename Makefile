@@ -45,10 +45,19 @@ pg-deps:
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; fi; \
 	fi
 
+# axe-core, pinned in package-lock.json, is injected into the served app by the accessibility test.
+# Debian's npm installs it when absent.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; fi; \
+	fi
+	npm ci --no-audit --no-fund --silent
+
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
-test: $(VENV)/.dev browser-deps pg-deps font-deps lint
+test: $(VENV)/.dev browser-deps pg-deps font-deps node_modules/.package-lock.json lint
 	$(PY) -m pytest
 
 # No browser and no served app: AppTests run the pages in-process.
@@ -61,4 +70,4 @@ bench: $(VENV)/.dev pg-deps
 	$(PY) tests/bench/bench_store.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

@@ -37,6 +37,7 @@ try:
     data = cache.current_store()
     if data.ok:
         selections.selectors(data)
+    st.set_page_config(page_title=selections.document_title(page.title, data))
     try:
         page.run()
     finally:  # also after st.stop: the link holds every choice the page made

@@ -3,6 +3,10 @@
 Colours and icons come from `styles`, so every chart speaks the same language as the
 tiles. Periods sit on an ordinal axis sorted along the shared time axis, so months and
 financial-year quarters are both labelled as people write them.
+
+Every chart leaves here through `_accessible`: a `description` that screen readers announce
+(the SVG's accessible name), and axis, legend and title text at 13 px or more in a colour
+that meets WCAG AA on white (the app's style sheet makes it follow the theme's text colour).
 """
 
 from __future__ import annotations
@@ -14,6 +18,26 @@ from kpis import formatting, styles
 from kpis.periods import order_exprs
 
 FONT = "Source Sans Pro, Arial, sans-serif"
+THEME_TEXT = "theme_text"  # a text mark so named follows the theme's text colour in the app (Vega's class `theme_text_marks`)
+
+
+def _accessible(chart, description: str):
+    """The shared finish: description, and text size and colour for axes, legends, titles and facet headers."""
+    size, ink = styles.CHART_FONT_SIZE, styles.CHART_TEXT
+    return (
+        chart.properties(description=description)
+        .configure_axis(labelColor=ink, titleColor=ink, labelFontSize=size, titleFontSize=size)
+        .configure_legend(labelColor=ink, titleColor=ink, labelFontSize=size, titleFontSize=size)
+        .configure_title(color=ink, fontSize=size + 3, subtitleColor=ink, subtitleFontSize=size)
+        .configure_header(labelColor=ink, titleColor=ink, labelFontSize=size, titleFontSize=size)
+        .configure_text(fontSize=size)
+    )
+
+
+def _span(frame: pl.DataFrame, order: list[str]) -> str:
+    areas = frame.sort("area_order")["area"].unique(maintain_order=True).to_list() if "area_order" in frame.columns else []
+    when = f"{order[0]} to {order[-1]}" if order else "no periods"
+    return f"{', '.join(areas) or 'no areas'}, {when}"
 
 
 def _period_sort(frame: pl.DataFrame) -> list[str]:
@@ -62,10 +86,12 @@ def _with_labels(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(styles.rag_label_expr().alias("status"))
 
 
-def sparkline(frame: pl.DataFrame, height: int = 48) -> alt.Chart:
-    """A small line of recent history for a tile: one line per area, no axes."""
+def sparkline(frame: pl.DataFrame, name: str = "Recent values", height: int = 56, labels: dict[str, str] | None = None) -> alt.Chart:
+    """A small line of recent history for a tile: one line per area, no axes, and where there are
+    several areas each line labelled at its end with the area's code (`labels`) or name."""
     data = _with_labels(frame.select("area", "area_order", "period", "period_start", "period_end", "value", "target", "rag"))
     order = _period_sort(data)
+    data = data.with_columns(pl.col("area").replace(labels or {}).alias("area_label"))
     x = alt.X("period:O", sort=order, axis=None)
     base = alt.Chart(data.to_pandas())
     line = base.mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=14)).encode(
@@ -79,7 +105,15 @@ def sparkline(frame: pl.DataFrame, height: int = 48) -> alt.Chart:
         # Every layer must hide the axis: a shared scale with one axis hidden breaks the renderer.
         x=x, y=alt.Y("target:Q", axis=None),
     )
-    return alt.layer(target, line).properties(height=height, width="container").configure_view(strokeWidth=0)
+    layers = [target, line]
+    if data["area"].n_unique() > 1:  # lines that differ only by colour get their names beside them
+        last = base.transform_filter(alt.FieldOneOfPredicate(field="period", oneOf=order[-1:]))
+        # In the theme's text colour (the mark's name is the style sheet's hook): area colours are 3:1, text needs 4.5:1.
+        layers.append(last.mark_text(align="left", dx=6, fontSize=styles.CHART_FONT_SIZE, fontWeight="bold", color=styles.CHART_TEXT).encode(
+            x=x, y=alt.Y("value:Q", axis=None), text="area_label:N",
+        ).properties(name=THEME_TEXT))
+    chart = alt.layer(*layers).properties(height=height, width="container", padding={"right": 8})
+    return _accessible(chart, f"{name}: sparkline of recent values for {_span(data, order)}").configure_view(strokeWidth=0)
 
 
 def band_words_expr() -> pl.Expr:
@@ -144,7 +178,8 @@ def trend_chart(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, s
     if show_interval:
         layers.insert(3, base.transform_filter("isValid(datum.ci_low)").mark_errorbar(ticks=True).encode(
             x=x, y=alt.Y("ci_low:Q", title=y_title), y2="ci_high:Q", color=colour))
-    return alt.layer(*layers).properties(title=title, height=380, width="container")
+    chart = alt.layer(*layers).properties(title=title, height=380, width="container")
+    return _accessible(chart, f"{title}: line chart by period for {_span(data, order)}, with the target and the amber and green zones")
 
 
 def _rag_label_expr() -> str:
@@ -177,16 +212,18 @@ def locality_bars(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1)
                  alt.Tooltip("status:N", title="Status")],
     )
     text_colours = alt.Scale(domain=list(styles.RAG), range=[look.text_colour for look in styles.RAG.values()])
-    inside = base.transform_filter("datum._place == 'inside'").mark_text(align="right", dx=-6, fontSize=12, fontWeight="bold").encode(
+    inside = base.transform_filter("datum._place == 'inside'").mark_text(align="right", dx=-6, fontSize=styles.CHART_FONT_SIZE, fontWeight="bold").encode(
         y=y, x="value:Q", text="label:N", color=alt.Color("rag:N", scale=text_colours, legend=None),
     )
-    outside = base.transform_filter("datum._place != 'inside'").mark_text(align="left", dx=6, fontSize=12, fontWeight="bold",
-                                                                           color=styles.TARGET_COLOUR).encode(y=y, x="_x:Q", text="label:N")
+    outside = base.transform_filter("datum._place != 'inside'").mark_text(align="left", dx=6, fontSize=styles.CHART_FONT_SIZE, fontWeight="bold",
+                                                                           color=styles.CHART_TEXT).encode(y=y, x="_x:Q", text="label:N").properties(name=THEME_TEXT)
 
     target = base.transform_filter("isValid(datum.target)").mark_rule(color=styles.TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(
         x="max(target):Q", tooltip=[alt.Tooltip("max(target):Q", title="Target", format=fmt)],
     )
-    return alt.layer(bars, target, inside, outside).resolve_scale(color="independent").properties(title=title, height=alt.Step(32), width="container")
+    chart = alt.layer(bars, target, inside, outside).resolve_scale(color="independent").properties(title=title, height=alt.Step(32), width="container")
+    words = "; ".join(data.sort("area_order").select(pl.format("{}: {}", "area", "label").alias("words"))["words"].to_list()) if data.height else "no values"
+    return _accessible(chart, f"{title}: bar chart by area against the target. {words}")
 
 
 def small_multiples(frame: pl.DataFrame, title: str, unit: str, decimals: int = 1, columns: int = 3) -> alt.Chart:
@@ -204,13 +241,14 @@ def small_multiples(frame: pl.DataFrame, title: str, unit: str, decimals: int = 
                  alt.Tooltip("value:Q", title="Value", format=fmt), alt.Tooltip("status:N", title="Status")],
     )
     target = base.mark_line(color=styles.TARGET_COLOUR, strokeDash=[4, 3], interpolate="step-after").encode(x=x, y="target:Q")
-    return (
+    chart = (
         alt.layer(target, line, data=data.to_pandas())
         .properties(width=220, height=120)
         .facet(facet=alt.Facet("area:N", title=None, sort=data.sort("area_order")["area"].unique(maintain_order=True).to_list()), columns=columns)
         .resolve_axis(x="independent")
         .properties(title=title)
     )
+    return _accessible(chart, f"{title}: one small line chart per area, with the target, for {_span(data, order)}")
 
 
 _XMR_SHAPES = {"common_cause": "circle", "special_cause_improvement": "triangle-up", "special_cause_concern": "diamond",
@@ -245,12 +283,12 @@ def xmr_chart(points: pl.DataFrame, title: str, unit: str = "number", decimals: 
     layers = [
         line("upl", styles.BAND_COLOUR, width=2), line("lpl", styles.BAND_COLOUR, width=2),
         line("u2s", styles.BAND_COLOUR, [4, 4], 1), line("l2s", styles.BAND_COLOUR, [4, 4], 1),
-        line("mean", "#212121", width=1.5),
+        line("mean", styles.MEAN_COLOUR, width=1.5),
     ]
     if target is not None:
         layers.append(base.mark_rule(color=styles.TARGET_COLOUR, strokeDash=[8, 4], strokeWidth=2).encode(
             y=alt.Y("mean(target):Q", title=y_title), tooltip=[alt.Tooltip("mean(target):Q", title="Target", format=fmt)]))
-    layers.append(base.mark_line(color="#9E9E9E", strokeWidth=1).encode(x=x, y=alt.Y("value:Q", title=y_title)))
+    layers.append(base.mark_line(color=styles.BAND_COLOUR, strokeWidth=1).encode(x=x, y=alt.Y("value:Q", title=y_title)))
     kinds = [k for k in icons.POINTS if k in set(data["point_type"])]  # the legend lists the types on this chart
     layers.append(base.mark_point(filled=True, size=80, opacity=1).encode(
         x=x, y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
@@ -263,7 +301,11 @@ def xmr_chart(points: pl.DataFrame, title: str, unit: str = "number", decimals: 
                  alt.Tooltip("mean:Q", title="Mean", format=fmt), alt.Tooltip("lpl:Q", title="Lower process limit", format=fmt),
                  alt.Tooltip("upl:Q", title="Upper process limit", format=fmt)],
     ))
-    return alt.layer(*layers).properties(title=title, height=360, width="container")
+    chart = alt.layer(*layers).properties(title=title, height=360, width="container")
+    signals = data.filter(pl.col("point_type") != "common_cause").height
+    span = f"{order[0]} to {order[-1]}" if order else "no points"
+    return _accessible(chart, f"{title}: XmR chart, {span}, with the mean, process limits and 2-sigma lines; "
+                              f"{signals} point(s) of special cause variation")
 
 
 _XMR_LINES = {"upl": "Upper process limit", "lpl": "Lower process limit", "u2s": "Upper 2-sigma line",

@@ -86,9 +86,11 @@ def _narratives(folder: str, sig: tuple) -> tuple[list[narratives.Narrative], li
 def _sparkline_spec(folder: str, sig: tuple, period: str | None, area: str, kpi: str) -> dict:
     """A tile's sparkline as a Vega-Lite spec: built and validated once per data change, not on every rerun."""
     from kpis import charts
+    from kpis.areas import code_of
 
     (tile,) = _tiles(folder, sig, period, area, (kpi,))
-    return charts.sparkline(tile.spark).to_dict()
+    codes = code_of(_store(folder, sig).areas)  # each line is labelled with its area's code
+    return charts.sparkline(tile.spark, name=str(tile.kpi["short_name"]), labels=codes).to_dict()
 
 
 def sparkline_spec(period: Period | None, area: str, kpi: str) -> dict:

@@ -14,7 +14,7 @@ from pages import cache, commentary, components, selections, url_state
 data = components.require_data()
 period, area = selections.selected_period(), selections.selected_area()
 
-st.title("What changed")
+st.title("What changed", anchor=False)
 if period is None or area is None:
     components.empty_state("There are no figures to compare yet.")
     st.stop()
@@ -70,7 +70,7 @@ for col, (kind, fmt) in zip(cols, exports.FORMATS.items(), strict=False):
     col.download_button(f"Download ({fmt.label})", exports.encode(download, kind, "What changed"),
                         file_name=exports.file_name("what_changed", period, kind, area, f"since_{then.label}"), mime=fmt.mime, key=f"ch_dl_{kind}")
 
-st.subheader("Status history and commentary")
+st.header("Status history and commentary", anchor=False)
 kpi_ids = shown["kpi_id"].unique(maintain_order=True).to_list()
 url_state.bind("detail", "ch_detail", kpi_ids[0], allowed=kpi_ids)
 detail = st.selectbox("KPI", kpi_ids, key="ch_detail", format_func=lambda k: str(data.kpi(k)["name"]))

@@ -10,7 +10,7 @@ import html
 import polars as pl
 import streamlit as st
 
-from kpis import summary, views
+from kpis import styles, summary, views
 from kpis.areas import children
 from kpis.formatting import format_target, format_value
 from kpis.periods import Period
@@ -19,35 +19,80 @@ from kpis.styles import DIRECTION, RAG, direction_label
 from pages import cache
 
 
+def _var(family: str, key: str, part: str) -> str:
+    """A status colour as the style sheet's custom property: the browser picks the light or dark one."""
+    return f"var(--kpi-{family}-{key.replace('_', '-')}-{part})"
+
+
 def badge(rag: str) -> str:
     """Status as colour, icon and word. Built from fixed registry strings only."""
-    look = RAG.get(rag, RAG["grey"])
-    return (f'<span class="kpi-badge" style="background:{look.colour};color:{look.text_colour}">'
+    key = rag if rag in RAG else "grey"
+    look = RAG[key]
+    return (f'<span class="kpi-badge" style="background:{_var("rag", key, "fill")};color:{_var("rag", key, "text")}">'
             f'<span aria-hidden="true">{look.icon}</span> {look.word}</span>')
 
 
-def direction_badge(arrow: str | None, direction: str, significant: bool | None = None) -> str:
-    """The direction with whether the change is significant ('↑ Improving, within normal variation')."""
-    look = DIRECTION.get(direction, DIRECTION["unknown"])
-    return f'<span class="kpi-direction" style="color:{look.colour}">{html.escape(direction_label(arrow, direction, significant))}</span>'
+def direction_badge(arrow: str | None, direction: str, significant: bool | None = None, area: str | None = None) -> str:
+    """The direction with whether the change is significant ('↑ Improving, within normal variation'),
+    led by the area it belongs to where a tile shows several ('North East: ↑ Improving, ...')."""
+    key = direction if direction in DIRECTION else "unknown"
+    lead = f"<b>{html.escape(area)}:</b> " if area else ""
+    return (f'<span class="kpi-direction" style="color:{_var("direction", key, "ink")}">'
+            f'{lead}{html.escape(direction_label(arrow, direction, significant))}</span>')
 
 
 def chip(code: str, value: str, rag: str) -> str:
-    look = RAG.get(rag, RAG["grey"])
-    return (f'<span class="kpi-chip" style="border-color:{look.colour}">'
-            f'<b>{html.escape(code)}</b> {html.escape(value)} <span style="color:{look.colour}" title="{look.word}">{look.icon}</span></span>')
+    key = rag if rag in RAG else "grey"
+    look = RAG[key]
+    return (f'<span class="kpi-chip" style="border-color:{_var("rag", key, "ink")}">'
+            f'<b>{html.escape(code)}</b> {html.escape(value)} <span style="color:{_var("rag", key, "ink")}" aria-hidden="true">{look.icon}</span>'
+            f'<span class="kpi-sr"> {look.word}</span></span>')
+
+
+# The app's own CSS. Colours come from `styles` as `light-dark()` pairs, which follow the theme
+# Streamlit sets (its app root carries `color-scheme`), so one style sheet serves both themes.
+STYLE = """
+[data-testid="stApp"] {{ {variables}
+  --kpi-focus: light-dark({focus_light}, {focus_dark}); --kpi-meta: light-dark(#4A4F57, #C3C8D0); --kpi-stale: light-dark(#8A4B00, #FFC94D); }}
+.kpi-badge {{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;font-size:0.9rem;white-space:nowrap}}
+.kpi-direction {{font-weight:600;font-size:0.9rem}}
+.kpi-chip {{display:inline-block;border:2px solid;border-radius:10px;padding:0 8px;margin:2px 4px 2px 0;font-size:0.85rem;white-space:nowrap}}
+.kpi-value {{font-size:2rem;font-weight:700;line-height:1.1}}
+.kpi-count {{font-size:2rem;font-weight:700}}
+.kpi-meta {{color:var(--kpi-meta);font-size:0.88rem}}
+.kpi-stale {{color:var(--kpi-stale);font-weight:600;font-size:0.85rem}}
+.kpi-tile-name {{font-size:1.1rem;font-weight:700;line-height:1.3;margin:0;padding:0}}
+.kpi-sr {{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}}
+/* Every Tab stop shows a 3 px ring at 8:1 or more on both themes' backgrounds. */
+[data-testid="stApp"] :is(a, button, summary, input, textarea, select, [role="button"], [tabindex]:not([tabindex="-1"])):focus-visible {{
+  outline:3px solid var(--kpi-focus) !important; outline-offset:2px !important; box-shadow:none !important}}
+/* A chart toolbar shows while one of its buttons has focus; a sparkline has none. */
+[data-testid="stElementToolbar"]:focus-within {{opacity:1 !important}}
+[class*="st-key-spark-"] [data-testid="stElementToolbar"] {{display:none !important}}
+/* Chart guide text (axes, legends, titles, facet headers) and named text marks follow the theme's text colour. */
+[data-testid="stVegaLiteChart"] :is(.role-axis-label, .role-axis-title, .role-legend-label, .role-legend-title, .role-title-text,
+  .role-title-subtitle, .role-column-header, .role-column-title, .role-row-header, .{theme_text}_marks) text {{fill:currentColor}}
+/* On a phone the summary table wraps its words rather than scrolling sideways. */
+@media (max-width: 640px) {{
+  [data-testid="stTable"] table {{table-layout:fixed;width:100%}}
+  [data-testid="stTable"] :is(th, td) {{overflow-wrap:anywhere;hyphens:auto}}
+}}
+"""
 
 
 def style_sheet() -> None:
-    st.html("""<style>
-    .kpi-badge {display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;font-size:0.9rem;white-space:nowrap}
-    .kpi-direction {font-weight:600;font-size:0.9rem;white-space:nowrap}
-    .kpi-chip {display:inline-block;border:2px solid;border-radius:10px;padding:0 8px;margin:2px 4px 2px 0;font-size:0.85rem;white-space:nowrap}
-    .kpi-value {font-size:2rem;font-weight:700;line-height:1.1}
-    .kpi-count {font-size:2rem;font-weight:700}
-    .kpi-meta {color:#4A4F57;font-size:0.88rem}
-    .kpi-stale {color:#8A4B00;font-weight:600;font-size:0.85rem}
-    </style>""")
+    from kpis.charts import THEME_TEXT
+
+    css = STYLE.format(variables=styles.css_variables().replace("\n", " "), focus_light=styles.FOCUS["light"],
+                       focus_dark=styles.FOCUS["dark"], theme_text=THEME_TEXT)
+    st.html(f"<style>{css}</style>")
+
+
+def tile_heading(name: str, full_name: str) -> None:
+    """A tile's name as a level-3 heading (pages put tiles under a level-2 one); the full name, where
+    it differs, follows in small text, so nothing hides behind a help icon."""
+    more = f'<div class="kpi-meta">{html.escape(full_name)}</div>' if full_name and full_name != name else ""
+    st.html(f'<h3 class="kpi-tile-name">{html.escape(name)}</h3>{more}')
 
 
 def value_text(row: dict[str, object]) -> str:
@@ -86,12 +131,15 @@ def require_data() -> Store:
     return data
 
 
-def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str], compact: bool = False) -> None:
-    """One KPI tile: value, target, period and age, status (colour, icon, word), direction, sparkline, parts, why, link."""
+def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str], compact: bool = False, place: str = "") -> None:
+    """One KPI tile: value, target, period and age, status (colour, icon, word), direction, sparkline, parts, why, link.
+
+    Its name is a heading and it costs two Tab stops (why, trend link). `place` keeps its key unique
+    where a page shows the same KPI twice."""
     kpi = tile.kpi
     row = tile.status_row
-    with st.container(border=True):
-        st.markdown(f"**{kpi['short_name']}**", help=str(kpi["name"]))
+    with st.container(border=True, key=f"tile-{place}{kpi['kpi_id']}"):
+        tile_heading(str(kpi["short_name"]), str(kpi["name"]))
         if tile.main is not None:
             main = tile.main
             st.html(f'<div class="kpi-value">{html.escape(value_text(main))}</div>'
@@ -114,13 +162,14 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
             many_areas(tile, period, area)
         elif tile.parts:
             st.html("".join(chip(codes.get(str(p["area"]), str(p["area"])), value_text(p), str(p["rag"])) for p in tile.parts)
-                    + (" " + " ".join(direction_badge(p["arrow"], str(p["direction"]), p.get("change_significant")).replace(">", f' title="{html.escape(str(p["area"]))}">', 1)
-                                      for p in tile.parts) if not compact else ""))
+                    + ("".join(f'<div>{direction_badge(p["arrow"], str(p["direction"]), p.get("change_significant"), area=str(p["area"]))}</div>'
+                               for p in tile.parts) if not compact else ""))
         if tile.main is not None or tile.parts:
             freshness_line(str(kpi["kpi_id"]), [tile.main] if tile.main is not None else tile.parts, period)
             spc_lines(str(kpi["kpi_id"]), [tile.main] if tile.main is not None else tile.parts, period, area)
         if tile.spark.height > 1:
-            sparkline(period, area, str(kpi["kpi_id"]))
+            with st.container(key=f"spark-{place}{kpi['kpi_id']}"):
+                sparkline(period, area, str(kpi["kpi_id"]))
         if row is not None:
             with st.expander("Why this status?"):
                 rows = [tile.main] if tile.main is not None else tile.parts[: views.MANY_AREAS] if len(tile.parts) <= views.MANY_AREAS else [row]
@@ -142,8 +191,14 @@ def many_areas(tile: views.Tile, period: Period | None, area: str) -> None:
                  query_params={"kpi": str(tile.kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})})
 
 
+def altair_chart(chart, **options) -> None:
+    """An Altair chart from `kpis.charts`, named for assistive technology by its own description."""
+    st.altair_chart(chart, alt=str(chart.description), **options)
+
+
 def sparkline(period: Period | None, area: str, kpi: str) -> None:
-    st.vega_lite_chart(cache.sparkline_spec(period, area, kpi), width="stretch")
+    spec = cache.sparkline_spec(period, area, kpi)
+    st.vega_lite_chart(spec, width="stretch", alt=spec.get("description"))
 
 
 def spc_lines(kpi_id: str, rows: list[dict[str, object]], period: Period | None, area: str) -> None:

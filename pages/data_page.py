@@ -11,7 +11,7 @@ from pages import access_ui, cache, components, data_upload, url_state
 
 data = cache.current_store()  # not require_data: this page works whatever state the data folder is in
 folder = cache.data_dir()
-st.title("Data")
+st.title("Data", anchor=False)
 url_state.copy_link()
 st.caption("Upload monthly or quarterly figures, check them, see what would change, and publish. "
            "Nothing is published while any error remains, and every publish can be undone.")
@@ -62,7 +62,7 @@ if data.ok:
                                 icon=":material/menu_book:")
 
     # ---- upload ----------------------------------------------------------------------------------
-    st.subheader("Upload")
+    st.header("Upload", anchor=False)
     generation = st.session_state.setdefault("upload_generation", 0)
     files = st.file_uploader("Drop CSV or Excel files here", type=["csv", "xlsx"], accept_multiple_files=True, key=f"uploads_{generation}",
                              help=f"Up to {config.max_upload_bytes() / 2**20:g} MB each. File names are only recorded, never used to store anything.")
@@ -111,7 +111,7 @@ if data.ok:
 
     # ---- preview and publish ---------------------------------------------------------------------
     if checked:
-        st.subheader("Preview")
+        st.subheader("Preview", anchor=False)
         preview = data_upload.preview(checked)
         cols = st.columns(3)
         for col, (label, key) in zip(cols, (("New figures", "new"), ("Revised figures", "revised"), ("Unchanged", "unchanged")), strict=True):
@@ -154,7 +154,7 @@ if message := st.session_state.pop("published_message", None):
     st.success(message, icon=":material/check_circle:")
 
 # ---- history ---------------------------------------------------------------------------------
-st.subheader("Published batches")
+st.header("Published batches", anchor=False)
 try:
     found = backends.report(folder)
 except OSError as error:
@@ -188,7 +188,7 @@ else:
             set_withdrawn(batch_id, access.acting_user, False)
 
 # ---- dropped files ---------------------------------------------------------------------------
-st.subheader("Files in the observations folder")
+st.header("Files in the observations folder", anchor=False)
 st.caption("Files copied into the data folder's observations/ appear here on the next page load. A file with any error is quarantined: "
            "the board keeps showing the data without it.")
 if data.files.height == 0:
@@ -206,7 +206,7 @@ else:
 if data.ok:
     _, baseline_problems = cache.spc_baselines()
     if baseline_problems.height:
-        st.subheader("SPC baselines")
+        st.header("SPC baselines", anchor=False)
         st.warning(f"{baseline_problems.height} row(s) of spc_baselines.csv could not be used and are left out; "
                    "the XmR charts use the other rows.", icon=":material/warning:")
         st.dataframe(baseline_problems.select("row", "column", "value", "problem", "fix").to_pandas(), hide_index=True, width="stretch")

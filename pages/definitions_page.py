@@ -7,7 +7,7 @@ from kpis.formatting import format_target
 from pages import components, downloads, url_state
 
 data = components.require_data()
-st.title("KPI definitions")
+st.title("KPI definitions", anchor=False)
 url_state.copy_link()
 st.caption("What each KPI measures, its target and how its RAG status is decided. Search by any word of the name, definition, source or owner.")
 
@@ -40,7 +40,7 @@ for row in found.head(MAX_DETAILS).iter_rows(named=True):
                     f"- Source: {row['source'] or '–'}; owner: {row['owner'] or '–'}")
 
 # ---- Statistical methods: written from the registry in kpis.stats -------------------------
-st.subheader("Statistical methods")
+st.header("Statistical methods", anchor=False)
 st.caption("How the 95% intervals on the Localities and Trends pages are worked out: the KPI's unit decides the method.")
 for method in stats.METHODS.values():
     units = ", ".join(u for u, rule in stats.UNITS.items() if rule.method == method.name) or "–"
@@ -51,6 +51,6 @@ st.markdown(f"**Comparing an area with its parent.** {stats.COMPARISON_RULE}")
 # ---- statistical process control ------------------------------------------------------
 from kpis import spc  # noqa: E402
 
-st.header("Statistical process control")
+st.header("Statistical process control", anchor=False)
 st.markdown(spc.EXPLANATION)
 st.dataframe(spc.icon_table().to_pandas(), hide_index=True, width="stretch")

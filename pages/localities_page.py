@@ -16,7 +16,7 @@ parent, singled_out = views.comparison_scope(data.areas, selected) if selected e
 children = A.children(data.areas, parent) if parent else []
 codes = code_of(data.areas)
 
-st.title("Localities")
+st.title("Localities", anchor=False)
 if not children:
     components.empty_state(f"{selected} has no areas under it and none beside it to compare with.")
     st.stop()
@@ -41,7 +41,7 @@ if frame.height == 0:
     components.empty_state(f"No area of {parent} has a figure at or before {period.label if period else 'this period'}.")
     st.stop()
 
-st.subheader("KPI × area" if len(children) <= views.MANY_AREAS else "Area × KPI")
+st.header("KPI × area" if len(children) <= views.MANY_AREAS else "Area × KPI", anchor=False)
 matrix, rags = views.locality_matrix(frame, children, cache.spc_summary(period, children))
 if matrix.columns[0] == "Area" and matrix.width - 1 > views.MANY_AREAS:  # areas in rows: as many KPI columns as fit the page
     chosen_name = str(data.kpi(kpi)["name"]) if kpi and data.kpi(kpi) else None
@@ -61,7 +61,7 @@ def _colour_cells(col):
 # A static table wraps each cell's words (value, status, direction, SPC) instead of cutting them off.
 st.table(matrix.to_pandas().style.apply(_colour_cells, subset=area_cols).hide(axis="index"))
 
-st.subheader(f"Against target, and against {parent}")
+st.header(f"Against target, and against {parent}", anchor=False)
 with_parts = frame["kpi_id"].unique(maintain_order=True).to_list()
 names = short_names(data.catalogue)
 default = with_parts if len(with_parts) <= 6 else ([kpi] if kpi in with_parts else with_parts[:1])
@@ -78,7 +78,7 @@ for i, kpi_id in enumerate(kpi_ids):
     part = views.ranked_by_target_gap(part) if rank else part
     info = part.row(0, named=True)
     with grid[i % 2], st.container(border=True):
-        st.altair_chart(charts.locality_bars(part, str(info["short_name"]), str(info["unit"]), int(info["decimals"])), width="stretch")
+        components.altair_chart(charts.locality_bars(part, str(info["short_name"]), str(info["unit"]), int(info["decimals"])), width="stretch")
         for ref in part.select("period", "parent_value", "parent_period", "parent_derived", "parent_reason").unique(maintain_order=True).iter_rows(named=True):
             st.caption(views.parent_caption(ref, parent, str(info["unit"]), int(info["decimals"])))
         st.table(views.comparison_table(part, parent).to_pandas().style.hide(axis="index"))
@@ -86,13 +86,13 @@ for i, kpi_id in enumerate(kpi_ids):
 downloads.buttons(exports.localities_table(frame, parent), "localities", period, parent, key="loc_dl", label="Download the comparison")
 
 if kpi:
-    st.subheader("Trends by area")
+    st.header("Trends by area", anchor=False)
     history = cache.trend([kpi], children, period)
     if history.height == 0:
         components.empty_state(f"{data.kpi(kpi)['short_name']} has no figures by area. Choose another KPI in the sidebar.")
     else:
         info = data.kpi(kpi)
-        st.altair_chart(charts.small_multiples(history, str(info["name"]), str(info["unit"]), int(info["decimals"])))
+        components.altair_chart(charts.small_multiples(history, str(info["name"]), str(info["unit"]), int(info["decimals"])))
 st.caption("Intervals are 95%, worked by the KPI's unit: Wilson score for percentages, Byar's method for rates, exact Poisson limits for "
            f"counts (see Definitions). An area is better or worse than {parent} only when {parent}'s figure for the same period lies outside "
            f"the area's interval; an area's count is part of {parent}'s total and is not compared with it.")

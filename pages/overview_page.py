@@ -13,7 +13,7 @@ data = components.require_data()
 period, area = selections.selected_period(), selections.selected_area()
 codes = code_of(data.areas)
 
-st.title("KPI performance overview")
+st.title("KPI performance overview", anchor=False)
 st.caption(f"{area} · reporting period {period.label if period else '–'} · each KPI shows its latest figure at or before this period")
 url_state.copy_link()
 
@@ -58,15 +58,16 @@ else:
 visible = cache.tiles(period, area, shown[(page_no - 1) * PER_PAGE: page_no * PER_PAGE])
 if not visible:
     components.empty_state("No KPI matches these filters.")
+st.header("KPIs at a glance", anchor=False)
 for start in range(0, len(visible), 3):
     for col, tile in zip(st.columns(3), visible[start:start + 3], strict=False):
         with col:
             components.render_tile(tile, period, area, codes)
 
-st.subheader("By Partnership Priority")
+st.header("By Partnership Priority", anchor=False)
 priority_summary.render(filtered, {p: n for p, n in names.items() if not priority_filter or p in priority_filter}, period, area)
 
-st.subheader("Key Performance Indicator summary")
+st.header("Key Performance Indicator summary", anchor=False)
 st.caption("As in the published report: target, actual by area, period of the figure, RAG status and direction over the last 12 months.")
 table = cache.report(period, area).filter(pl.col("kpi_id").is_in(shown))
 if table.height == 0:
@@ -77,7 +78,7 @@ else:
     colours = styled["_rag"].to_list()
 
     def _colour(column):  # background by status, text in the registry's contrast colour
-        return [f"background-color:{RAG[c].colour};color:{RAG[c].text_colour};font-weight:600" for c in colours]
+        return [f"background-color:var(--kpi-rag-{c}-fill);color:var(--kpi-rag-{c}-text);font-weight:600" if c in RAG else "" for c in colours]
 
     # A static table wraps long KPI names, as the published report does.
     st.table(pdf.style.apply(_colour, subset=["RAG status"]).hide(axis="index"))

@@ -14,7 +14,7 @@ data = components.require_data()
 period, area = selections.selected_period(), selections.selected_area()
 codes = code_of(data.areas)
 
-st.title("Partnership Priorities")
+st.title("Partnership Priorities", anchor=False)
 found, unreadable = cache.narrative_list()
 for problem in unreadable:
     st.warning(f"A narrative file could not be read: {problem}", icon=":material/warning:")
@@ -22,7 +22,7 @@ narrative = narratives.for_period(found, period)
 priority_names = PR.names(found, data.catalogue)
 statuses = cache.statuses(period, area)
 url_state.copy_link()
-st.subheader("At a glance")
+st.header("At a glance", anchor=False)
 priority_summary.render(statuses, priority_names, period, area, on_priorities_page=True)
 
 if narrative is None or (period is not None and narrative.period != period):
@@ -58,18 +58,18 @@ for section in narrative.priorities():
         if not kpi_ids:
             st.caption("No KPI is linked to this priority.")
         for kpi_id in kpi_ids[:MAX_TILES]:
-            components.render_tile(tiles[kpi_id], period, area, codes, compact=True)
+            components.render_tile(tiles[kpi_id], period, area, codes, compact=True, place=f"{section.key}-")
         if len(kpi_ids) > MAX_TILES:
             names = short_names(data.catalogue)
             st.caption(f"Also under this priority: {', '.join(names[k] for k in kpi_ids[MAX_TILES:])}. "
                        "The Overview can filter by priority.")
 
-st.header("Performance achievements, areas for improvement, challenges and opportunities", divider="gray")
+st.header("Performance achievements, areas for improvement, challenges and opportunities", divider="gray", anchor=False)
 left, right = st.columns(2, gap="large")
 for i, key in enumerate(narratives.THEMES):
     section = narrative.section(key)
     with (left if i % 2 == 0 else right), st.container(border=True):
-        st.subheader(section.title if section else key.replace("_", " ").capitalize())
+        st.subheader(section.title if section else key.replace("_", " ").capitalize(), anchor=False)
         st.markdown(section.body if section and section.body else "_Nothing recorded for this period._", unsafe_allow_html=False)
         if section and section.kpis:
             known = [k for k in section.kpis if k in tiles]

@@ -52,7 +52,7 @@ def selectors(data: Store) -> None:
     _sync("area", area_names, top[0] if top else (area_names[0] if area_names else None))
     _sync("kpi", kpi_ids, kpi_ids[0] if kpi_ids else None)
     with st.sidebar:
-        st.markdown("### Show")
+        st.header("Show", anchor=False)
         st.selectbox("Reporting period", periods, key="sel_period", help="Each KPI shows its latest value at or before this period.",
                      format_func=lambda label: ranges.option_label(parse_period(label)))
         st.selectbox("Area", area_names, key="sel_area", format_func=lambda a: f"{a} ({codes[a]})" if codes.get(a) and codes[a] != a else a)
@@ -75,3 +75,16 @@ def selected_area() -> str | None:
 
 def selected_kpi() -> str | None:
     return st.session_state.get("sel_kpi")
+
+
+BOARD = "KPI performance board"
+# What the browser tab names besides the page: the selection the page shows.
+TITLE_PARTS = {"Overview": ("area", "period"), "Trends": ("kpi", "area", "period"), "Localities": ("kpi", "area", "period"),
+               "Priorities": ("area", "period")}
+
+
+def document_title(page: str, data: Store | None) -> str:
+    """'Trends · Ready to Learn uptake · City · 2024/25 Q1 · KPI performance board': each page and selection its own title."""
+    names = short_names(data.catalogue) if data is not None and data.ok else {}
+    values = {"kpi": names.get(selected_kpi() or "", selected_kpi()), "area": selected_area(), "period": st.session_state.get("sel_period")}
+    return " · ".join([page, *[str(values[p]) for p in TITLE_PARTS.get(page, ()) if values[p]], BOARD])

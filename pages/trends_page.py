@@ -14,7 +14,7 @@ data = components.require_data()
 period, area, kpi = selections.selected_period(), selections.selected_area(), selections.selected_kpi()
 names = short_names(data.catalogue)
 
-st.title("Trends")
+st.title("Trends", anchor=False)
 st.caption(f"Up to {period.label if period else 'the latest period'} · the target is drawn as steps where it changed; "
            "shaded bands show where a value would be green (inner) and amber (outer).")
 
@@ -53,7 +53,7 @@ SPC_MAX_CHARTS = 6  # one chart per area with figures; beyond this the page gets
 def render_spc(data, kpi_id: str, history: pl.DataFrame, period) -> None:
     info = data.kpi(kpi_id)
     areas = history.sort("area_order")["area"].unique(maintain_order=True).to_list()
-    st.subheader(f"{info['name']}: statistical process control")
+    st.header(f"{info['name']}: statistical process control", anchor=False)
     if not areas:
         components.empty_state("No figures for the chosen areas to draw an XmR chart from.")
         return
@@ -75,7 +75,7 @@ def render_spc(data, kpi_id: str, history: pl.DataFrame, period) -> None:
         for g in result.groups.filter(pl.col("reason").is_not_null()).iter_rows(named=True):
             st.caption(f"Limits recalculated from {g['period']}: {g['reason']}"
                        + (f" (fixed on its first {g['fix_after']} points)" if g.get("fix_after") else ""))
-        st.altair_chart(charts.xmr_chart(result.points, f"{info['short_name']} · {area}", str(info["unit"]), int(info["decimals"]),
+        components.altair_chart(charts.xmr_chart(result.points, f"{info['short_name']} · {area}", str(info["unit"]), int(info["decimals"]),
                                          result.target), width="stretch")
 
 
@@ -95,7 +95,7 @@ for kpi_id in kpi_ids[1:] if show_spc else kpi_ids:
     if frame.height == 0:
         components.empty_state(f"{names[kpi_id]}: no figures for the chosen areas at or before {period.label if period else 'this period'}.")
         continue
-    st.altair_chart(
+    components.altair_chart(
         charts.trend_chart(frame, f"{info['name']}", str(info["unit"]), int(info["decimals"]), show_interval=show_counts, highlight=area),
         width="stretch",
     )
@@ -108,7 +108,7 @@ for kpi_id in kpi_ids[1:] if show_spc else kpi_ids:
         st.caption("This KPI's figures were supplied without a numerator and denominator.")
 
 table = views.trend_table(history, show_counts)
-st.subheader("Values")
+st.header("Values", anchor=False)
 if table.height:
     st.dataframe(table.to_pandas(), hide_index=True, width="stretch")
     download = exports.trend_table(history, data.catalogue, show_counts)
@@ -117,7 +117,7 @@ if table.height:
                             file_name=exports.file_name("trend", period, kind, "_".join(kpi_ids)), mime=fmt.mime, key=f"tr_dl_{kind}")
 
 if kpi and period:
-    st.subheader(f"{names[kpi]}: status history and commentary")
+    st.subheader(f"{names[kpi]}: status history and commentary", anchor=False)
     history_col, comment_col = st.columns(2, gap="large")
     with history_col:
         for area_name in [a for a in (chosen_areas or scope) if a in set(history.filter(pl.col("kpi_id") == kpi)["area"])][:3]:

@@ -89,3 +89,55 @@ def test_a_short_bar_is_labelled_past_its_end_and_a_suppressed_one_says_so(demo_
     assert rows["North West"]["_place"] == "suppressed" and rows["North West"]["label"] == "suppressed: fewer than 5 people counted"
     outside = spec["layer"][3]
     assert outside["mark"]["align"] == "left" and outside["encoding"]["x"]["field"] == "_x"
+
+
+def all_charts(demo_store, rtl) -> dict[str, dict]:
+    from kpis import spc
+
+    frame = views.localities(demo_store, summary.default_period(demo_store), "City").filter(pl.col("kpi_id") == "rtl_uptake")
+    points = spc.analyse([10, 13, 10, 13, 12, 12, 12, 12, 12, 12, 12, 20, 1, 2, 3], "increase").points
+    return {
+        "sparkline": charts.sparkline(rtl, "Ready to Learn").to_dict(),
+        "trend": charts.trend_chart(rtl, "Ready to Learn", "percent", 0).to_dict(),
+        "bars": charts.locality_bars(frame, "Ready to Learn", "percent", 0).to_dict(),
+        "multiples": charts.small_multiples(rtl, "Ready to Learn", "percent", 0).to_dict(),
+        "xmr": charts.xmr_chart(points, "Ready to Learn", "percent", 0).to_dict(),
+    }
+
+
+def test_every_chart_is_described_and_its_text_is_large_and_dark_enough(demo_store, rtl):
+    from test_styles import contrast
+
+    for name, spec in all_charts(demo_store, rtl).items():
+        assert spec["description"].startswith("Ready to Learn: "), name
+        config = spec["config"]
+        for part, keys in {"axis": ("labelColor", "titleColor"), "legend": ("labelColor", "titleColor"), "title": ("color",),
+                           "header": ("labelColor", "titleColor")}.items():
+            for key in keys:
+                assert contrast(config[part][key], "#FFFFFF") >= 4.5, (name, part, key)
+        for part, keys in {"axis": ("labelFontSize", "titleFontSize"), "legend": ("labelFontSize", "titleFontSize"), "title": ("fontSize",)}.items():
+            for key in keys:
+                assert config[part][key] >= 13, (name, part, key)
+
+
+def test_descriptions_say_what_the_chart_shows(demo_store, rtl):
+    specs = all_charts(demo_store, rtl)
+    assert "North East, North West, South, Apr 2021 to Jun 2024" in specs["trend"]["description"]
+    assert "North East: 87%  ✖ Red" in specs["bars"]["description"]
+
+
+def test_sparkline_labels_each_area_line_at_its_end(rtl):
+    spec = charts.sparkline(rtl, "RTL", labels={"North East": "NE", "North West": "NW", "South": "S"}).to_dict()
+    text = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert len(text) == 1 and text[0]["encoding"]["text"]["field"] == "area_label"
+    assert text[0]["name"] == charts.THEME_TEXT and text[0]["mark"]["color"] == styles.CHART_TEXT
+    rows = spec["datasets"][spec["data"]["name"]]
+    assert {r["area"]: r["area_label"] for r in rows} == {"North East": "NE", "North West": "NW", "South": "S"}
+    last = text[0]["transform"][0]["filter"]["oneOf"]
+    assert last == [spec["layer"][1]["encoding"]["x"]["sort"][-1]]
+
+
+def test_a_single_area_sparkline_needs_no_label(rtl):
+    spec = charts.sparkline(rtl.filter(pl.col("area") == "South"), "RTL").to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "line"]
+    assert spec["description"].startswith("RTL: sparkline of recent values for South, ")

@@ -165,8 +165,8 @@ def test_the_data_page_works_without_a_usable_catalogue(data_copy, monkeypatch):
     (data_copy / "catalogue.csv").write_text("kpi_id,name\nrtl_uptake,x\n")
     at = open_data_page(data_copy, monkeypatch)
     assert any("could not be read" in e.value for e in at.error)
-    assert any(h.value == "Published batches" for h in at.subheader)
-    assert any(h.value == "Files in the observations folder" for h in at.subheader)
+    assert any(h.value == "Published batches" for h in at.header)
+    assert any(h.value == "Files in the observations folder" for h in at.header)
     assert not at.file_uploader  # nothing can be checked without a catalogue
 
 

@@ -1,0 +1,208 @@
+"""Accessibility of the served app: axe-core on every page at desktop and phone width.
+
+axe-core is pinned in package-lock.json and installed by `npm ci` (`make test` does it). It
+is injected into each page and runs on the whole document; a violation whose element lies
+in the app's own content (the main block and the sidebar's user content) fails the test,
+while one in Streamlit's own chrome (header, navigation, toolbars) is printed and collected.
+Screenshots in light, dark, greyscale and deuteranopia simulation go to tests/screenshots/a11y/.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_browser import CONTENT_HEIGHT, SHOTS, browser, pytestmark, server, wait_done  # noqa: F401  (fixtures and marks)
+
+from conftest import ROOT
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"desktop": 1400, "phone": 390}
+PAGES = {
+    "overview": ("", "Overview"),
+    "trends": ("trends", "Trends"),
+    "localities": ("localities", "Localities"),
+    "priorities": ("priorities", "Priorities"),
+    "definitions": ("definitions", "Definitions"),
+    "data": ("data", "Data"),
+    "changes": ("changes", "What changed"),
+    "present": ("present", "Present"),
+    "trends_deep_link": ("trends?kpi=mmr_24m&area=City&period=2024/25%20Q1", "MMR"),
+}
+CONTENT = '[data-testid="stMain"] [data-testid="stMainBlockContainer"], [data-testid="stSidebarUserContent"]'
+# Streamlit's own element chrome inside the main block: its toolbars and tooltips are not the app's markup.
+CHROME_INSIDE = '[data-testid="stElementToolbar"], [data-testid="stTooltipIcon"] [role="tooltip"]'
+
+needs_axe = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: run `npm ci` (make test does)")
+
+RUN_AXE = """async ([content, chromeInside]) => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  const rows = [];
+  for (const v of result.violations) {
+    for (const node of v.nodes) {
+      const target = node.target.flat(Infinity);
+      const el = document.querySelector(target[target.length - 1]);
+      const inApp = !!(el && el.closest(content) && !el.closest(chromeInside));
+      rows.push({rule: v.id, impact: v.impact, where: inApp ? 'app' : 'chrome', target: target.join(' '),
+                 html: node.html.slice(0, 160), summary: node.failureSummary.split('\\n').slice(0, 3).join(' ')});
+    }
+  }
+  return rows;
+}"""
+
+
+def open_page(browser, server, path: str, width: int, color_scheme: str = "light"):  # noqa: F811
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=color_scheme)
+    page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+    wait_done(page)
+    return page
+
+
+def axe_rows(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(RUN_AXE, [CONTENT, CHROME_INSIDE])
+
+
+@needs_axe
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("name", list(PAGES))
+def test_axe_finds_nothing_in_the_apps_content(server, browser, name, width):  # noqa: F811
+    path, title_word = PAGES[name]
+    page = open_page(browser, server, path, WIDTHS[width])
+    try:
+        rows = axe_rows(page)
+        title = page.title()
+    finally:
+        page.close()
+    chrome = [r for r in rows if r["where"] == "chrome"]
+    app = [r for r in rows if r["where"] == "app"]
+    if chrome:
+        print(f"\n{name} at {width}: Streamlit chrome, {len(chrome)} node(s):\n" + "\n".join(json.dumps(r) for r in chrome))
+    assert app == [], f"{name} at {width}:\n" + "\n".join(json.dumps(r, ensure_ascii=False) for r in app)
+    assert title_word in title and "KPI performance board" in title
+
+
+# Deuteranopia by the Machado, Oliveira and Fernandes (2009) matrix at full severity, as an SVG colour filter.
+SIMULATIONS = {
+    "greyscale": "grayscale(1)",
+    "deuteranopia": "url(#deuteranopia)",
+}
+DEUTERANOPIA_SVG = """() => {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('style', 'position:absolute;width:0;height:0');
+  svg.innerHTML = '<filter id="deuteranopia" color-interpolation-filters="linearRGB"><feColorMatrix type="matrix" values="'
+    + '0.367322 0.860646 -0.227968 0 0  0.280085 0.672501 0.047413 0 0  -0.011820 0.042940 0.968881 0 0  0 0 0 1 0"/></filter>';
+  document.body.appendChild(svg);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots_in_both_themes_and_simulations(server, browser, scheme):  # noqa: F811
+    """Not judged by the machine: these images are for a person to look at."""
+    out = SHOTS / "a11y"
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("overview", "trends", "localities"):
+        page = open_page(browser, server, PAGES[name][0], 1400, scheme)
+        page.set_viewport_size({"width": 1400, "height": min(int(page.evaluate(CONTENT_HEIGHT)) + 40, 3000)})
+        page.wait_for_timeout(800)
+        page.evaluate(DEUTERANOPIA_SVG)
+        page.screenshot(path=str(out / f"{name}_{scheme}.png"))
+        for label, css in SIMULATIONS.items():
+            page.evaluate("css => { document.documentElement.style.filter = css; }", css)
+            page.wait_for_timeout(200)
+            page.screenshot(path=str(out / f"{name}_{scheme}_{label}.png"))
+        page.close()
+    assert (out / f"overview_{scheme}_deuteranopia.png").stat().st_size > 0
+
+
+# One Tab stop: what it is, where it is, and how its focus shows (outline or box shadow, and their colours).
+FOCUS_STOP = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  let hidden = false, node = el;
+  for (; node && node !== document.documentElement; node = node.parentElement) {
+    const s = getComputedStyle(node);
+    if (s.opacity === '0' || s.visibility === 'hidden' || s.display === 'none') { hidden = true; break; }
+  }
+  let ring = null;  // the focus ring may be drawn by the control or by its wrapper (a select's box)
+  for (let n = el, i = 0; n && i < 4 && !ring; n = n.parentElement, i++) {
+    const s = getComputedStyle(n);
+    if (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) ring = s.outlineColor;
+  }
+  const tile = el.closest('[class*="st-key-tile-"]');
+  return {tag: el.tagName, testid: el.getAttribute('data-testid') || el.closest('[data-testid]')?.getAttribute('data-testid') || '',
+          name: (el.getAttribute('aria-label') || el.innerText || '').trim().slice(0, 60), hidden,
+          tile: tile ? [...tile.classList].find(c => c.startsWith('st-key-tile-')) : null,
+          outline: ring,
+          shadow: style.boxShadow !== 'none' ? style.boxShadow : null};
+}"""
+
+
+def tab_stops(page, limit: int = 200) -> list[dict]:
+    """Tab from the top of the page until focus comes back round (or leaves the document)."""
+    stops: list[dict] = []
+    page.evaluate("""() => { const s = document.createElement('span'); s.tabIndex = -1; s.id = 'tab-start';
+                            document.body.prepend(s); s.focus(); }""")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUS_STOP)
+        if stop is None or (stops and stop == stops[0]):
+            break
+        stops.append(stop)
+    return stops
+
+
+def rgb(css: str) -> str:
+    """'rgb(31, 78, 121)' or 'rgba(31, 78, 121, 1)' as '#1F4E79'."""
+    parts = css[css.index("(") + 1: css.index(")")].split(",")
+    return "#" + "".join(f"{round(float(p)):02X}" for p in parts[:3])
+
+
+def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, browser):  # noqa: F811
+    from test_styles import contrast
+
+    page = open_page(browser, server, "", 1400)
+    try:
+        stops = tab_stops(page)
+    finally:
+        page.close()
+    print(f"\noverview: {len(stops)} Tab stops; first tile at stop {next((i for i, s in enumerate(stops, 1) if s['tile']), None)}")
+    per_tile: dict[str, int] = {}
+    for stop in stops:
+        if stop["tile"]:
+            per_tile[stop["tile"]] = per_tile.get(stop["tile"], 0) + 1
+    assert per_tile and max(per_tile.values()) <= 3, per_tile
+    assert [s for s in stops if s["hidden"]] == []  # a focused control is never invisible
+    for stop in stops:
+        if stop["testid"] in ("stMain", "stSkipToContent"):  # the skip link's target and Streamlit's own skip link
+            continue
+        assert stop["outline"], stop
+        assert contrast(rgb(stop["outline"]), "#FFFFFF") >= 3, stop
+
+
+NAMES = """() => {
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]')];
+  const chartNames = charts.map(c => (c.closest('[role="graphics-document"]') || c.querySelector('[role="graphics-document"]'))
+                                       ?.getAttribute('aria-label') || '');
+  const buttons = [...document.querySelectorAll('[data-testid="stMain"] button, [data-testid="stMain"] a, [data-testid="stMain"] summary')]
+    .map(b => (b.getAttribute('aria-label') || b.innerText || '').trim());
+  const headings = [...document.querySelectorAll('h1, h2, h3, h4')].map(h => h.tagName + ' ' + h.innerText.trim());
+  return {chartNames, buttons, headings};
+}"""
+
+
+@pytest.mark.parametrize("name", ["overview", "trends", "localities"])
+def test_charts_and_controls_have_their_own_names_and_tiles_are_headings(server, browser, name):  # noqa: F811
+    page = open_page(browser, server, PAGES[name][0], 1400)
+    try:
+        page.wait_for_timeout(1500)  # charts render after the script run
+        found = page.evaluate(NAMES)
+    finally:
+        page.close()
+    assert found["chartNames"], "no chart found"
+    for chart_name in found["chartNames"]:
+        assert chart_name and chart_name != "Vega visualization" and len(chart_name) < 400, chart_name
+    assert "Help" not in found["buttons"]
+    if name == "overview":
+        assert sum(h.startswith("H3 ") for h in found["headings"]) >= 3  # each tile's name is a heading
