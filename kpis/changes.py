@@ -114,6 +114,19 @@ def records(frame: pl.DataFrame, fields: tuple[str, ...] = CLI_FIELDS) -> list[d
     return frame.select(fields).with_columns(pl.col(pl.Date).cast(pl.String)).to_dicts()
 
 
+HISTORY_AREAS = 6  # status histories listed under the table at most; the table itself has every area
+
+
+def history_areas(frame: pl.DataFrame, kpi_id: str, area: str, limit: int = HISTORY_AREAS) -> tuple[list[str], int]:
+    """The areas whose status history is listed for a KPI (rows of `changes`): the selected area first, then those
+    whose status changed, then the rest, in the table's order, at most `limit`; and how many are left out."""
+    rows = (frame.filter(pl.col("kpi_id") == kpi_id)
+            .with_columns((pl.col("area") == area).alias("_own"))
+            .sort(["_own", "status_changed"], descending=[True, True], maintain_order=True))
+    areas = rows["area"].cast(pl.String).to_list()
+    return areas[:limit], max(0, len(areas) - limit)
+
+
 def status_history(store: Store, kpi_id: str, area: str, until: Period | None) -> pl.DataFrame:
     """A KPI's status in an area over time, one row per change: from which period it held, the figure, and the status before."""
     from kpis import views

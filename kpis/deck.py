@@ -11,7 +11,9 @@ narrative longer than a slide's text budget continues on the next slide.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import altair as alt
 import polars as pl
@@ -54,7 +56,12 @@ class Figure:
 class Chart:
     title: str
     alt_text: str
-    chart: alt.TopLevelMixin
+    make: Callable[[], alt.TopLevelMixin] = field(repr=False, compare=False)
+
+    @cached_property
+    def chart(self) -> alt.TopLevelMixin:
+        """Built when first drawn, so that a deck of many KPIs is quick to build and the presenter draws only the slide shown."""
+        return self.make()
 
 
 @dataclass(frozen=True)
@@ -226,7 +233,7 @@ def _trend_chart(store: Store, kpi: dict[str, object], area: str, tile: views.Ti
             if 0 < hidden.height <= 6 else f" {hidden.height} suppressed figures are left out." if hidden.height else "")
     alt_text = (f"Line chart of {kpi['short_name']} for {', '.join(areas)} from {first} to {last}, with the target as a dashed line "
                 f"and the green and amber bands shaded.{latest}{gaps}")
-    return Chart(title, alt_text, charts.trend_chart(history, title, unit, decimals))
+    return Chart(title, alt_text, lambda: charts.trend_chart(history, title, unit, decimals))
 
 
 def _locality_table(locality: pl.DataFrame, kpi_id: str, area: str) -> Table | None:

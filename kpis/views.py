@@ -365,6 +365,12 @@ def shown_value_expr() -> pl.Expr:
     return suppression.word_expr(formatting.value_expr())
 
 
+def comparison_grid_columns(n_areas: int) -> int:
+    """How many KPIs' comparisons (chart and table) sit side by side: two, or one across the page beyond `MANY_AREAS`
+    areas, where a table of that many areas, with its reasons, would be cut off in half the page."""
+    return 1 if n_areas > MANY_AREAS else 2
+
+
 def comparison_table(part: pl.DataFrame, parent: str) -> pl.DataFrame:
     """Per area of one KPI: value, gap to the parent and to the target, 95% interval and method, and the comparison in words."""
     methods = {name: m.title for name, m in stats.METHODS.items()}

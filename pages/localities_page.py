@@ -72,12 +72,12 @@ url_state.publish("kpis", "loc_kpis", default, "list")
 url_state.bind("rank", "loc_rank", False, "bool")
 rank = picks[1].toggle("Rank areas by gap to target", key="loc_rank", help="Furthest short of the target first.")
 url_state.publish("rank", "loc_rank", False, "bool")
-grid = st.columns(2)
+grid = st.columns(views.comparison_grid_columns(len(children)))
 for i, kpi_id in enumerate(kpi_ids):
     part = frame.filter(pl.col("kpi_id") == kpi_id)
     part = views.ranked_by_target_gap(part) if rank else part
     info = part.row(0, named=True)
-    with grid[i % 2], st.container(border=True):
+    with grid[i % len(grid)], st.container(border=True):
         components.altair_chart(charts.locality_bars(part, str(info["short_name"]), str(info["unit"]), int(info["decimals"])), width="stretch")
         for ref in part.select("period", "parent_value", "parent_period", "parent_derived", "parent_reason").unique(maintain_order=True).iter_rows(named=True):
             st.caption(views.parent_caption(ref, parent, str(info["unit"]), int(info["decimals"])))
