@@ -214,8 +214,10 @@ def test_status_histories_listed_for_many_areas(changed, limit, expected):
 @pytest.mark.parametrize(
     ("rags", "limit", "expected"),
     [
-        # worst first, catalogue order among equals; the rest named
-        (["green", "red", "amber", "red", "grey"], 3, (["k1", "k3", "k2"], ["k0", "k4"])),
+        # more than the limit: the few worst, catalogue order among equals; the rest named
+        (["green", "red", "amber", "red", "grey"], 4, (["k1", "k3"], ["k2", "k0", "k4"])),
+        # up to the limit: every one, worst first
+        (["green", "red", "amber"], 3, (["k1", "k2", "k0"], [])),
         (["green", "green"], 6, (["k0", "k1"], [])),
     ],
 )
@@ -223,4 +225,4 @@ def test_a_priority_shows_its_worst_kpis_as_tiles_and_names_the_rest(rags, limit
     from kpis import priorities
 
     statuses = pl.DataFrame({"kpi_id": [f"k{i}" for i in range(len(rags))] + ["x"], "priority": [1] * len(rags) + [2], "rag": [*rags, "red"]})
-    assert priorities.tiles_first(statuses, 1, limit) == expected
+    assert priorities.tiles_first(statuses, 1, limit, few=2) == expected
