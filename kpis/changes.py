@@ -114,6 +114,19 @@ def records(frame: pl.DataFrame, fields: tuple[str, ...] = CLI_FIELDS) -> list[d
     return frame.select(fields).with_columns(pl.col(pl.Date).cast(pl.String)).to_dicts()
 
 
+HISTORY_AREAS = 6  # status histories listed under the table at most; the table itself has every area
+
+
+def history_areas(frame: pl.DataFrame, kpi_id: str, area: str, limit: int = HISTORY_AREAS) -> tuple[list[str], int]:
+    """The areas whose status history is listed for a KPI (rows of `changes`): the selected area first, then those
+    whose status changed, then the rest, in the table's order, at most `limit`; and how many are left out."""
+    rows = (frame.filter(pl.col("kpi_id") == kpi_id)
+            .with_columns((pl.col("area") == area).alias("_own"))
+            .sort(["_own", "status_changed"], descending=[True, True], maintain_order=True))
+    areas = rows["area"].cast(pl.String).to_list()
+    return areas[:limit], max(0, len(areas) - limit)
+
+
 def status_history(store: Store, kpi_id: str, area: str, until: Period | None) -> pl.DataFrame:
     """A KPI's status in an area over time, one row per change: from which period it held, the figure, and the status before."""
     from kpis import views
@@ -195,11 +208,16 @@ def display(frame: pl.DataFrame, spc: pl.DataFrame | None = None) -> pl.DataFram
         pl.when(pl.col("change_significant")).then(pl.lit(", significant"))
         .when(pl.col("change_significant").not_()).then(pl.lit(", within normal variation")).otherwise(pl.lit("")),
     )
+    from kpis import suppression
+
+    # With the flags of `suppression.mark`, a suppressed figure is the word, never a dash or a number.
+    shown = lambda column, flag: suppression.word_expr(_value(column), flag) if flag in frame.columns else _value(column)
+    hidden_then = pl.col("since_suppressed").fill_null(False) if "since_suppressed" in frame.columns else pl.lit(False)
     return frame.select(
         pl.col("short_name").alias("KPI"), pl.col("area").alias("Area"),
-        pl.when(pl.col("since_value").is_null()).then(pl.lit("–"))
-        .otherwise(pl.format("{} ({})", _value("since_value"), pl.col("since_period"))).alias("Then"),
-        pl.format("{} ({})", _value("value"), pl.col("period")).alias("Now"),
+        pl.when(pl.col("since_value").is_null() & ~hidden_then).then(pl.lit("–"))
+        .otherwise(pl.format("{} ({})", shown("since_value", "since_suppressed"), pl.col("since_period"))).alias("Then"),
+        pl.format("{} ({})", shown("value", "suppressed"), pl.col("period")).alias("Now"),
         pl.when(pl.col("status_changed")).then(pl.format("{} → {}", rag_label_expr("since_status"), rag_label_expr("status")))
         .otherwise(rag_label_expr("status")).alias("Status"),
         pl.when(pl.col("new_figure")).then(direction).otherwise(pl.lit("No new figure since")).alias("Direction"),

@@ -237,8 +237,9 @@ def cmd_mapping(args: argparse.Namespace) -> int:
 
 
 def _store_at_period(args: argparse.Namespace) -> tuple[store.Store, Period | None] | int:
-    """The store and the chosen period (default: the latest started one), or the exit code after saying why not."""
-    data = store.load(config.data_dir(args.data_dir))
+    """The store as it may be shown (small numbers suppressed) and the chosen period (default: the latest started one),
+    or the exit code after saying why not."""
+    data = _shown_store(config.data_dir(args.data_dir))
     if not data.ok:
         _print_problems(data.problems)
         return 1
@@ -247,6 +248,14 @@ def _store_at_period(args: argparse.Namespace) -> tuple[store.Store, Period | No
     except PeriodError as error:
         _emit_error(args, str(error), f"Write the period in one of the accepted forms: {ACCEPTED_FORMS}")
         return 2
+
+
+def _shown_store(data_dir: Path) -> store.Store:
+    """The data folder's store as any output may show it: small numbers suppressed (kpis.suppression).
+    Every command that prints or writes figures loads through here; validate, ingest and mapping read the stored figures."""
+    from kpis import suppression
+
+    return suppression.shown(store.load(data_dir))
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -263,18 +272,19 @@ def cmd_summary(args: argparse.Namespace) -> int:
             print(f"error: unknown area '{args.area}'", file=sys.stderr)
             return 2
         areas = [name]
-    from kpis import suppression
-
-    frame = summary.latest(suppression.shown(data), period, areas)
+    frame = summary.latest(data, period, areas)
     if args.json:
         print(to_json(summary.summary_records(frame)))
         return 0
     print(f"KPI summary at {period}" if period else "KPI summary")
+    from kpis import suppression
+
     for r in frame.iter_rows(named=True):
-        value = summary.format_value(r["value"], r["unit"], r["decimals"])
+        value = suppression.text(r, r["unit"], r["decimals"])
         target = summary.format_target(r["target"], r["target_wording"], r["unit"], r["decimals"])
         print(f"{r['kpi_id']:<26} {r['code'] or r['area']:<6} {value:>9}  target {target:<28} {r['period']:<11} "
-              f"{rag_label(r['rag']):<12} {direction_label(r['arrow'], r['direction'], r['change_significant'])}")
+              f"{rag_label(r['rag']):<12} {direction_label(r['arrow'], r['direction'], r['change_significant'])}"
+              + (f"  {suppression.sentence(r)}" if suppression.is_suppressed(r) else ""))
     return 0
 
 
@@ -417,10 +427,9 @@ def cmd_localities(args: argparse.Namespace) -> int:
     if parent is None:
         print(f"error: unknown area '{args.parent}'", file=sys.stderr)
         return 2
-    from kpis import suppression
-
-    frame = views.localities(suppression.shown(data), period, parent)
-    records = frame.select(LOCALITY_FIELDS).to_dicts() if frame.height else []
+    frame = views.localities(data, period, parent)
+    fields = [*LOCALITY_FIELDS, *(c for c in ("suppressed", "suppression_reason") if c in frame.columns)]
+    records = frame.select(fields).to_dicts() if frame.height else []
     if args.json:
         print(to_json(records))
         return 0
@@ -432,7 +441,8 @@ def cmd_localities(args: argparse.Namespace) -> int:
         interval = f"{r['low']:.2f}–{r['high']:.2f}" if r["low"] is not None else "–"
         against = "–" if r["parent_value"] is None else f"{r['parent_value']:g} ({r['parent_period']}{', derived' if r['parent_derived'] else ''})"
         verdict = r["comparison"] + (f": {r['reason']}" if r["reason"] else "")
-        print(f"{r['kpi_id']:<26} {r['area']:<12} {r['period']:<11} {r['value']:>10g}  {interval:<17} {r['method']:<13} {parent} {against:<28} {verdict}")
+        value = "suppressed" if r.get("suppressed") else f"{r['value']:g}"
+        print(f"{r['kpi_id']:<26} {r['area']:<12} {r['period']:<11} {value:>10}  {interval:<17} {r['method']:<13} {parent} {against:<28} {verdict}")
     return 0
 
 
@@ -490,7 +500,7 @@ def _spc_result(args: argparse.Namespace):
         raise UsageError("--improvement, --target, --fix-after and --rebase go with --values; for a KPI they come from the "
                          "catalogue and spc_baselines.csv")
     data_dir = config.data_dir(args.data_dir)
-    data = store.load(data_dir)
+    data = _shown_store(data_dir)  # a suppressed figure is left out of the series, as the pages leave it out
     if not data.ok:
         _print_problems(data.problems)
         raise SystemExit(1)
@@ -578,7 +588,7 @@ def _load_at(args: argparse.Namespace) -> tuple[store.Store, object, object] | i
 
     from kpis import freshness
 
-    data = store.load(config.data_dir(args.data_dir))
+    data = _shown_store(config.data_dir(args.data_dir))
     if not data.ok:
         _print_problems(data.problems)
         return 1
@@ -608,17 +618,26 @@ def cmd_changes(args: argparse.Namespace) -> int:
     except PeriodError as error:
         _emit_error(args, str(error), "Give --since as 'previous', 'year' or a period such as '2023/24 Q4'")
         return 2
+    from kpis import suppression
+
     frame = changes.changes(data, period, since, as_of)
+    flags = ()
+    if "suppressed" in data.observations.columns:  # suppression is on: each figure says whether it is shown
+        frame = suppression.mark(suppression.mark(frame, data.observations), data.observations, "since_period", "since_")
+        flags = ("suppressed", "suppression_reason", "since_suppressed")
     if args.json:
-        print(to_json(changes.records(frame)))
+        print(to_json(changes.records(frame, (*changes.CLI_FIELDS, *flags))))
         return 0
     print(f"What changed at {period} since {changes.since_period(period, since)}")
     for r in frame.iter_rows(named=True):
-        then = "–" if r["since_value"] is None else f"{r['since_value']:g} ({r['since_period']})"
+        then = ("suppressed" if r.get("since_suppressed") else "–") if r["since_value"] is None else f"{r['since_value']:g}"
+        then += f" ({r['since_period']})" if r["since_value"] is not None or r.get("since_suppressed") else ""
+        now = "suppressed" if r.get("suppressed") else f"{r['value']:g}"
         status = rag_label(r["status"]) if not r["status_changed"] else f"{rag_label(r['since_status'])} → {rag_label(r['status'])}"
         direction = direction_label(r["arrow"], r["direction"], r["change_significant"]) if r["direction"] else "no new figure"
         late = f"  overdue by {r['overdue_days']} days" if r["overdue"] else ""
-        print(f"{r['kpi_id']:<26} {r['area']:<12} {r['value']:>8g} ({r['period']})  was {then:<22} {status:<20} {direction}{late}")
+        why = f"  {suppression.sentence(r)}" if r.get("suppressed") else ""
+        print(f"{r['kpi_id']:<26} {r['area']:<12} {now:>8} ({r['period']})  was {then:<22} {status:<20} {direction}{late}{why}")
     return 0
 
 
@@ -731,7 +750,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     from kpis import deck, narratives, pack
 
     data_dir = config.data_dir(args.data_dir)
-    data = store.load(data_dir)
+    data = _shown_store(data_dir)  # the deck suppresses small numbers itself too; here so that every figure read is as shown
     if not data.ok:
         _print_problems(data.problems)
         return 1

@@ -17,13 +17,15 @@ table, the narrative's sentence) on a second slide after its figure and trend.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import altair as alt
 import polars as pl
 
 from kpis import areas as A
-from kpis import charts, spc, summary, views
+from kpis import charts, spc, summary, suppression, views
 from kpis import narratives as N
 from kpis.formatting import format_target, format_value
 from kpis.periods import Period
@@ -85,7 +87,12 @@ class Figure:
 class Chart:
     title: str
     alt_text: str
-    chart: alt.TopLevelMixin
+    make: Callable[[], alt.TopLevelMixin] = field(repr=False, compare=False)
+
+    @cached_property
+    def chart(self) -> alt.TopLevelMixin:
+        """Built when first drawn, so that a deck of many KPIs is quick to build and the presenter draws only the slide shown."""
+        return self.make()
 
 
 @dataclass(frozen=True)
@@ -218,7 +225,11 @@ def _figure(tile: views.Tile, area: str, spc_rows: dict[tuple[str, str], dict], 
         if (s := spc_rows.get((str(kpi["kpi_id"]), str(r["area"])))) is not None:
             said.setdefault(f"SPC {s['variation_label']} · Assurance {s['assurance_label']}", []).append(codes.get(str(r["area"]), str(r["area"])))
     words = tuple(f"{'' if tile.main is not None else ', '.join(where) + ': '}{text}" for text, where in said.items())
-    parts = tuple(f"{codes.get(str(p['area']), p['area'])} {format_value(p['value'], unit, decimals)} {rag_label(str(p['rag']))}" for p in tile.parts)
+    parts = tuple(f"{codes.get(str(p['area']), p['area'])} {suppression.text(p, unit, decimals)} {rag_label(str(p['rag']))}" for p in tile.parts)
+    if tile.main is not None and suppression.is_suppressed(tile.main):
+        main = tile.main
+        return Figure(suppression.WORD, target, str(main["period"]), str(main["rag"]), rag_label(str(main["rag"])),
+                      "No direction: the figure is suppressed", (), suppression.sentence(main), parts)
     if tile.main is not None:
         main = tile.main
         stale = f"Older figure: the latest is for {main['period']}." if main["stale"] else ""
@@ -250,9 +261,14 @@ def _trend_chart(store: Store, kpi: dict[str, object], area: str, tile: views.Ti
     unit, decimals = str(kpi["unit"]), int(kpi["decimals"] or 0)
     first, last = history["period"].first(), history.sort("period_end")["period"].last()
     title = f"Trend: {kpi['short_name']}"
+    shown = history.filter(pl.col("value").is_not_null()).sort("period_end")
+    hidden = history.filter(pl.col("suppressed")) if "suppressed" in history.columns else history.clear()
+    latest = f" Latest figure {format_value(shown['value'].last(), unit, decimals)}." if shown.height else ""
+    gaps = (f" Suppressed, so left out: {', '.join(f'{a} {p}' for a, p in hidden.select('area', 'period').iter_rows())}."
+            if 0 < hidden.height <= 6 else f" {hidden.height} suppressed figures are left out." if hidden.height else "")
     alt_text = (f"Line chart of {kpi['short_name']} for {', '.join(areas)} from {first} to {last}, with the target as a dashed line "
-                f"and the green and amber bands shaded. Latest figure {format_value(history.sort('period_end')['value'].last(), unit, decimals)}.")
-    return Chart(title, alt_text, charts.trend_chart(history, title, unit, decimals))
+                f"and the green and amber bands shaded.{latest}{gaps}")
+    return Chart(title, alt_text, lambda: charts.trend_chart(history, title, unit, decimals))
 
 
 def _locality_table(locality: pl.DataFrame, kpi_id: str, area: str) -> Table | None:
@@ -288,6 +304,7 @@ def build(store: Store, period: Period | None, area: str, kpi_ids: list[str] | N
     if fit not in FITS:
         raise DeckError(f"unknown fit: {fit} (known: {', '.join(FITS)})")
     room = FITS[fit]
+    store = suppression.shown(store)  # every figure of the deck, its notes and the pack as it may be shown
     order = kpi_order(store, kpi_ids)
     narrative = N.for_period(narrative_list or [], period)
     codes = A.code_of(store.areas)
@@ -388,7 +405,8 @@ def _kpi_slide(store: Store, period: Period | None, area: str, tile: views.Tile,
     said = (f"“{named[0]}” ({named[1]})",) if named else ()
     trend = _trend_chart(store, kpi, area, tile, period)
     rows = [tile.main] if tile.main is not None else tile.parts
-    why = " ".join((f"{r['area']}: " if tile.main is None else "") + summary.why(r) for r in rows) or summary.why({"value": None, "rag": "grey"})
+    why = " ".join((f"{r['area']}: " if tile.main is None else "") + (suppression.sentence(r) or summary.why(r)) for r in rows) \
+        or summary.why({"value": None, "rag": "grey"})
     return Slide("kpi", str(kpi["name"]), f"{area} · {label}", figure, said, _locality_table(locality, kpi_id, area),
                  (trend,) if trend else (), why, kpi_id)
 

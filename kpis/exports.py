@@ -5,6 +5,10 @@ never `233.0`), and text a spreadsheet would run as a formula (`=`, `+`, `-`, `@
 carriage return at the start) gets a leading quote, as the CSV downloads always have. Excel
 cells are written as text or numbers, never as formulas. File names say what and when:
 `trend_mmr_24m_to_2024-25-Q1.csv`. Tables that compare areas have one column per area.
+
+Small numbers are suppressed in every download (`kpis.suppression`): a table built from a store
+suppresses them itself, and in every table a suppressed figure (and what is worked from it: its
+counts, interval and gaps) is the word `suppressed`, with a column saying why, never a blank.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import polars as pl
 
 from kpis import areas as A
 from kpis import summary as S
+from kpis import suppression
 from kpis.periods import Period
 from kpis.problems import neutralise_csv_cells
 from kpis.store import Store
@@ -116,11 +121,29 @@ def read_back(data: bytes, kind: str) -> pl.DataFrame:
 
 # ---- the tables ------------------------------------------------------------------
 
+SUPPRESSED_BECAUSE = "Suppressed because"
+
+
+def with_suppressed_words(frame: pl.DataFrame, columns: list[str], flag: str, reason: str | None = None,
+                          reason_column: str = SUPPRESSED_BECAUSE) -> pl.DataFrame:
+    """The `columns` of rows where `flag` is true as the word 'suppressed', and `reason` as a column saying why;
+    `flag` and `reason` dropped. Where nothing is suppressed the table is as it was (numbers stay numbers)."""
+    helpers = [c for c in (flag, reason) if c and c in frame.columns]
+    if flag not in frame.columns or not frame[flag].fill_null(False).any():
+        return frame.drop(helpers)
+    frame = frame.with_columns(pl.col(c).cast(pl.Int64) for c in _whole(frame.select(columns)))
+    out = frame.with_columns(suppression.word_expr(pl.col(c), flag).alias(c) for c in columns)
+    if reason and reason in frame.columns:
+        out = out.with_columns(pl.when(pl.col(flag)).then(pl.col(reason)).alias(reason_column))
+    return out.drop(helpers)
+
+
 
 def summary_table(store: Store, period: Period | None, area: str) -> pl.DataFrame:
     """The KPI summary with one column per area: value, status, direction (against a year earlier) and the figure's period; KPI id, name and unit first."""
+    store = suppression.shown(store)
     scope = [area, *A.children(store.areas, area)]
-    latest = S.latest(store, period, scope)
+    latest = views_flag(S.latest(store, period, scope))
     base = store.catalogue.select(pl.col("kpi_id").alias("KPI id"), pl.col("name").alias("KPI"), pl.col("unit").alias("Unit"),
                                   pl.col("target").alias("Target"), pl.col("target_wording").alias("Target as published"))
     if latest.height == 0:
@@ -132,7 +155,8 @@ def summary_table(store: Store, period: Period | None, area: str) -> pl.DataFram
         part = long.filter(pl.col("area") == area_name).select(
             pl.col("kpi_id").alias("KPI id"), pl.col("value").alias(f"{area_name} value"),
             pl.col("status").alias(f"{area_name} status"), pl.col("direction").alias(f"{area_name} direction"),
-            pl.col("period").alias(f"{area_name} period"))
+            pl.col("period").alias(f"{area_name} period"), "suppressed", "suppression_reason")
+        part = with_suppressed_words(part, [f"{area_name} value"], "suppressed", "suppression_reason", f"{area_name} suppressed because")
         wide = wide.join(part, on="KPI id", how="left", maintain_order="left")
     return wide
 
@@ -143,16 +167,21 @@ def trend_table(history: pl.DataFrame, catalogue: pl.DataFrame, with_counts: boo
     counts = [pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator")]
     if "ci_low" in history.columns:
         counts += [pl.col("ci_low").round(2).alias("95% CI low"), pl.col("ci_high").round(2).alias("95% CI high")]
-    return history.join(names, on="kpi_id", how="left", maintain_order="left").select(
+    table = views_flag(history).join(names, on="kpi_id", how="left", maintain_order="left").select(
         pl.col("kpi_id").alias("KPI id"), "KPI", "Unit", pl.col("area").alias("Area"), pl.col("period").alias("Period"),
         pl.col("value").alias("Value"), pl.col("target").alias("Target"), rag_label_expr().str.replace(r"^\S+ ", "").alias("Status"),
-        *(counts if with_counts else []), pl.col("note").alias("Note"),
+        *(counts if with_counts else []), pl.col("note").alias("Note"), "suppressed", "suppression_reason",
     )
+    figures = ["Value", *(c.meta.output_name() for c in counts if with_counts)]
+    return with_suppressed_words(table, figures, "suppressed", "suppression_reason")
 
 
 def changes_table(frame: pl.DataFrame) -> pl.DataFrame:
-    """What changed, for download: names beside ids, the unit, both figures and statuses, direction and freshness."""
-    return frame.select(
+    """What changed, for download: names beside ids, the unit, both figures and statuses, direction and freshness.
+    Suppressed figures say so where `frame` carries the flags of `suppression.mark` (`suppressed`, `since_suppressed`)."""
+    flags = {c: pl.col(c) if c in frame.columns else pl.lit(None, t) for c, t in
+             (("suppressed", pl.Boolean), ("suppression_reason", pl.String), ("since_suppressed", pl.Boolean))}
+    table = frame.select(
         pl.col("kpi_id").alias("KPI id"), pl.col("kpi_name").alias("KPI"), pl.col("unit").alias("Unit"), pl.col("area").alias("Area"),
         pl.col("since_period").alias("Earlier period"), pl.col("since_value").alias("Earlier value"),
         pl.col("period").alias("Period"), pl.col("value").alias("Value"), pl.col("change").alias("Change"),
@@ -161,16 +190,27 @@ def changes_table(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("status_changed").alias("Status changed"), pl.col("direction").alias("Direction"),
         pl.col("change_significant").alias("Significant change"), pl.col("target_last_met").alias("Target last met"),
         pl.col("overdue").alias("Overdue"), pl.col("overdue_days").alias("Days overdue"), pl.col("due_by").alias("Next figure due by"),
-        pl.col("owner").alias("Owner"),
+        pl.col("owner").alias("Owner"), *(e.alias(c) for c, e in flags.items()),
     )
+    table = with_suppressed_words(table, ["Value", "Change"], "suppressed", "suppression_reason")
+    return with_suppressed_words(table, ["Earlier value", "Change"], "since_suppressed", None)
 
 
 def localities_table(frame: pl.DataFrame, parent: str) -> pl.DataFrame:
     """Each area's figure per KPI against the parent and the target: names beside ids, unit, interval, both gaps."""
-    return frame.select(
+    table = views_flag(frame).select(
         pl.col("kpi_id").alias("KPI id"), pl.col("name").alias("KPI"), pl.col("unit").alias("Unit"), pl.col("area").alias("Area"),
         pl.col("period").alias("Period"), pl.col("value").alias("Value"), pl.col("target").alias("Target"),
         (-pl.col("shortfall")).alias("Gap to target (+ is better)"), pl.col("parent_value").alias(f"{parent} value"),
         pl.col("gap").alias(f"Gap to {parent}"), pl.col("low").round(2).alias("95% CI low"), pl.col("high").round(2).alias("95% CI high"),
-        pl.col("comparison").alias(f"Compared with {parent}"), pl.col("reason").alias("Why not compared"),
+        pl.col("comparison").alias(f"Compared with {parent}"), pl.col("reason").alias("Why not compared"), "suppressed",
     )
+    figures = ["Value", "Gap to target (+ is better)", f"Gap to {parent}", "95% CI low", "95% CI high"]
+    return with_suppressed_words(table, figures, "suppressed")  # 'Why not compared' says why it is suppressed
+
+
+def views_flag(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the suppression columns, false and empty where there are none."""
+    from kpis import views
+
+    return views.with_suppression_flag(frame)

@@ -124,3 +124,19 @@ def worst_first(table: pl.DataFrame) -> pl.DataFrame:
     return table.with_columns(
         pl.when(rated > 0).then(pl.col("red") / rated).alias("_red"), pl.when(rated > 0).then(pl.col("amber") / rated).alias("_amber"),
     ).sort(["_red", "_amber", "priority"], descending=[True, True, False], nulls_last=True).drop("_red", "_amber")
+
+
+TILES_PER_PRIORITY = 6  # a priority with up to this many KPIs shows each as a tile
+FEW_TILES = 3  # one with more shows this many (its worst) and names the rest: the Overview filters by priority
+
+
+def tiles_first(statuses: pl.DataFrame, priority: int, limit: int = TILES_PER_PRIORITY, few: int = FEW_TILES) -> tuple[list[str], list[str]]:
+    """A priority's KPIs (rows of `views.kpi_statuses`) as tiles and as names: worst status first, then catalogue
+    order; every one as a tile up to `limit`, else the `few` worst."""
+    from kpis.styles import RAG_RANK
+
+    ranked = (statuses.filter(pl.col("priority") == priority)
+              .sort(pl.col("rag").replace_strict(RAG_RANK, default=len(RAG_RANK), return_dtype=pl.Int64), maintain_order=True))
+    ids = ranked["kpi_id"].to_list()
+    shown = ids if len(ids) <= limit else ids[:few]
+    return shown, ids[len(shown):]

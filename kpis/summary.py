@@ -17,7 +17,7 @@ from kpis import rules
 from kpis.formatting import format_target, format_value
 from kpis.periods import Period, order_exprs, parse_period
 from kpis.store import Store
-from kpis.styles import RAG, direction_label, rag_label
+from kpis.styles import RAG, RAG_ORDER, direction_label, rag_label
 
 CATALOGUE_FIELDS = ("kpi_id", "name", "short_name", "priority", "unit", "polarity", "target_wording", "frequency",
                     "rag_basis", "green_within", "amber_within", "decimals", "direction_tolerance")
@@ -193,11 +193,20 @@ def _shown_value(row: dict[str, object], unit: str, decimals: int) -> str:
     return "suppressed" if row.get("suppressed") else format_value(row["value"], unit, decimals)
 
 
-def _counts(values: list[str]) -> str:
-    """'20 ✔ Green, 10 ▲ Amber': how many areas have each value, most first."""
+def _counts(values: list[str], order: list[str] | None = None) -> str:
+    """'20 ✔ Green, 10 ▲ Amber': how many areas have each value, most first (or in `order`, e.g. worst status first)."""
     from collections import Counter
 
-    return ", ".join(f"{n} {v}" for v, n in Counter(values).most_common())
+    counted = Counter(values)
+    ranked = [(v, counted[v]) for v in order if v in counted] if order else counted.most_common()
+    return ", ".join(f"{n} {v}" for v, n in ranked)
+
+
+def _areas_words(own: str | None, values: list[str], order: list[str] | None = None, code: str = "") -> str:
+    """The area's own word (led by its code) and its areas' in counts; 'All X' where the area and every one of its areas agree."""
+    if len(set(values)) == 1 and own in (None, values[0]):
+        return f"All {values[0]}"
+    return (f"{code} {own}  ·  ".lstrip() if own else "") + "areas: " + _counts(values, order)
 
 
 def _many_areas_row(kpi_id: str, own: list[dict[str, object]], parts: list[dict[str, object]], unit: str, decimals: int) -> dict[str, str]:
@@ -207,16 +216,17 @@ def _many_areas_row(kpi_id: str, own: list[dict[str, object]], parts: list[dict[
     values = [r for r in parts if r["value"] is not None]
     spread = (f"{len(parts)} areas, {format_value(min(r['value'] for r in values), unit, decimals)} to "
               f"{format_value(max(r['value'] for r in values), unit, decimals)}") if values else f"{len(parts)} areas"
-    # The area's own status and direction are led by its code, as the areas' counts are by "areas:".
-    own_rag = f"{own[0]['code']} {rag_label(str(own[0]['rag']))}  ·  " if own else ""
-    own_direction = f"{own[0]['code']} {direction_label(own[0]['arrow'], str(own[0]['direction']))}  ·  " if own else ""
+    statuses = [rag_label(r) for r in RAG_ORDER]  # worst first, as the tiles count them
     return {
         "kpi_id": kpi_id, "KPI": str(first["name"]),
         "Target": format_target(first["target"], first["target_wording"], unit, decimals),
         "Actual": head + spread,
         "Period": _joined(sorted({str(r["period"]) for r in [*own, *parts]})),
-        "RAG status": own_rag + "areas: " + _counts([rag_label(str(r["rag"])) for r in parts]),
-        "Direction in last 12 months": own_direction + "areas: " + _counts([direction_label(r["arrow"], str(r["direction"])) for r in parts]),
+        "RAG status": _areas_words(rag_label(str(own[0]["rag"])) if own else None, [rag_label(str(r["rag"])) for r in parts], statuses,
+                                   str(own[0]["code"]) if own else ""),
+        "Direction in last 12 months": _areas_words(direction_label(own[0]["arrow"], str(own[0]["direction"])) if own else None,
+                                                    [direction_label(r["arrow"], str(r["direction"])) for r in parts], None,
+                                                    str(own[0]["code"]) if own else ""),
     }
 
 

@@ -11,6 +11,12 @@ the others from the parent; with no other child to suppress, the parent is suppr
 value, numerator and denominator of suppressed rows emptied, so intervals, comparisons,
 downloads and packs built from it never hold the figure. It is pure and keyword-free so
 that any output (pages, CSV downloads, the committee pack) can apply it to what it shows.
+
+Every output goes through `shown(store)`: the pages (through their cache), every command of
+`python -m kpis` that prints figures, the deck (and so the committee pack and the presenter
+page), and the downloads built from a store. It is idempotent, so an output that is handed an
+already suppressed store may apply it again safely. Where a figure is written out, `text`,
+`word_expr` and `for_download` write "suppressed" and the reason, never a blank.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ def thresholds(catalogue: pl.DataFrame) -> pl.DataFrame:
 
 def apply(frame: pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     """`frame` (kpi_id, area, period and figures) with suppression applied; columns `suppressed`, `suppression_reason` added."""
+    if "suppressed" in frame.columns:  # already applied: the emptied figures must not be read as shown ones
+        return frame
     limits = thresholds(catalogue)
     marked = frame.with_columns(pl.lit(False).alias("suppressed"), pl.lit(None, pl.String).alias("suppression_reason"))
     if limits.height == 0 or frame.height == 0:
@@ -87,9 +95,50 @@ def for_download(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def shown(store):  # -> store.Store; typed loosely to keep this module free of the store's imports
-    """The store as it may be shown: observations with suppression applied (the revisions stay as they are)."""
+    """The store as it may be shown: observations with suppression applied (the revisions stay as they are). Idempotent."""
     from dataclasses import replace
 
-    if thresholds(store.catalogue).height == 0:
+    if thresholds(store.catalogue).height == 0 or "suppressed" in store.observations.columns:
         return store
     return replace(store, observations=apply(store.observations, store.catalogue, store.areas))
+
+
+WORD = "suppressed"
+
+
+def is_suppressed(row: dict[str, object]) -> bool:
+    return bool(row.get("suppressed"))
+
+
+def text(row: dict[str, object], unit: str, decimals: int) -> str:
+    """A row's figure as shown: 'suppressed' where it is, else the formatted value."""
+    from kpis.formatting import format_value
+
+    return WORD if is_suppressed(row) else format_value(row.get("value"), unit, decimals)
+
+
+def sentence(row: dict[str, object]) -> str:
+    """'Suppressed: fewer than 5 people counted, so the figure is not shown.' (empty for a shown figure)."""
+    if not is_suppressed(row):
+        return ""
+    return f"Suppressed: {row.get('suppression_reason') or 'small numbers'}."
+
+
+def word_expr(figure: pl.Expr, flag: str = "suppressed") -> pl.Expr:
+    """`figure` as text, or the word 'suppressed' where `flag` is true (frames without the flag: unchanged)."""
+    return pl.when(pl.col(flag).fill_null(False)).then(pl.lit(WORD)).otherwise(figure.cast(pl.String))
+
+
+def mark(frame: pl.DataFrame, observations: pl.DataFrame, period: str = "period", prefix: str = "") -> pl.DataFrame:
+    """`frame` (kpi_id, area and a period column) with `{prefix}suppressed` and `{prefix}suppression_reason` from
+    suppressed `observations` (from `shown`): for a table built from figures that does not carry the flags itself."""
+    flag, why = f"{prefix}suppressed", f"{prefix}suppression_reason"
+    if "suppressed" not in observations.columns:
+        return frame.with_columns(pl.lit(False).alias(flag), pl.lit(None, pl.String).alias(why))
+    keys = ["_kpi", "_area", "_period"]
+    flags = observations.filter(pl.col("suppressed")).select(
+        pl.col("kpi_id").cast(pl.String).alias("_kpi"), pl.col("area").cast(pl.String).alias("_area"), pl.col("period").cast(pl.String).alias("_period"),
+        pl.col("suppressed").alias(flag), pl.col("suppression_reason").alias(why)).unique(keys)
+    keyed = frame.drop([c for c in (flag, why) if c in frame.columns]).with_columns(
+        pl.col("kpi_id").cast(pl.String).alias("_kpi"), pl.col("area").cast(pl.String).alias("_area"), pl.col(period).cast(pl.String).alias("_period"))
+    return keyed.join(flags, on=keys, how="left", maintain_order="left").with_columns(pl.col(flag).fill_null(False)).drop(keys)

@@ -263,9 +263,14 @@ def localities(store: Store, period: Period | None, parent: str, against: str | 
         refs = _against(store, period, against, children, latest).drop("_against")
         frame = stats.with_intervals(latest).with_columns(pl.col("kpi_id", "period", "area").cast(pl.String)).join(
             refs, on=["kpi_id", "period", "area"], how="left", maintain_order="left")
-    return stats.with_comparison(
+    compared = stats.with_comparison(
         frame.with_columns(pl.when(comparable & pl.col("parent_reason").is_null()).then(pl.col("value") - pl.col("parent_value")).alias("gap"))
     )
+    if "suppressed" not in compared.columns:
+        return compared
+    # A suppressed figure (kpis.suppression) is not compared, and the reason says why it is not shown.
+    return compared.with_columns(
+        pl.when(pl.col("suppressed")).then(pl.format("suppressed: {}", pl.col("suppression_reason"))).otherwise(pl.col("reason")).alias("reason"))
 
 
 def search_catalogue(catalogue: pl.DataFrame, text: str) -> pl.DataFrame:
@@ -313,9 +318,9 @@ def locality_matrix(frame: pl.DataFrame, areas: list[str], spc: pl.DataFrame | N
         frame = frame.join(spc.select("kpi_id", "area", "variation_label"), on=["kpi_id", "area"], how="left")
     else:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("variation_label"))
-    cells = frame.with_columns(
+    cells = with_suppression_flag(frame).with_columns(
         pl.concat_str(
-            formatting.value_expr(), pl.lit("  "), styles.rag_label_expr(), pl.lit("  "),
+            shown_value_expr(), pl.lit("  "), styles.rag_label_expr(), pl.lit("  "),
             pl.col("arrow").replace_strict(styles.ARROWS, default="–"), pl.lit(" "), pl.col("direction").replace_strict(words, default=""),
             pl.when(pl.col("direction").is_in(list(styles.QUALIFIED_DIRECTIONS))).then(pl.lit(", ") + pl.col("direction_note")).otherwise(pl.lit("")),
             pl.when(pl.col("variation_label").is_not_null()).then(pl.lit("  · SPC: ") + pl.col("variation_label")).otherwise(pl.lit("")),
@@ -347,13 +352,32 @@ def parent_caption(ref: dict[str, object], parent: str, unit: str, decimals: int
     return text + "."
 
 
+def with_suppression_flag(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with `suppressed` and `suppression_reason` (false and null where small numbers were not suppressed)."""
+    missing = {"suppressed": pl.lit(False), "suppression_reason": pl.lit(None, pl.String)}
+    return frame.with_columns(e.alias(c) for c, e in missing.items() if c not in frame.columns)
+
+
+def shown_value_expr() -> pl.Expr:
+    """The formatted value, or 'suppressed' (kpis.suppression); over `with_suppression_flag`'s columns."""
+    from kpis import suppression
+
+    return suppression.word_expr(formatting.value_expr())
+
+
+def comparison_grid_columns(n_areas: int) -> int:
+    """How many KPIs' comparisons (chart and table) sit side by side: two, or one across the page beyond `MANY_AREAS`
+    areas, where a table of that many areas, with its reasons, would be cut off in half the page."""
+    return 1 if n_areas > MANY_AREAS else 2
+
+
 def comparison_table(part: pl.DataFrame, parent: str) -> pl.DataFrame:
     """Per area of one KPI: value, gap to the parent and to the target, 95% interval and method, and the comparison in words."""
     methods = {name: m.title for name, m in stats.METHODS.items()}
-    return part.with_columns(pl.max_horizontal("decimals", pl.lit(1)).alias("gap_decimals"), target_gap_expr().abs().alias("_abs_gap")).select(
+    return with_suppression_flag(part).with_columns(pl.max_horizontal("decimals", pl.lit(1)).alias("gap_decimals"), target_gap_expr().abs().alias("_abs_gap")).select(
         pl.col("area").alias("Area"),
         pl.col("period").alias("Period"),
-        formatting.value_expr().alias("Value"),
+        shown_value_expr().alias("Value"),
         pl.when(pl.col("gap").is_null()).then(pl.lit("–"))
         .otherwise(pl.when(pl.col("gap") > 0).then(pl.lit("+")).otherwise(pl.lit("")) + formatting.value_expr("gap", "unit", "gap_decimals").str.replace("%", " pts")
                    ).alias(f"Gap to {parent}"),

@@ -52,6 +52,11 @@ def current_store() -> Store:
     return _store(str(data_dir()), signature())
 
 
+def shown_store() -> Store:
+    """The store as the pages show it: small numbers suppressed. Every figure a page shows or offers for download comes from this."""
+    return _shown(str(data_dir()), signature())
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def _tiles(folder: str, sig: tuple, period: str | None, area: str, kpis: tuple[str, ...]) -> list[views.Tile]:
     return views.tiles(_shown(folder, sig), _period(period), area, list(kpis))
@@ -141,7 +146,7 @@ def _baselines_signature(folder: str) -> tuple:
 def _spc_baselines(folder: str, sig: tuple, bsig: tuple) -> tuple[pl.DataFrame, pl.DataFrame]:
     from kpis.spc import baselines
 
-    data = _store(folder, sig)
+    data = _shown(folder, sig)
     return baselines.load(Path(folder), data.catalogue, data.areas)
 
 
@@ -149,14 +154,14 @@ def _spc_baselines(folder: str, sig: tuple, bsig: tuple) -> tuple[pl.DataFrame, 
 def _spc(folder: str, sig: tuple, bsig: tuple, kpi: str, area: str, period: str | None):
     from kpis import spc
 
-    return spc.for_store(_store(folder, sig), kpi, area, _period(period), _spc_baselines(folder, sig, bsig)[0])
+    return spc.for_store(_shown(folder, sig), kpi, area, _period(period), _spc_baselines(folder, sig, bsig)[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _spc_summary(folder: str, sig: tuple, bsig: tuple, period: str | None, areas: tuple[str, ...]) -> pl.DataFrame:
     from kpis import spc
 
-    return spc.summary(_store(folder, sig), _period(period), list(areas), None, _spc_baselines(folder, sig, bsig)[0])
+    return spc.summary(_shown(folder, sig), _period(period), list(areas), None, _spc_baselines(folder, sig, bsig)[0])
 
 
 def spc_baselines() -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -189,7 +194,9 @@ def _changes(folder: str, sig: tuple, period: str, since: str, as_of: str, areas
     from kpis import changes
 
     chosen = since if since in changes.SINCE_CHOICES else parse_period(since)
-    return changes.changes(_store(folder, sig), parse_period(period), chosen, date.fromisoformat(as_of), list(areas))
+    data = _shown(folder, sig)
+    found = changes.changes(data, parse_period(period), chosen, date.fromisoformat(as_of), list(areas))
+    return suppression.mark(suppression.mark(found, data.observations), data.observations, "since_period", "since_")
 
 
 def changes(period: Period, since: str, as_of, areas: list[str]) -> pl.DataFrame:
@@ -203,7 +210,7 @@ def _freshness(folder: str, sig: tuple, as_of: str, areas: tuple[str, ...]) -> p
 
     from kpis import freshness
 
-    return freshness.freshness(_store(folder, sig), date.fromisoformat(as_of), list(areas))
+    return freshness.freshness(_shown(folder, sig), date.fromisoformat(as_of), list(areas))
 
 
 def freshness(as_of, areas: list[str]) -> pl.DataFrame:

@@ -78,12 +78,16 @@ url_state.publish("detail", "ch_detail", kpi_ids[0])
 comments_frame, _ = cache.comments()
 left, right = st.columns(2, gap="large")
 with left:
-    for row in shown.filter(pl.col("kpi_id") == detail).iter_rows(named=True):
-        history = C.status_history(data, detail, str(row["area"]), period)
-        st.markdown(f"**{row['area']}**: status since records began (latest change first)")
+    listed, left_out = C.history_areas(shown, detail, area)
+    for area_name in listed:
+        history = C.status_history(data, detail, area_name, period)
+        st.markdown(f"**{area_name}**: status since records began (latest change first)")
         st.dataframe(history.select(pl.col("period").alias("From"), pl.col("value").alias("Figure"),
                                     rag_label_expr("status").alias("Status"), rag_label_expr("previous_status").alias("Before")).to_pandas(),
                      hide_index=True, width="stretch")
+    if left_out:
+        st.caption(f"{left_out} more areas: their figures then and now are in the table above; choose one of them as the area "
+                   "in the sidebar to see its history here.")
 with right:
     st.markdown("**Commentary**")
     commentary.comment_list(comments_frame, detail, period)

@@ -132,8 +132,9 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
 
 
 def require_data() -> Store:
-    """The store, or a clear message (and stop) when the catalogue or areas cannot be read."""
-    data = cache.current_store()
+    """The store as the pages show it (small numbers suppressed), or a clear message (and stop) when the catalogue or
+    areas cannot be read."""
+    data = cache.shown_store()
     if not data.ok:
         st.error("The KPI catalogue or the list of areas could not be read, so there is nothing to show yet.", icon=":material/warning:")
         st.dataframe(data.problems.to_pandas(), hide_index=True)

@@ -77,12 +77,12 @@ url_state.publish("rank", "loc_rank", False, "bool")
 # Two charts a row on a wide screen, one on a narrow or zoomed one (1280×720 at 150% is 853 px), so no table is cut off.
 st.html("<style>@media (max-width: 1100px) {.st-key-loc_grid [data-testid='stHorizontalBlock'] {flex-wrap:wrap}"
         " .st-key-loc_grid [data-testid='stColumn'] {min-width:100% !important; flex:1 1 100% !important}}</style>")
-grid = st.container(key="loc_grid").columns(2)
+grid = st.container(key="loc_grid").columns(views.comparison_grid_columns(len(children)))
 for i, kpi_id in enumerate(kpi_ids):
     part = frame.filter(pl.col("kpi_id") == kpi_id)
     part = views.ranked_by_target_gap(part) if rank else part
     info = part.row(0, named=True)
-    with grid[i % 2], st.container(border=True):
+    with grid[i % len(grid)], st.container(border=True):
         components.altair_chart(charts.locality_bars(part, str(info["short_name"]), str(info["unit"]), int(info["decimals"])), width="stretch")
         for ref in part.select("period", "parent_value", "parent_period", "parent_derived", "parent_reason").unique(maintain_order=True).iter_rows(named=True):
             st.caption(views.parent_caption(ref, parent, str(info["unit"]), int(info["decimals"])))

@@ -32,16 +32,21 @@ if narrative is None or (period is not None and narrative.period != period):
     st.info(f"No commentary was published for {period.label if period else 'this period'}."
             + (f" The latest, for {narrative.period.label}, shows when that period is chosen." if narrative else ""), icon=":material/info:")
     by_priority = statuses.filter(pl.col("priority").is_not_null())
-    all_tiles = {str(t.kpi["kpi_id"]): t for t in cache.tiles(period, area, by_priority["kpi_id"].to_list())}
+    split = {number: PR.tiles_first(by_priority, number) for number in priority_names}
+    all_tiles = {str(t.kpi["kpi_id"]): t for t in cache.tiles(period, area, [k for first, _ in split.values() for k in first])}
     for number, name in priority_names.items():
         st.header(PR.label(number, name), divider="gray", anchor=PR.anchor(number))
-        kpi_ids = by_priority.filter(pl.col("priority") == number)["kpi_id"].to_list()
+        kpi_ids, rest = split[number]
         if not kpi_ids:
             st.caption("No KPI in the catalogue is under this priority.")
         for start in range(0, len(kpi_ids), 3):
             for col, kpi_id in zip(st.columns(3), kpi_ids[start:start + 3], strict=False):
                 with col:
                     components.render_tile(all_tiles[kpi_id], period, area, codes, compact=True)
+        if rest:
+            names = short_names(data.catalogue)
+            st.caption(f"Worst first; also under this priority ({len(rest)}): {', '.join(names[k] for k in rest)}. "
+                       "The Overview can filter by priority.")
     st.stop()
 st.caption(f"{narrative.title} · KPIs for {area}")
 

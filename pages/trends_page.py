@@ -42,8 +42,8 @@ url_state.bind("counts", "tr_counts", False, "bool")
 show_counts = controls[3].toggle("Numerator and denominator", key="tr_counts", help="Show the counts behind a percentage, with 95% confidence intervals.")
 url_state.publish("counts", "tr_counts", False, "bool")
 url_state.bind("spc", "tr_spc", False, "bool")
-show_spc = controls[3].toggle("Statistical process control (XmR)", key="tr_spc",
-                              help="Instead of the target view, an XmR chart of the first KPI for each chosen area: is the latest figure "
+show_spc = controls[3].toggle("SPC (XmR chart)", key="tr_spc",
+                              help="Statistical process control. Instead of the target view, an XmR chart of the first KPI for each chosen area: is the latest figure "
                                    "different from what the process usually produces? See Definitions for the rules.")
 url_state.publish("spc", "tr_spc", False, "bool")
 

@@ -168,3 +168,62 @@ def test_trends_for_a_parent_of_32_areas_start_with_it_alone(national, monkeypat
     at = open_page("pages/trends_page.py", area="Scotland", kpi="chn10")
     (areas,) = [m for m in at.multiselect if m.label == "Areas"]
     assert areas.value == ["Scotland"]
+
+
+@pytest.mark.parametrize(
+    ("own", "values", "order", "expected"),
+    [
+        # the area and all its areas agree: said once
+        ("✔ Green", ["✔ Green"] * 32, None, "All ✔ Green"),
+        (None, ["– No figure a year earlier"] * 32, None, "All – No figure a year earlier"),
+        # the areas agree but not with the area itself: both said
+        ("✖ Red", ["✔ Green"] * 3, None, "✖ Red  ·  areas: 3 ✔ Green"),
+        # statuses counted worst first, whichever is most common
+        ("✔ Green", ["✔ Green"] * 5 + ["✖ Red"] * 2 + ["▲ Amber"], ["✖ Red", "▲ Amber", "✔ Green"], "✔ Green  ·  areas: 2 ✖ Red, 1 ▲ Amber, 5 ✔ Green"),
+        # directions counted most first
+        (None, ["↑ Improving"] + ["↓ Worsening"] * 2, None, "areas: 2 ↓ Worsening, 1 ↑ Improving"),
+    ],
+)
+def test_many_areas_in_one_summary_cell(own, values, order, expected):
+    from kpis import summary
+
+    assert summary._areas_words(own, values, order) == expected
+
+
+@pytest.mark.parametrize(("n_areas", "columns"), [(3, 2), (6, 2), (7, 1), (32, 1)])
+def test_comparisons_of_many_areas_take_the_whole_width(n_areas, columns):
+    assert views.comparison_grid_columns(n_areas) == columns
+
+
+@pytest.mark.parametrize(
+    ("changed", "limit", "expected"),
+    [
+        # the selected area first, then those whose status changed, then the rest, in the table's order
+        ({"B": True, "D": True}, 3, (["R", "B", "D"], 2)),
+        ({}, 2, (["R", "A"], 3)),
+        ({"A": True}, 10, (["R", "A", "B", "C", "D"], 0)),
+    ],
+)
+def test_status_histories_listed_for_many_areas(changed, limit, expected):
+    from kpis import changes
+
+    areas = ["A", "B", "C", "D", "R"]
+    frame = pl.DataFrame({"kpi_id": ["k"] * 5 + ["other"], "area": [*areas, "R"], "status_changed": [changed.get(a, False) for a in areas] + [True]})
+    assert changes.history_areas(frame, "k", "R", limit) == expected
+
+
+@pytest.mark.parametrize(
+    ("rags", "limit", "expected"),
+    [
+        # more than the limit: the few worst, catalogue order among equals; the rest named
+        (["green", "red", "amber", "red", "grey"], 4, (["k1", "k3"], ["k2", "k0", "k4"])),
+        # up to the limit: every one, worst first
+        (["green", "red", "amber"], 3, (["k1", "k2", "k0"], [])),
+        (["green", "green"], 6, (["k0", "k1"], [])),
+    ],
+)
+def test_a_priority_shows_its_worst_kpis_as_tiles_and_names_the_rest(rags, limit, expected):
+    from kpis import priorities
+
+    statuses = pl.DataFrame({"kpi_id": [f"k{i}" for i in range(len(rags))] + ["x"], "priority": [1] * len(rags) + [2], "rag": [*rags, "red"]})
+    assert priorities.tiles_first(statuses, 1, limit, few=2) == expected
