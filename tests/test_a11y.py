@@ -187,6 +187,8 @@ def assert_focus_shows(stops: list[dict], scheme: str) -> None:
     for stop in stops:
         if stop["testid"] in ("stMain", "stSkipToContent"):  # the skip link's target and Streamlit's own skip link
             continue
+        if str(stop["testid"] or "").startswith("glide-cell-"):  # a data grid's cell: the grid draws its focus on its own canvas
+            continue
         assert stop["outline"], stop
         assert contrast(rgb(stop["outline"]), BACKGROUND[scheme]) >= 3, stop
 
