@@ -169,6 +169,16 @@ class InlineChart(NamedTuple):
     description: str
 
 
+def spread_expr(column: str, gap: float, low: float, high: float) -> pl.Expr:
+    """Label positions over `column` (the frame sorted by it): each at least `gap` below the one before, so that
+    labels of lines that end close together never overlap, then moved up together as far as needed to end by
+    `high`, but never above `low`."""
+    i = pl.int_range(pl.len())
+    pushed = i * gap + (pl.col(column) - i * gap).cum_max()
+    up = pushed - (pushed.max() - high).clip(lower_bound=0)
+    return (up + (low - up.min()).clip(lower_bound=0)).alias(column)
+
+
 def sparkline_svg(frame: pl.DataFrame, name: str = "Recent values", height: int = 56, labels: dict[str, str] | None = None) -> InlineChart:
     """The tile's sparkline as a small SVG: what `sparkline` draws, without a Vega view to load and compile.
 
@@ -204,7 +214,8 @@ def sparkline_svg(frame: pl.DataFrame, name: str = "Recent values", height: int 
     names = ""
     if len(colours) > 1:  # lines that differ only by colour get their names beside them
         plot = 86
-        last = shown.filter(pl.col("period") == order[-1]).with_columns(pl.col("area").replace(labels or {}).alias("label"))
+        last = (shown.filter(pl.col("period") == order[-1]).with_columns(pl.col("area").replace(labels or {}).alias("label"))
+                .sort("_y").with_columns(spread_expr("_y", styles.CHART_FONT_SIZE, styles.CHART_FONT_SIZE / 2, height - styles.CHART_FONT_SIZE / 2)))
         names = "".join(last.select(pl.format(f'<text x="{plot}%" dx="4" y="{{}}" dominant-baseline="middle">{{}}</text>',
                                               pl.col("_y"), _escaped(pl.col("label"))))[:, 0].to_list())
         names = (f'<g fill="{styles.CHART_TEXT}" stroke="#FFFFFF" stroke-width="3" stroke-linejoin="round" paint-order="stroke" '

@@ -237,7 +237,7 @@ def test_svg_sparkline_draws_a_line_per_area_in_its_chart_colour_with_a_dot_per_
     assert [p.get("stroke") for p in lines] == vega_colours
     dots = plot.findall(f"{SVG}g")
     assert [len(g.findall(f"{SVG}path")) for g in dots] == [rtl.filter(pl.col("area") == a).height for a in ("North East", "North West", "South")]
-    assert [t.text for t in svg.findall(f"{SVG}g/{SVG}text")] == ["NE", "NW", "S"]
+    assert sorted(t.text for t in svg.findall(f"{SVG}g/{SVG}text")) == ["NE", "NW", "S"]  # drawn top to bottom
     names = svg.find(f"{SVG}g")  # dark text on a light halo: readable on either theme, as an image cannot follow the page's colour
     assert names.get("fill") == styles.CHART_TEXT and names.get("stroke") == "#FFFFFF" and names.get("paint-order") == "stroke"
 
@@ -283,3 +283,14 @@ def test_importing_the_chart_builders_does_not_import_altair():
 
     code = "import sys, kpis.charts as c; c.sparkline_svg; assert 'altair' not in sys.modules; c.alt.Chart; assert 'altair' in sys.modules"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True).returncode == 0
+
+
+@pytest.mark.parametrize(("ends", "spread"), [
+    ([10.0, 40.0], [10.0, 40.0]),          # far enough apart: left where they are
+    ([20.0, 21.0], [20.0, 33.0]),          # close together: pushed down a line each ...
+    ([45.0, 46.0, 47.0], [24.0, 37.0, 50.0]),  # ... and moved up together to end inside the chart ...
+    ([2.0, 3.0], [6.5, 19.5]),             # ... but never above its top
+])
+def test_line_end_labels_are_spread_so_they_never_overlap(ends, spread):
+    frame = pl.DataFrame({"_y": ends})
+    assert frame.select(charts.spread_expr("_y", 13, 6.5, 50))["_y"].to_list() == spread
