@@ -365,6 +365,13 @@ def shown_value_expr() -> pl.Expr:
     return suppression.word_expr(formatting.value_expr())
 
 
+def default_comparisons(kpi_ids: list[str], chosen: str | None, limit: int = 6) -> list[str]:
+    """The KPIs Localities compares before anyone picks: the chosen one (arriving from its tile) first, then the
+    others when there are at most `limit`; past that, the chosen one alone (or the first)."""
+    first = [chosen] if chosen in kpi_ids else []
+    return first + [k for k in kpi_ids if k not in first] if len(kpi_ids) <= limit else (first or kpi_ids[:1])
+
+
 def comparison_grid_columns(n_areas: int) -> int:
     """How many KPIs' comparisons (chart and table) sit side by side: two, or one across the page beyond `MANY_AREAS`
     areas, where a table of that many areas, with its reasons, would be cut off in half the page."""

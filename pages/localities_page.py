@@ -64,9 +64,7 @@ st.table(matrix.to_pandas().style.apply(_colour_cells, subset=area_cols).hide(ax
 st.header(f"Against target, and against {parent}", anchor=False)
 with_parts = frame["kpi_id"].unique(maintain_order=True).to_list()
 names = short_names(data.catalogue)
-# The chosen KPI (arriving from its tile) first; all of them when they are few.
-first = [kpi] if kpi in with_parts else []
-default = first + [k for k in with_parts if k not in first] if len(with_parts) <= 6 else (first or with_parts[:1])
+default = views.default_comparisons(with_parts, kpi)
 picks = st.columns([4, 2])
 url_state.bind("kpis", "loc_kpis", default, "list", allowed=with_parts)
 kpi_ids = picks[0].multiselect("KPIs to compare", with_parts, format_func=lambda k: names.get(k, k), key="loc_kpis")

@@ -210,3 +210,13 @@ def test_localities_rank_by_gap_to_target_and_compare_a_leaf_with_its_siblings(d
     assert views.comparison_table(ranked, "City")["Gap to target"].to_list() == ["11.0 pts below", "8.0 pts below", "6.0 pts below"]
     assert views.comparison_scope(demo_store.areas, "North West") == ("City", "North West")
     assert views.comparison_scope(demo_store.areas, "City") == ("City", None)
+
+
+@pytest.mark.parametrize(("kpi_ids", "chosen", "expected"), [
+    (["a", "b", "c"], "c", ["c", "a", "b"]),            # the tile's KPI first, the rest after it
+    (["a", "b", "c"], "z", ["a", "b", "c"]),            # not one of them: all, in order
+    ([f"k{i}" for i in range(8)], "k5", ["k5"]),        # many: the chosen one alone
+    ([f"k{i}" for i in range(8)], None, ["k0"]),        # many and none chosen: the first
+])
+def test_localities_compare_the_chosen_kpi_first(kpi_ids, chosen, expected):
+    assert views.default_comparisons(kpi_ids, chosen) == expected
