@@ -5,6 +5,10 @@ is injected into each page and runs on the whole document; a violation whose ele
 in the app's own content (the main block and the sidebar's user content) fails the test,
 while one in Streamlit's own chrome (header, navigation, toolbars) is printed and collected.
 Screenshots in light, dark, greyscale and deuteranopia simulation go to tests/screenshots/a11y/.
+
+Each page is opened once per width and kept open for the module's later checks (names, keyboard,
+screenshots); the dark theme is then the same page after the system's colour scheme changes, which
+the board follows as it happens (`set_scheme` waits until it has).
 """
 
 from __future__ import annotations
@@ -65,39 +69,69 @@ def open_page(browser, server, path: str, width: int, color_scheme: str = "light
     return page
 
 
+APP_BACKGROUND = "() => getComputedStyle(document.querySelector('[data-testid=\"stApp\"]')).backgroundColor"
+
+
+def set_scheme(page, scheme: str) -> None:
+    """Switches the system colour scheme under an open page, and waits until the board has followed it."""
+    from kpis.styles import BACKGROUND
+
+    page.emulate_media(color_scheme=scheme)
+    for _ in range(50):
+        if rgb(page.evaluate(APP_BACKGROUND)) == BACKGROUND[scheme].upper():
+            break
+        page.wait_for_timeout(100)
+    else:
+        pytest.fail(f"the page did not follow the system's switch to {scheme}: background {page.evaluate(APP_BACKGROUND)}")
+    page.wait_for_timeout(200)  # charts and images repaint after the theme
+
+
+@pytest.fixture(scope="module")
+def opened(server, browser):  # noqa: F811
+    """`opened(name, width)`: the page, opened once per module and width, back in the light theme at its width."""
+    pages: dict[tuple[str, str], object] = {}
+
+    def get(name: str, width: str):
+        if (name, width) not in pages:
+            pages[name, width] = open_page(browser, server, PAGES[name][0], WIDTHS[width])
+        page = pages[name, width]
+        page.evaluate("() => { document.documentElement.style.filter = ''; document.activeElement?.blur(); }")
+        page.set_viewport_size({"width": WIDTHS[width], "height": 900})
+        set_scheme(page, "light")
+        return page
+
+    yield get
+    for page in pages.values():
+        page.close()
+
+
 def axe_rows(page) -> list[dict]:
     page.add_script_tag(path=str(AXE))
     return page.evaluate(RUN_AXE, [CONTENT, CHROME_INSIDE])
 
 
-def check_axe(server, browser, name: str, width: str, scheme: str) -> None:  # noqa: F811
-    """axe on one page: nothing in the app's content; Streamlit's chrome printed; the document titled."""
-    path, title_word = PAGES[name]
-    page = open_page(browser, server, path, WIDTHS[width], scheme)
-    try:
-        rows = axe_rows(page)
-        title = page.title()
-    finally:
-        page.close()
+def check_axe(page, name: str, width: str, scheme: str) -> list[dict]:
+    """axe on one open page: the rows in the app's content (Streamlit's chrome printed); the document titled."""
+    rows = axe_rows(page)
     chrome = [r for r in rows if r["where"] == "chrome"]
-    app = [r for r in rows if r["where"] == "app"]
     if chrome:
         print(f"\n{name} at {width} ({scheme}): Streamlit chrome, {len(chrome)} node(s):\n" + "\n".join(json.dumps(r) for r in chrome))
-    assert app == [], f"{name} at {width} ({scheme}):\n" + "\n".join(json.dumps(r, ensure_ascii=False) for r in app)
-    assert title_word in title and "KPI performance board" in title
+    title_word = PAGES[name][1]
+    assert title_word in page.title() and "KPI performance board" in page.title()
+    return [dict(r, scheme=scheme) for r in rows if r["where"] == "app"]
 
 
 @needs_axe
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("name", list(PAGES))
-def test_axe_finds_nothing_in_the_apps_content(server, browser, name, width):  # noqa: F811
-    check_axe(server, browser, name, width, "light")
-
-
-@needs_axe
-@pytest.mark.parametrize(("name", "width"), DARK, ids=[f"{n}-{w}" for n, w in DARK])
-def test_axe_finds_nothing_in_the_apps_content_in_the_dark_theme(server, browser, name, width):  # noqa: F811
-    check_axe(server, browser, name, width, "dark")
+def test_axe_finds_nothing_in_the_apps_content(opened, name, width):
+    """In the light theme, and for the pages in DARK also after the system switches to dark."""
+    page = opened(name, width)
+    found = check_axe(page, name, width, "light")
+    if (name, width) in DARK:
+        set_scheme(page, "dark")
+        found += check_axe(page, name, width, "dark")
+    assert found == [], f"{name} at {width}:\n" + "\n".join(json.dumps(r, ensure_ascii=False) for r in found)
 
 
 # Deuteranopia by the Machado, Oliveira and Fernandes (2009) matrix at full severity, as an SVG colour filter.
@@ -114,23 +148,25 @@ DEUTERANOPIA_SVG = """() => {
 }"""
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_screenshots_in_both_themes_and_simulations(server, browser, scheme):  # noqa: F811
+@pytest.mark.parametrize("name", ["overview", "trends", "localities", "present", "present_table_slide", "present_chart_slide"])
+def test_screenshots_in_both_themes_and_simulations(opened, name):
     """Not judged by the machine: these images are for a person to look at."""
     out = SHOTS / "a11y"
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("overview", "trends", "localities", "present", "present_table_slide", "present_chart_slide"):
-        page = open_page(browser, server, PAGES[name][0], 1400, scheme)
-        page.set_viewport_size({"width": 1400, "height": min(int(page.evaluate(CONTENT_HEIGHT)) + 40, 3000)})
-        page.wait_for_timeout(800)
+    page = opened(name, "desktop")
+    page.set_viewport_size({"width": 1400, "height": min(int(page.evaluate(CONTENT_HEIGHT)) + 40, 3000)})
+    page.wait_for_timeout(800)
+    if not page.evaluate("() => !!document.getElementById('deuteranopia')"):
         page.evaluate(DEUTERANOPIA_SVG)
+    for scheme in ("light", "dark"):
+        set_scheme(page, scheme)
+        page.evaluate("() => { document.documentElement.style.filter = ''; }")
         page.screenshot(path=str(out / f"{name}_{scheme}.png"))
         for label, css in SIMULATIONS.items():
             page.evaluate("css => { document.documentElement.style.filter = css; }", css)
             page.wait_for_timeout(200)
             page.screenshot(path=str(out / f"{name}_{scheme}_{label}.png"))
-        page.close()
-    assert (out / f"overview_{scheme}_deuteranopia.png").stat().st_size > 0
+        assert (out / f"{name}_{scheme}_deuteranopia.png").stat().st_size > 0
 
 
 # One Tab stop: what it is, where it is, and how its focus shows (outline or box shadow, and their colours).
@@ -160,7 +196,7 @@ FOCUS_STOP = """() => {
 def tab_stops(page, limit: int = 200) -> list[dict]:
     """Tab from the top of the page until focus comes back round (or leaves the document)."""
     stops: list[dict] = []
-    page.evaluate("""() => { const s = document.createElement('span'); s.tabIndex = -1; s.id = 'tab-start';
+    page.evaluate("""() => { document.getElementById('tab-start')?.remove(); const s = document.createElement('span'); s.tabIndex = -1; s.id = 'tab-start';
                             document.body.prepend(s); s.focus(); }""")
     for _ in range(limit):
         page.keyboard.press("Tab")
@@ -194,12 +230,10 @@ def assert_focus_shows(stops: list[dict], scheme: str) -> None:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, browser, scheme):  # noqa: F811
-    page = open_page(browser, server, "", 1400, scheme)
-    try:
-        stops = tab_stops(page)
-    finally:
-        page.close()
+def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(opened, scheme):
+    page = opened("overview", "desktop")
+    set_scheme(page, scheme)
+    stops = tab_stops(page)
     print(f"\noverview ({scheme}): {len(stops)} Tab stops; first tile at stop {next((i for i, s in enumerate(stops, 1) if s['tile']), None)}")
     per_tile: dict[str, int] = {}
     for stop in stops:
@@ -209,12 +243,8 @@ def test_overview_keyboard_path_is_short_and_every_stop_shows_focus(server, brow
     assert_focus_shows(stops, scheme)
 
 
-def test_present_controls_each_show_focus(server, browser):  # noqa: F811
-    page = open_page(browser, server, PAGES["present_chart_slide"][0], 1400)
-    try:
-        stops = tab_stops(page)
-    finally:
-        page.close()
+def test_present_controls_each_show_focus(opened):
+    stops = tab_stops(opened("present_chart_slide", "desktop"))
     print(f"\npresent: {len(stops)} Tab stops: {[s['name'] for s in stops]}")
     for word in ("First", "Previous", "Next", "Last", "Deck and pack", "Exit"):  # each control is reached by Tab
         assert any(word in s["name"].split("\n") for s in stops), (word, stops)
@@ -234,13 +264,10 @@ NAMES = """() => {
 
 
 @pytest.mark.parametrize("name", ["overview", "trends", "localities"])
-def test_charts_and_controls_have_their_own_names_and_tiles_are_headings(server, browser, name):  # noqa: F811
-    page = open_page(browser, server, PAGES[name][0], 1400)
-    try:
-        page.wait_for_timeout(1500)  # charts render after the script run
-        found = page.evaluate(NAMES)
-    finally:
-        page.close()
+def test_charts_and_controls_have_their_own_names_and_tiles_are_headings(opened, name):
+    page = opened(name, "desktop")
+    page.wait_for_timeout(1500)  # charts render after the script run
+    found = page.evaluate(NAMES)
     assert found["chartNames"], "no chart found"
     for chart_name in found["chartNames"]:
         assert chart_name and chart_name != "Vega visualization" and len(chart_name) < 400, chart_name
