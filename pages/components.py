@@ -91,7 +91,8 @@ STYLE = """
   [data-testid="stTable"] :is(th, td, th *, td *) {{overflow-wrap:anywhere !important;word-break:break-word;hyphens:auto;white-space:normal !important}}
 }}
 /* The Overview's first screen fits a projector: a slim top, the title and counts on one band, tiles as tall as their content. */
-[data-testid="stMainBlockContainer"]:has(.st-key-glance) {{padding-top:4.5rem;padding-left:2rem;padding-right:2rem}}
+[data-testid="stMainBlockContainer"]:has(.st-key-glance) {{padding-top:4.5rem}}
+@media (min-width: 640px) {{ [data-testid="stMainBlockContainer"]:has(.st-key-glance) {{padding-left:2rem;padding-right:2rem}} }}
 .st-key-ov-head h1 {{font-size:2rem;padding:0;line-height:1.2}}
 .st-key-ov-head .kpi-count, .st-key-ov-counts .kpi-count {{display:inline-block;font-size:1.6rem;line-height:1.2;margin-right:.35rem;vertical-align:middle}}
 .st-key-ov-band h2 {{font-size:1.35rem;padding:0;line-height:1.3}}
