@@ -96,12 +96,17 @@ STYLE = """
 .st-key-ov-head h1 {{font-size:2rem;padding:0;line-height:1.2}}
 .st-key-ov-head .kpi-count, .st-key-ov-counts .kpi-count {{display:inline-block;font-size:1.6rem;line-height:1.2;margin-right:.35rem;vertical-align:middle}}
 .st-key-ov-band h2 {{font-size:1.35rem;padding:0;line-height:1.3}}
+.st-key-glance {{container-type:inline-size}}
+.st-key-glance-grid {{display:grid !important;grid-template-columns:minmax(0,1fr);align-items:start}}
+@container (min-width: 480px) {{ .st-key-glance-grid {{grid-template-columns:repeat(2, minmax(0,1fr))}} }}
+@container (min-width: 840px) {{ .st-key-glance-grid {{grid-template-columns:repeat(3, minmax(0,1fr))}} }}
 .st-key-glance [class*="st-key-tile-"] {{gap:.4rem;padding:.75rem .85rem}}
 .st-key-glance .kpi-value {{display:inline-block;font-size:1.75rem;margin-right:.5rem}}
 .st-key-glance .kpi-glance-area {{line-height:1.35;margin:2px 0}}
 .st-key-glance .kpi-glance-area .kpi-chip {{margin:0 .35rem 0 0}}
 .st-key-glance .kpi-glance-area .kpi-direction {{font-size:.85rem}}
 .st-key-glance [data-testid="stExpander"] summary {{padding:.3rem .6rem}}
+.st-key-glance [data-testid="stExpanderDetails"] :is(p, li) {{font-size:.9rem}}
 """
 
 

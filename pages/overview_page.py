@@ -56,18 +56,17 @@ if pages > 1:
 else:
     page_no = 1
 visible = cache.tiles(period, area, shown[(page_no - 1) * PER_PAGE: page_no * PER_PAGE])
-with st.container(horizontal=True, vertical_alignment="center", gap="medium", key="ov-band"):
+with st.container(horizontal=True, vertical_alignment="center", gap="small", key="ov-band"):
     st.header("KPIs at a glance", anchor=False, width="content")
     st.caption(f"{area} · reporting period {period.label if period else '–'} · each KPI shows its latest figure at or before this period"
                + (f" · showing {len(shown)} of {statuses.height} KPIs: the counts, tiles and summary table follow the filters"
                   if status_filter or priority_filter else ""), width="stretch")
 if not visible:
     components.empty_state("No KPI matches these filters.")
-with st.container(key="glance"):
-    for start in range(0, len(visible), 3):
-        for col, tile in zip(st.columns(3), visible[start:start + 3], strict=False):
-            with col:
-                components.glance_tile(tile, period, area, codes)
+# A grid that the style sheet lays out by the room it has: three tiles a row on a wide screen, two, then one.
+with st.container(key="glance"), st.container(key="glance-grid"):
+    for tile in visible:
+        components.glance_tile(tile, period, area, codes)
 url_state.copy_link()
 
 st.header("By Partnership Priority", anchor=False)
