@@ -90,6 +90,23 @@ STYLE = """
   [data-testid="stTable"] table {{table-layout:fixed;width:100%;box-sizing:border-box}}
   [data-testid="stTable"] :is(th, td, th *, td *) {{overflow-wrap:anywhere !important;word-break:break-word;hyphens:auto;white-space:normal !important}}
 }}
+/* The Overview's first screen fits a projector: a slim top, the title and counts on one band, tiles as tall as their content. */
+[data-testid="stMainBlockContainer"]:has(.st-key-glance) {{padding-top:4.5rem}}
+@media (min-width: 640px) {{ [data-testid="stMainBlockContainer"]:has(.st-key-glance) {{padding-left:2rem;padding-right:2rem}} }}
+.st-key-ov-head h1 {{font-size:2rem;padding:0;line-height:1.2}}
+.st-key-ov-head .kpi-count, .st-key-ov-counts .kpi-count {{display:inline-block;font-size:1.6rem;line-height:1.2;margin-right:.35rem;vertical-align:middle}}
+.st-key-ov-band h2 {{font-size:1.35rem;padding:0;line-height:1.3}}
+.st-key-glance {{container-type:inline-size}}
+.st-key-glance-grid {{display:grid !important;grid-template-columns:minmax(0,1fr);align-items:start}}
+@container (min-width: 480px) {{ .st-key-glance-grid {{grid-template-columns:repeat(2, minmax(0,1fr))}} }}
+@container (min-width: 840px) {{ .st-key-glance-grid {{grid-template-columns:repeat(3, minmax(0,1fr))}} }}
+.st-key-glance [class*="st-key-tile-"] {{gap:.4rem;padding:.75rem .85rem}}
+.st-key-glance .kpi-value {{display:inline-block;font-size:1.75rem;margin-right:.5rem}}
+.st-key-glance .kpi-glance-area {{line-height:1.35;margin:2px 0}}
+.st-key-glance .kpi-glance-area .kpi-chip {{margin:0 .35rem 0 0}}
+.st-key-glance .kpi-glance-area .kpi-direction {{font-size:.85rem}}
+.st-key-glance [data-testid="stExpander"] summary {{padding:.3rem .6rem}}
+.st-key-glance [data-testid="stExpanderDetails"] :is(p, li) {{font-size:.9rem}}
 """
 
 
@@ -186,17 +203,88 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
                 sparkline(period, area, tile)
         if row is not None:
             with st.expander("Why this status?"):
-                rows = [tile.main] if tile.main is not None else tile.parts[: views.MANY_AREAS] if len(tile.parts) <= views.MANY_AREAS else [row]
-                for r in rows:
-                    prefix = "" if tile.main is not None else f"{r['area']}: "
-                    st.markdown(prefix + summary.why(r))
-                if kpi.get("priority") is not None:  # inside the expander, so a closed tile keeps its Tab stops
-                    st.page_link("pages/priorities_page.py", label="Its Partnership Priority", icon=":material/flag:",
-                                 query_params={**({"period": period.label} if period else {}), "area": area, "priority": str(int(kpi["priority"]))})
-        where = {"kpi": str(kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})}
-        st.page_link("pages/trends_page.py", label="Open trend", icon=":material/show_chart:", query_params=where)
-        if tile.parts and len(tile.parts) <= views.MANY_AREAS:  # a tile with many areas links to them all already
-            st.page_link("pages/localities_page.py", label="By area", icon=":material/table_rows:", query_params=where)
+                why_status(tile, period, area)
+        tile_links(tile, period, area)
+
+
+def why_status(tile: views.Tile, period: Period | None, area: str) -> None:
+    """Inside a tile's 'Why this status?': the reason per figure judged, and a link to the KPI's Partnership Priority."""
+    kpi, row = tile.kpi, tile.status_row
+    rows = [tile.main] if tile.main is not None else tile.parts[: views.MANY_AREAS] if len(tile.parts) <= views.MANY_AREAS else [row]
+    for r in rows:
+        prefix = "" if tile.main is not None else f"{r['area']}: "
+        st.markdown(prefix + summary.why(r))
+    if kpi.get("priority") is not None:  # inside the expander, so a closed tile keeps its Tab stops
+        st.page_link("pages/priorities_page.py", label="Its Partnership Priority", icon=":material/flag:",
+                     query_params={**({"period": period.label} if period else {}), "area": area, "priority": str(int(kpi["priority"]))})
+
+
+def tile_links(tile: views.Tile, period: Period | None, area: str) -> None:
+    """A tile's way on: its trend, and its areas side by side where it has a few."""
+    kpi = tile.kpi
+    where = {"kpi": str(kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})}
+    st.page_link("pages/trends_page.py", label="Open trend", icon=":material/show_chart:", query_params=where)
+    if tile.parts and len(tile.parts) <= views.MANY_AREAS:  # a tile with many areas links to them all already
+        st.page_link("pages/localities_page.py", label="By area", icon=":material/table_rows:", query_params=where)
+
+
+def glance_figure(tile: views.Tile, area: str, period: Period | None) -> str:
+    """The Overview tile's figure as HTML: value beside its target and period, then status and direction on one line;
+    for a KPI reported by area, the worst status and the target; else where it is reported instead."""
+    kpi, main = tile.kpi, tile.main
+    if main is not None:
+        vs = f'<span class="kpi-meta"> vs {html.escape(str(main["prior_period"]))}</span>' if main.get("prior_period") else ""
+        stale = (f'<div class="kpi-stale">Older figure: the latest is for {html.escape(str(main["period"]))}, before the selected period</div>'
+                 if main["stale"] else "")
+        return (f'<div class="kpi-value">{html.escape(value_text(main))}</div>'
+                f'<span class="kpi-meta">Target {html.escape(target_text(kpi, main))} · {html.escape(str(main["period"]))}</span>{stale}'
+                f'<div>{badge(str(main["rag"]))} {direction_badge(main["arrow"], str(main["direction"]), main.get("change_significant"))}{vs}</div>')
+    if tile.parts:
+        row = tile.status_row
+        same = len({p["rag"] for p in tile.parts}) == 1
+        stale = [p for p in tile.parts if p["stale"]]
+        older = (f'<div class="kpi-stale">Older figures: the latest are for {html.escape(str(stale[0]["period"]))}, before the selected period</div>'
+                 if stale else "")
+        return (f'<div>{badge(str(row["rag"]) if row else "grey")} <span class="kpi-meta">{"all areas" if same else "worst area"} · '
+                f'no {html.escape(area)} figure · Target {html.escape(target_text(kpi))}</span></div>{older}')
+    return f'<div class="kpi-meta">⊘ Not reported here: {html.escape(not_reported_text(str(kpi["kpi_id"]), area, period))}</div>'
+
+
+def glance_parts(tile: views.Tile, codes: dict[str, str]) -> str:
+    """A few areas, one line each: its code, figure and status as a chip, then its direction."""
+    return "".join(f'<div class="kpi-glance-area">{chip(codes.get(str(p["area"]), str(p["area"])), value_text(p), str(p["rag"]))}'
+                   f'{direction_badge(p["arrow"], str(p["direction"]), p.get("change_significant"))}</div>' for p in tile.parts)
+
+
+def glance_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str]) -> None:
+    """One KPI tile on the Overview, as tall as its content so that a projector's first screen holds a row of them:
+    name (a heading), figure against target, status (colour, icon, word) and direction, each area's line, how fresh it is,
+    a short sparkline; the full name, the reasons and SPC inside 'Why this status?'; then its trend and areas.
+
+    Two Tab stops (why, trend link), three with a few areas (by-area link)."""
+    kpi = tile.kpi
+    rows = [tile.main] if tile.main is not None else tile.parts
+    with st.container(border=True, key=f"tile-{kpi['kpi_id']}"):
+        st.html(f'<h3 class="kpi-tile-name">{html.escape(str(kpi["short_name"]))}</h3>{glance_figure(tile, area, period)}'
+                + (glance_parts(tile, codes) if tile.parts and len(tile.parts) <= views.MANY_AREAS else ""))
+        if len(tile.parts) > views.MANY_AREAS:
+            many_areas(tile, period, area)
+        if rows:
+            freshness_line(str(kpi["kpi_id"]), rows, period)
+        if tile.spark.height > 1:
+            with st.container(key=f"spark-{kpi['kpi_id']}"):
+                sparkline(period, area, tile)
+        full_name = str(kpi["name"] or "") if kpi["name"] != kpi["short_name"] else ""
+        if tile.status_row is not None or full_name:
+            with st.expander("Why this status?" if tile.status_row is not None else "About this KPI"):
+                if full_name:
+                    st.html(f'<div class="kpi-meta">{html.escape(full_name)}</div>')
+                if tile.status_row is not None:
+                    why_status(tile, period, area)
+                if rows:
+                    spc_lines(str(kpi["kpi_id"]), rows, period, area)
+        with st.container(horizontal=True, gap="medium"):
+            tile_links(tile, period, area)
 
 
 def scroll_to(element_id: str) -> None:

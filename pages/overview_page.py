@@ -13,56 +13,61 @@ data = components.require_data()
 period, area = selections.selected_period(), selections.selected_area()
 codes = code_of(data.areas)
 
-st.title("KPI performance overview", anchor=False)
-st.caption(f"{area} · reporting period {period.label if period else '–'} · each KPI shows its latest figure at or before this period")
-url_state.copy_link()
-
 statuses = cache.statuses(period, area)
 if not statuses["has_figure"].any():
+    st.title("KPI performance overview", anchor=False)
     components.empty_state(f"No KPI has a figure for {area} or its areas at or before {period.label if period else 'this period'}. "
                        "Choose a later reporting period or another area.")
+    url_state.copy_link()
     st.stop()
 
+# The filters sit in the sidebar, under the period and area they narrow, so the first screen is the board itself.
 names = PR.names(cache.narrative_list()[0], data.catalogue)
-filter_cols = st.columns([2, 3, 2])
 categories = [c.key for c in PR.CATEGORIES]
-url_state.bind("status", "ov_status", [], "list", allowed=categories)
-status_filter = filter_cols[0].multiselect("Show statuses", categories, format_func=lambda c: f"{PR.CATEGORIES_BY_KEY[c].icon} {PR.CATEGORY_WORDS[c]}",
-                                           key="ov_status", placeholder="All statuses")
-url_state.publish("status", "ov_status", [], "list")
-url_state.bind("priority", "ov_priority", [], "ints", allowed=list(names))
-priority_filter = filter_cols[1].multiselect("Partnership Priority", list(names), format_func=lambda p: PR.label(p, names[p]),
-                                             key="ov_priority", placeholder="All priorities")
-url_state.publish("priority", "ov_priority", [], "ints")
+with st.sidebar:
+    url_state.bind("status", "ov_status", [], "list", allowed=categories)
+    status_filter = st.multiselect("Show statuses", categories, format_func=lambda c: f"{PR.CATEGORIES_BY_KEY[c].icon} {PR.CATEGORY_WORDS[c]}",
+                                   key="ov_status", placeholder="All statuses")
+    url_state.publish("status", "ov_status", [], "list")
+    url_state.bind("priority", "ov_priority", [], "ints", allowed=list(names))
+    priority_filter = st.multiselect("Partnership Priority", list(names), format_func=lambda p: PR.label(p, names[p]),
+                                     key="ov_priority", placeholder="All priorities")
+    url_state.publish("priority", "ov_priority", [], "ints")
 filtered = PR.filtered(statuses, status_filter, priority_filter)
 shown = filtered["kpi_id"].to_list()
 
-# The counts, the tiles and the table all follow the filters.
+# One band: the title, then the count at each status. The counts, the tiles and the table all follow the filters.
 counts = PR.counts(filtered)
 count_keys = ["green", "amber", "red", "grey"] + (["not_reported"] if counts["not_reported"] else [])
-for col, key in zip(st.columns(len(count_keys)), count_keys, strict=True):
-    look = PR.CATEGORIES_BY_KEY[key]
-    word = f'<span class="kpi-meta">{look.icon} {look.word}</span>' if key == "not_reported" else components.badge(key)
-    col.html(f'<div class="kpi-count">{counts[key]}</div>{word}')
-if status_filter or priority_filter:
-    st.caption(f"Showing {len(shown)} of {statuses.height} KPIs: the counts, tiles and summary table follow the filters.")
+with st.container(horizontal=True, vertical_alignment="center", gap="medium", key="ov-head"):
+    st.title("KPI performance overview", anchor=False, width="content")
+    with st.container(horizontal=True, vertical_alignment="center", gap="medium", width="content", key="ov-counts"):
+        for key in count_keys:
+            look = PR.CATEGORIES_BY_KEY[key]
+            word = f'<span class="kpi-meta">{look.icon} {look.word}</span>' if key == "not_reported" else components.badge(key)
+            st.html(f'<div class="kpi-count">{counts[key]}</div>{word}', width="content")
 
 PER_PAGE = 12
 pages = max(1, -(-len(shown) // PER_PAGE))
 if pages > 1:
     url_state.bind("page", "ov_page", 1, "int", allowed=list(range(1, pages + 1)))
-    page_no = filter_cols[2].number_input(f"Page (of {pages})", 1, pages, key="ov_page")
+    page_no = st.sidebar.number_input(f"Tiles: page (of {pages})", 1, pages, key="ov_page")
     url_state.publish("page", "ov_page", 1, "int")
 else:
     page_no = 1
 visible = cache.tiles(period, area, shown[(page_no - 1) * PER_PAGE: page_no * PER_PAGE])
+with st.container(horizontal=True, vertical_alignment="center", gap="small", key="ov-band"):
+    st.header("KPIs at a glance", anchor=False, width="content")
+    st.caption(f"{area} · reporting period {period.label if period else '–'} · each KPI shows its latest figure at or before this period"
+               + (f" · showing {len(shown)} of {statuses.height} KPIs: the counts, tiles and summary table follow the filters"
+                  if status_filter or priority_filter else ""), width="stretch")
 if not visible:
     components.empty_state("No KPI matches these filters.")
-st.header("KPIs at a glance", anchor=False)
-for start in range(0, len(visible), 3):
-    for col, tile in zip(st.columns(3), visible[start:start + 3], strict=False):
-        with col:
-            components.render_tile(tile, period, area, codes)
+# A grid that the style sheet lays out by the room it has: three tiles a row on a wide screen, two, then one.
+with st.container(key="glance"), st.container(key="glance-grid"):
+    for tile in visible:
+        components.glance_tile(tile, period, area, codes)
+url_state.copy_link()
 
 st.header("By Partnership Priority", anchor=False)
 priority_summary.render(filtered, {p: n for p, n in names.items() if not priority_filter or p in priority_filter}, period, area)

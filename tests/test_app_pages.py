@@ -178,6 +178,18 @@ def test_overview_tiles_show_spc_words_and_disagreement():
     assert "Red against the target, but the latest figure is within normal variation: no special cause." in text
 
 
+def test_overview_filters_sit_in_the_sidebar_and_each_tiles_detail_under_why_this_status():
+    at = open_page(period="2024/25 Q1")
+    assert {"ov_status", "ov_priority"} <= {m.key for m in at.sidebar.multiselect}  # beside the period and area they narrow
+    assert not any(m.key in ("ov_status", "ov_priority") for m in at.main.multiselect)
+    why = [e for e in at.expander if e.label == "Why this status?"]
+    assert len(why) == len(at.table[0].value)  # one per tile, every KPI here has a status
+    inside = "\n".join(str(h.proto.body) for e in why for h in e.get("html"))
+    assert "SPC: ◆ Common cause · Assurance: ✖ Consistently fails the target" in inside
+    assert "Uptake of the Ready to Learn Assessments" in inside  # the full name, under the short one
+    assert html_text(at).count("SPC: ") == inside.count("SPC: ")  # not on the tile's face
+
+
 def test_definitions_explain_spc():
     at = open_page("pages/definitions_page.py")
     assert any(h.value == "Statistical process control" for h in at.header)
