@@ -1,9 +1,12 @@
 """Presenter mode in headless Chromium: every slide of the demo deck fits the screen, keys step, the URL follows.
 
 Sizes: a 1280×720 projector and a 1920×1080 screen, each at 100% and at 150% zoom. Zooming
-to 150% leaves the page a CSS viewport of two thirds the size (1280×720, 853×480) at 1.5
-device pixels per CSS pixel, which is what those cases set (`device_scale_factor`), so the
-text is drawn at 1.5 times the sizes checked. Each slide's screenshot is saved under tests/screenshots/.
+to 150% leaves the page a CSS viewport of two thirds the size (1920×1080 becomes 1280×720, 1280×720
+becomes 853×480) at 1.5 device pixels per CSS pixel. Layout and text sizes are in CSS pixels, so
+1920×1080 at 150% lays out exactly as 1280×720 at 100%: one walk through the deck measures every
+slide at 1280×720 and again at 1920×1080 (the same page, resized), and a second walk measures the
+compact deck the page switches to at 853×480, drawn at 1.5 device pixels. Each slide's screenshot
+is saved under tests/screenshots/.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from kpis.periods import parse_period
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
 
-SIZES = [(1280, 720, 1.0), (1920, 1080, 1.0), (1280, 720, 1.5), (853, 480, 1.5)]
+# Each walk: its first size (the page opens at it), the sizes each slide is measured at, device pixels per CSS pixel.
+WALKS = [((1280, 720), [(1280, 720), (1920, 1080)], 1.0), ((853, 480), [(853, 480)], 1.5)]
 MEASURE = """() => {
   const s = document.querySelector('.slide'), m = document.querySelector('[data-testid="stMain"]'), r = s.getBoundingClientRect();
   let bottom = r.top, right = r.left, smallest = 999;
@@ -56,15 +60,17 @@ def compact_deck():
     return D.build(store.load(DATA), parse_period("2024/25 Q1"), "City", None, narratives.load_all(DATA / "narratives")[0], fit="compact")
 
 
-@pytest.mark.parametrize(("width", "height", "scale"), SIZES, ids=[f"{w}x{h}@{s:g}" for w, h, s in SIZES])
-def test_every_slide_fits_without_scrolling(server, browser, demo_deck, compact_deck, width, height, scale):  # noqa: F811
+@pytest.mark.parametrize(("opening", "sizes", "scale"), WALKS, ids=[f"{w}x{h}@{s:g}" for (w, h), _, s in WALKS])
+def test_every_slide_fits_without_scrolling(server, browser, demo_deck, compact_deck, opening, sizes, scale):  # noqa: F811
     SHOTS.mkdir(parents=True, exist_ok=True)
+    width, height = opening
     page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=scale)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     problems = []
     # Opened without a fit, the page measures its viewport and, when small, reopens itself with the compact deck.
     fit = D.fit_for(width, height)
+    assert {D.fit_for(w, h) for w, h in sizes} == {fit}  # a walk's sizes all show the same deck
     page.goto(f"{server}/present?slide=1", wait_until="domcontentloaded")
     if fit != "screen":
         page.wait_for_function(f"() => new URL(location.href).searchParams.get('fit') === '{fit}'", timeout=30_000)
@@ -79,16 +85,21 @@ def test_every_slide_fits_without_scrolling(server, browser, demo_deck, compact_
             wait_settled(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator('[data-testid="stSidebar"]').is_hidden() and page.locator('[data-testid="stHeader"]').is_hidden()
-        m = page.evaluate(MEASURE)
-        page.screenshot(path=str(SHOTS / f"present_{width}x{height}@{scale:g}_{number:02d}.png"))
-        if max(m["docScroll"], m["docWide"], m["mainScroll"], m["mainWide"], m["below"], m["beyond"]) > 0:
-            problems.append((number, "scrolls or overflows", m))
-        if m["smallest"] < 20:
-            problems.append((number, "text under 20 px", m))
-        if m["value"] is not None and m["value"] < 64:
-            problems.append((number, "headline under 64 px", m))
-        if m["chartScale"] is not None and m["chartScale"] * pack.SCREEN_CHART_FONT < 16:
-            problems.append((number, "chart text under 16 px", m))
+        for size in sizes:
+            if page.viewport_size != {"width": size[0], "height": size[1]}:
+                page.set_viewport_size({"width": size[0], "height": size[1]})
+                page.wait_for_timeout(100)
+            m = page.evaluate(MEASURE)
+            where = f"{size[0]}x{size[1]}"
+            page.screenshot(path=str(SHOTS / f"present_{where}@{scale:g}_{number:02d}.png"))
+            if max(m["docScroll"], m["docWide"], m["mainScroll"], m["mainWide"], m["below"], m["beyond"]) > 0:
+                problems.append((number, where, "scrolls or overflows", m))
+            if m["smallest"] < 20:
+                problems.append((number, where, "text under 20 px", m))
+            if m["value"] is not None and m["value"] < 64:
+                problems.append((number, where, "headline under 64 px", m))
+            if m["chartScale"] is not None and m["chartScale"] * pack.SCREEN_CHART_FONT < 16:
+                problems.append((number, where, "chart text under 16 px", m))
     page.close()
     assert problems == [], json.dumps(problems)
     assert errors == []
