@@ -25,6 +25,12 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def loaded(data_dir: Path) -> store.Store:
+    """The corpus folder's store, loaded once: no case may change the folder (each checks its fingerprint)."""
+    return store.load(data_dir)
+
+
 def fingerprint(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -51,7 +57,7 @@ FILE_CASES = [c for c in M.ALL if c.kind in ("csv", "xlsx")]
 
 
 @pytest.mark.parametrize("case", FILE_CASES, ids=[f"{c.kind}-{c.name}" for c in FILE_CASES])
-def test_every_bad_file_gets_a_clear_report(case: M.Case, data_dir: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+def test_every_bad_file_gets_a_clear_report(case: M.Case, data_dir: Path, loaded: store.Store, tmp_path: Path, capsys, monkeypatch) -> None:
     for key, value in case.env.items():
         monkeypatch.setenv(key, value)
     path = tmp_path / case.file
@@ -63,13 +69,13 @@ def test_every_bad_file_gets_a_clear_report(case: M.Case, data_dir: Path, tmp_pa
     assert code == (1 if case.outcome == "error" else 0)
     assert report["valid"] is (case.outcome != "error")
 
-    checked = pub.check_uploads([pub.Upload(case.file, case.content or b"")], store.load(data_dir), max_bytes=config.max_upload_bytes())
+    checked = pub.check_uploads([pub.Upload(case.file, case.content or b"")], loaded, max_bytes=config.max_upload_bytes())
     assert_clear(checked[0].problems.to_dicts(), case)
     if case.outcome == "ok":  # read as intended: the figure, not just the absence of errors
         assert checked[0].frame.select("kpi_id", "area", "value").rows()[0] == ("rtl_uptake", "North East", 88.0)
     if case.outcome == "error":
         with pytest.raises(ValueError, match="Nothing was published"):
-            pub.publish(data_dir, checked, store.load(data_dir), "corpus")
+            pub.publish(data_dir, checked, loaded, "corpus")
         code, report, _ = run(capsys, "ingest", "--json", "--data-dir", str(data_dir), "--user", "corpus", str(path))
         assert code == 1 and report["published"] is False
     assert fingerprint(data_dir) == before
