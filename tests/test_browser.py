@@ -67,12 +67,12 @@ def _serve(data_dir: Path, address: str, log):
     port = free_port()
     env = dict(os.environ, KPI_DATA_DIR=str(data_dir))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", address,
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port), "--server.address", address,
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    deadline = time.time() + 120  # the server answers once it has prepared the overview (serve.py)
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
