@@ -34,11 +34,21 @@ async def ready(_app):
     yield
 
 
+# Streamlit warns of each cached call and element made outside a page ("missing ScriptRunContext"): here that is the point.
+_OUTSIDE_A_PAGE = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+
+
 def _prepare() -> dict[str, float]:
     started = time.perf_counter()
-    from pages import cache  # imports Polars, pandera and the board's modules
+    level = _OUTSIDE_A_PAGE.level
+    _OUTSIDE_A_PAGE.setLevel(logging.ERROR)
+    try:
+        from pages import cache  # imports Polars, pandera and the board's modules
 
-    return {"imports": time.perf_counter() - started, **cache.prepare()}
+        imports = time.perf_counter() - started
+        return {"imports": imports, **cache.prepare()}
+    finally:
+        _OUTSIDE_A_PAGE.setLevel(level)
 
 
 app = st.App("app.py", lifespan=ready)

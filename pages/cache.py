@@ -274,7 +274,7 @@ OVERVIEW_TILES = 12  # tiles on each page of the overview's tiles
 def prepare() -> dict[str, float]:
     """Everything a first visit to the overview would otherwise wait for, done at the server's start (`serve.py`),
     outside any script run: the store read and checked, the overview's first screen as a visit with no choices
-    made shows it, and the other pages' warm-up. Returns seconds per step, for the log. A problem with the data
+    made shows it, Streamlit's own first-page work, and the other pages' warm-up. Returns seconds per step, for the log. A problem with the data
     is not raised here: the first page shows it, as it would have without this."""
     took: dict[str, float] = {}
     started = time.perf_counter()
@@ -286,9 +286,21 @@ def prepare() -> dict[str, float]:
         _prepare_overview(folder, sig, data)
         took["overview"] = time.perf_counter() - started
     started = time.perf_counter()
+    _prepare_first_page()
+    took["first page"] = time.perf_counter() - started
+    started = time.perf_counter()
     _warm_up(0)
     took["other pages"] = time.perf_counter() - started
     return took
+
+
+def _prepare_first_page() -> None:
+    """What Streamlit does once per process, on the first page after a start: the page icon is read with Pillow,
+    and the first element drawn checks whether it runs in an interactive shell (`inspect.stack()`, which looks
+    up the file of every loaded module). One element drawn here, outside any page, goes nowhere."""
+    import PIL.Image  # noqa: F401
+
+    st.empty()
 
 
 def _prepare_overview(folder: str, sig: tuple, data: Store) -> None:

@@ -49,7 +49,7 @@ def empty_caches():
 @pytest.mark.slow
 def test_after_prepare_the_first_overview_visit_computes_nothing(empty_caches, monkeypatch):
     took = cache.prepare()
-    assert set(took) == {"store", "overview", "other pages"}
+    assert set(took) == {"store", "overview", "first page", "other pages"}
     calls = count_computations(monkeypatch)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
@@ -72,7 +72,7 @@ def test_prepare_with_a_broken_store_prepares_no_overview_and_raises_nothing(emp
     (data_copy / "catalogue.csv").write_text("not,a,catalogue\n1,2,3\n")
     monkeypatch.setenv("KPI_DATA_DIR", str(data_copy))
     took = cache.prepare()
-    assert set(took) == {"store", "other pages"}  # the first page shows the problems, as without prepare
+    assert set(took) == {"store", "first page", "other pages"}  # the first page shows the problems, as without prepare
 
 
 def test_streamlit_run_finds_the_server_app_in_serve_py():
