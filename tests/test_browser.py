@@ -158,6 +158,20 @@ def test_navigation_keeps_the_selection(server, browser):
     page.close()
 
 
+def test_the_priority_summary_links_open_their_section_on_priorities(server, browser):
+    """The per-priority summary is a static table (no data grid): its links survive Streamlit's HTML cleaning and open the section."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/?area=City&period=2024/25%20Q1", wait_until="domcontentloaded")
+    wait_done(page)
+    links = page.locator("table.kpi-priority-summary a")
+    assert links.count() == 6 and page.locator('[data-testid="stDataFrame"]').count() == 0
+    links.first.click()
+    page.wait_for_url("**/priorities?**")
+    wait_done(page)
+    assert "priority=1" in page.url and page.locator("#priority-1").count() == 1
+    page.close()
+
+
 def test_first_visit_after_a_restart_can_be_a_deep_link(browser):
     """A committee member's link must work even when it is the first request the server sees."""
     fresh = serve()
