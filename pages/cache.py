@@ -274,8 +274,8 @@ OVERVIEW_TILES = 12  # tiles on each page of the overview's tiles
 def prepare() -> dict[str, float]:
     """Everything a first visit to the overview would otherwise wait for, done at the server's start (`serve.py`),
     outside any script run: the store read and checked, the overview's first screen as a visit with no choices
-    made shows it, Streamlit's own first-page work, and the other pages' warm-up. Returns seconds per step, for the log. A problem with the data
-    is not raised here: the first page shows it, as it would have without this."""
+    made shows it, Streamlit's own first-page work, and the other pages' warm-up. Returns seconds per step, for
+    the log. A problem with the data is not raised here: the first page shows it, as it would have without this."""
     took: dict[str, float] = {}
     started = time.perf_counter()
     folder, sig = str(data_dir()), store.signature(data_dir())
