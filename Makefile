@@ -23,7 +23,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 DEMO_TODAY ?= 2024-07-15
 
 run: $(VENV)/.runtime font-deps
-	KPI_TODAY="$${KPI_TODAY:-$(if $(KPI_DATA_DIR),,$(DEMO_TODAY))}" $(PY) -m streamlit run app.py --server.port $(PORT)
+	KPI_TODAY="$${KPI_TODAY:-$(if $(KPI_DATA_DIR),,$(DEMO_TODAY))}" $(PY) -m streamlit run serve.py --server.port $(PORT)
 
 # Debian's chromium drives the browser tests; Playwright cannot download its own browser here.
 browser-deps:

@@ -124,6 +124,18 @@ def localities(period: Period | None, parent: str, against: str | None = None) -
     return _localities(str(data_dir()), signature(), period.label if period else None, parent, against)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _summary_export(folder: str, sig: tuple, period: str | None, area: str) -> pl.DataFrame:
+    from kpis import exports
+
+    return exports.summary_table(_shown(folder, sig), _period(period), area)
+
+
+def summary_export(period: Period | None, area: str) -> pl.DataFrame:
+    """`kpis.exports.summary_table` of the shown store: the wide summary the overview offers for download."""
+    return _summary_export(str(data_dir()), signature(), period.label if period else None, area)
+
+
 def narrative_list() -> tuple[list[narratives.Narrative], list[str]]:
     return _narratives(str(data_dir()), signature())
 
@@ -254,16 +266,84 @@ def comments() -> tuple[pl.DataFrame, pl.DataFrame]:
     return _comments(folder, _comments_signature(folder))
 
 
-# ---- warm-up: once per server process, after the first page -------------------------
+# ---- readiness: before the server answers, when it is served through `serve.py` -----------
+
+OVERVIEW_TILES = 12  # tiles on each page of the overview's tiles
+
+
+def prepare() -> dict[str, float]:
+    """Everything a first visit to the overview would otherwise wait for, done at the server's start (`serve.py`),
+    outside any script run: the store read and checked, the overview's first screen as a visit with no choices
+    made shows it, Streamlit's own first-page work, and the other pages' warm-up. Returns seconds per step, for
+    the log. A problem with the data is not raised here: the first page shows it, as it would have without this."""
+    took: dict[str, float] = {}
+    started = time.perf_counter()
+    folder, sig = str(data_dir()), store.signature(data_dir())
+    data = _store(folder, sig)
+    took["store"] = time.perf_counter() - started
+    if data.ok:
+        started = time.perf_counter()
+        _prepare_overview(folder, sig, data)
+        took["overview"] = time.perf_counter() - started
+    started = time.perf_counter()
+    _prepare_first_page()
+    took["first page"] = time.perf_counter() - started
+    started = time.perf_counter()
+    _warm_up(0)
+    took["other pages"] = time.perf_counter() - started
+    return took
+
+
+def _prepare_first_page() -> None:
+    """What Streamlit does once per process, on the first page after a start: the page icon is read with Pillow,
+    and the first element drawn checks whether it runs in an interactive shell (`inspect.stack()`, which looks
+    up the file of every loaded module). One element drawn here, outside any page, goes nowhere."""
+    import PIL.Image  # noqa: F401
+
+    st.empty()
+
+
+def _prepare_overview(folder: str, sig: tuple, data: Store) -> None:
+    """The cached lookups the overview's first screen makes for the default period and the top area, called with
+    the keys the page's own calls use (`tiles`, `sparkline_svg`, `spc_summary`, `freshness`, ...)."""
+    import pandas.io.formats.style  # noqa: F401  (the summary table is a pandas Styler: its templates load on import)
+
+    from kpis import freshness, priorities
+    from kpis.areas import children, roots
+
+    default = summary.default_period(data)
+    label = default.label if default else None
+    top = roots(data.areas)
+    area = top[0] if top else data.areas["area"][0]
+    statuses = _statuses(folder, sig, label, area)
+    _narratives(folder, sig)
+    tiles = _tiles(folder, sig, label, area, tuple(priorities.filtered(statuses, [], [])["kpi_id"].to_list()[:OVERVIEW_TILES]))
+    _spc_summary(folder, sig, _baselines_signature(folder), label, (area, *children(data.areas, area)))
+    when = freshness.as_of_for(default, config.today(), summary.default_period(data, config.today())).isoformat()
+    for tile in tiles:
+        if tile.spark.height > 1:
+            _sparkline_svg(folder, sig, label, area, str(tile.kpi["kpi_id"]), tile)
+        rows = [tile.main] if tile.main is not None else tile.parts
+        if rows:
+            _freshness(folder, sig, when, tuple(str(r["area"]) for r in rows))
+    _report(folder, sig, label, area)
+    _summary_export(folder, sig, label, area)
+
+
+# ---- warm-up: once per server process, at its start or after the first page --------------
 
 WARM_UP_DELAY = 3.0  # seconds: the first page's messages, and the browser's requests for it, go first
+_warmed = threading.Event()  # set once the warm-up has run in this process
 
 
-def _warm_up() -> None:
+def _warm_up(delay: float = WARM_UP_DELAY) -> None:
     """Imports what the other pages draw with, and starts the chart renderer the presenter's slides use, so the
     first visit to Trends or Localities and the first slide with a chart do not wait for them. Only imports
-    and one conversion of a constant chart: nothing shared is read or written."""
-    time.sleep(WARM_UP_DELAY)
+    and one conversion of a constant chart: nothing shared is read or written. Runs once per process:
+    at the start when served through `serve.py` (`prepare`), else after the first page."""
+    time.sleep(delay)
+    if _warmed.is_set():
+        return
     started = time.perf_counter()
     try:
         import altair  # noqa: F401  (Trends, Localities)
@@ -276,13 +356,15 @@ def _warm_up() -> None:
     except Exception:  # a warm-up that fails costs only the time it would have saved
         log.warning("Warm-up failed; pages will import what they need when first shown", exc_info=True)
         return
+    finally:
+        _warmed.set()
     log.info("Warm-up done in %.1f s", time.perf_counter() - started)
 
 
 @st.cache_resource(show_spinner=False)
 def warm_up() -> threading.Thread:
     """Starts the warm-up thread the first time any page has run in this server process (a cached resource:
-    every later call returns the same thread). Streamlit has no hook at server start."""
+    every later call returns the same thread); it returns at once if the warm-up ran at the start."""
     thread = threading.Thread(target=_warm_up, name="kpi-warm-up", daemon=True)
     thread.start()
     return thread

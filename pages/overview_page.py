@@ -47,7 +47,7 @@ with st.container(horizontal=True, vertical_alignment="center", gap="medium", ke
             word = f'<span class="kpi-meta">{look.icon} {look.word}</span>' if key == "not_reported" else components.badge(key)
             st.html(f'<div class="kpi-count">{counts[key]}</div>{word}', width="content")
 
-PER_PAGE = 12
+PER_PAGE = cache.OVERVIEW_TILES  # the first page of them is ready at the server's start (cache.prepare)
 pages = max(1, -(-len(shown) // PER_PAGE))
 if pages > 1:
     url_state.bind("page", "ov_page", 1, "int", allowed=list(range(1, pages + 1)))
@@ -87,7 +87,7 @@ else:
 
     # A static table wraps long KPI names, as the published report does.
     st.table(pdf.style.apply(_colour, subset=["RAG status"]).hide(axis="index"))
-    wide = exports.summary_table(data, period, area).filter(pl.col("KPI id").is_in(shown))
+    wide = cache.summary_export(period, area).filter(pl.col("KPI id").is_in(shown))
     for col, (kind, fmt) in zip(st.columns(4), exports.FORMATS.items(), strict=False):
         col.download_button(f"Download the summary ({fmt.label})", lambda kind=kind: exports.encode(wide, kind, "KPI summary"),
                             file_name=exports.file_name("kpi_summary", period, kind, area), mime=fmt.mime, key=f"ov_dl_{kind}")

@@ -2,28 +2,57 @@
 
 from __future__ import annotations
 
+import html
+
 import polars as pl
 import streamlit as st
 
 from kpis import priorities as PR
 from kpis.periods import Period
 
+LINK_TEXT = "Open section"
+# A static HTML table, not a data grid: six rows need no scrolling or sorting, and a grid's script bundle
+# (over a megabyte) would load with the overview's first screen only for them (README, First paint).
+_CELL = "padding:0.3rem 0.6rem;border-bottom:1px solid rgba(128,128,128,0.35);text-align:{align}"
 
-def render(statuses: pl.DataFrame, names: dict[int, str], period: Period | None, area: str, on_priorities_page: bool = False) -> None:
-    """A table: priority (linking to its section on Priorities), KPIs, then the count at each status, worst first."""
-    table = PR.summary(statuses, names)
+
+def table(statuses: pl.DataFrame, names: dict[int, str], period: Period | None, area: str, on_priorities_page: bool = False) -> pl.DataFrame:
+    """Priority, the link to its section (on Priorities, or within that page), KPIs, then the count at each status."""
     link = pl.format("#{}", pl.col("anchor")) if on_priorities_page else PR.link_expr(period.label if period else None, area)
-    shown = table.select(
+    return PR.summary(statuses, names).select(
         pl.format("{}. {}", pl.col("priority"), pl.col("name")).alias("Partnership Priority"),
         link.alias("Section"),
         pl.col("kpis").alias("KPIs"),
         *(pl.col(c.key).alias(f"{c.icon} {c.word}") for c in PR.CATEGORIES),
     )
-    st.dataframe(
-        shown.to_pandas(), hide_index=True, width="stretch",
-        column_config={"Section": st.column_config.LinkColumn("Section", display_text="Open section")},
+
+
+def table_html(frame: pl.DataFrame, link_column: str = "Section") -> str:
+    """`frame` as an HTML table: a header row, then one row per line headed by its first cell; numbers to the
+    right; the link column's addresses as links, named for assistive technology by their row's heading.
+    Every text is escaped."""
+    def cell(tag: str, value: object, column: str, scope: str = "", heading: object = "") -> str:
+        numeric = frame.schema[column].is_numeric()
+        text = html.escape(str(value))
+        if column == link_column and tag == "td":
+            text = f'<a href="{html.escape(str(value), quote=True)}">{LINK_TEXT}<span class="kpi-sr"> {html.escape(str(heading))}</span></a>'
+        return f'<{tag}{scope} style="{_CELL.format(align="right" if numeric else "left")}">{text}</{tag}>'
+
+    head = "".join(cell("th", c, c, ' scope="col"') for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(cell("th" if i == 0 else "td", row[c], c, ' scope="row"' if i == 0 else "", row[frame.columns[0]])
+                         for i, c in enumerate(frame.columns)) + "</tr>"
+        for row in frame.iter_rows(named=True)
     )
-    worst = PR.worst_first(table).row(0, named=True) if table.height else None
+    return (f'<table class="kpi-priority-summary" style="border-collapse:collapse;width:100%">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def render(statuses: pl.DataFrame, names: dict[int, str], period: Period | None, area: str, on_priorities_page: bool = False) -> None:
+    """A table: priority (linking to its section on Priorities), KPIs, then the count at each status, worst first."""
+    st.html(table_html(table(statuses, names, period, area, on_priorities_page)))
+    summary = PR.summary(statuses, names)
+    worst = PR.worst_first(summary).row(0, named=True) if summary.height else None
     if worst and worst["red"] + worst["amber"]:
         st.caption(f"Doing worst: {worst['priority']}. {worst['name']}: {worst['red']} red and {worst['amber']} amber of "
                    f"{worst['red'] + worst['amber'] + worst['green']} rated KPI(s).")

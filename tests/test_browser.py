@@ -67,12 +67,12 @@ def _serve(data_dir: Path, address: str, log):
     port = free_port()
     env = dict(os.environ, KPI_DATA_DIR=str(data_dir))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", address,
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port), "--server.address", address,
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    deadline = time.time() + 120  # the server answers once it has prepared the overview (serve.py)
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
@@ -155,6 +155,20 @@ def test_navigation_keeps_the_selection(server, browser):
     page.wait_for_url("**/localities**")
     wait_done(page)
     assert "kpi=mmr_5y" in page.url and "period=2023%2F24+Q4" in page.url.replace("%20", "+")
+    page.close()
+
+
+def test_the_priority_summary_links_open_their_section_on_priorities(server, browser):
+    """The per-priority summary is a static table (no data grid): its links survive Streamlit's HTML cleaning and open the section."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/?area=City&period=2024/25%20Q1", wait_until="domcontentloaded")
+    wait_done(page)
+    links = page.locator("table.kpi-priority-summary a")
+    assert links.count() == 6 and page.locator('[data-testid="stDataFrame"]').count() == 0
+    links.first.click()
+    page.wait_for_url("**/priorities?**")
+    wait_done(page)
+    assert "priority=1" in page.url and page.locator("#priority-1").count() == 1
     page.close()
 
 

@@ -1,0 +1,51 @@
+"""The per-priority summary's table: one row per priority, headed by its name, numbers right, links named, text escaped."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import pytest
+
+from pages.priority_summary import LINK_TEXT, table_html
+
+FRAME = pl.DataFrame({"Partnership Priority": ["1. Early help", '2. <b>"Safe"</b> & well'], "Section": ["priorities?area=City&priority=1#priority-1", "#priority-2"],
+                      "KPIs": [5, 0]})
+
+
+def cells(markup: str, tag: str) -> list[str]:
+    return re.findall(rf"<{tag}(?:\s[^>]*)?>(.*?)</{tag}>", markup)
+
+
+def test_a_header_row_then_a_row_per_line_headed_by_its_first_cell():
+    markup = table_html(FRAME)
+    assert cells(markup.split("<tbody>")[0], "th") == ["Partnership Priority", "Section", "KPIs"]
+    assert markup.count('<th scope="row"') == 2 and markup.count("<tr>") == 3
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ('2. <b>"Safe"</b> & well', "2. &lt;b&gt;&quot;Safe&quot;&lt;/b&gt; &amp; well"),
+    ("1. Early help", "1. Early help"),
+])
+def test_text_from_the_data_is_escaped(text, shown):
+    markup = table_html(FRAME)
+    assert shown in markup
+    assert "<b>" not in markup
+
+
+@pytest.mark.parametrize(("row", "href"), [
+    (0, "priorities?area=City&amp;priority=1#priority-1"),
+    (1, "#priority-2"),
+])
+def test_the_link_column_links_each_row_named_by_its_heading(row, href):
+    links = re.findall(r'<a href="([^"]*)">(.*?)</a>', table_html(FRAME))
+    assert links[row][0] == href
+    assert links[row][1].startswith(LINK_TEXT) and "kpi-sr" in links[row][1]
+    assert re.sub(r"<[^>]+>", "", links[0][1]) == f"{LINK_TEXT} 1. Early help"
+
+
+@pytest.mark.parametrize(("column", "align"), [("Partnership Priority", "left"), ("KPIs", "right")])
+def test_numbers_align_right_and_text_left(column, align):
+    markup = table_html(FRAME)
+    header = re.search(rf'<th scope="col" style="([^"]*)">{column}</th>', markup)
+    assert header and f"text-align:{align}" in header.group(1)
