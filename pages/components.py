@@ -95,11 +95,10 @@ STYLE = """
 /* The Overview's summary table is static HTML (no table script to load): the look of a Streamlit table. */
 .kpi-report-table {{overflow-x:auto;margin-bottom:1rem}}
 table.kpi-report {{font-size:0.875rem;border:1px solid var(--kpi-rule)}}
-table.kpi-report :is(th, td) {{vertical-align:top;border-bottom:1px solid var(--kpi-rule) !important}}
-table.kpi-report th[scope="col"] {{font-weight:600;color:var(--kpi-meta)}}
+table.kpi-report :is(th, td) {{vertical-align:middle;padding:.5rem !important;border:1px solid var(--kpi-rule) !important}}
+table.kpi-report th[scope="col"] {{font-weight:400;color:var(--kpi-meta)}}
 table.kpi-report th[scope="row"] {{font-weight:400}}
-.st-key-glance .kpi-spark {{margin-top:.4rem}}
-.st-key-glance .kpi-stale, .st-key-glance [class*="st-key-tile-"] .kpi-meta:has(+ .kpi-spark) {{margin-top:.3rem}}
+.st-key-glance :is(.kpi-spark, .kpi-glance-fresh) {{margin-top:.4rem}}
 /* The Overview's first screen fits a projector: a slim top, the title and counts on one band, tiles as tall as their content. */
 [data-testid="stMainBlockContainer"]:has(.st-key-glance) {{padding-top:4.5rem}}
 @media (min-width: 640px) {{ [data-testid="stMainBlockContainer"]:has(.st-key-glance) {{padding-left:2rem;padding-right:2rem}} }}
@@ -117,6 +116,7 @@ table.kpi-report th[scope="row"] {{font-weight:400}}
 .st-key-glance .kpi-glance-area .kpi-direction {{font-size:.85rem}}
 .st-key-glance [data-testid="stExpander"] summary {{padding:.3rem .6rem}}
 .st-key-glance [data-testid="stExpanderDetails"] :is(p, li) {{font-size:.9rem}}
+.st-key-glance .kpi-why {{margin:.2rem 0 .5rem}}
 """
 
 
@@ -219,11 +219,20 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
 
 def why_status(tile: views.Tile, period: Period | None, area: str) -> None:
     """Inside a tile's 'Why this status?': the reason per figure judged, and a link to the KPI's Partnership Priority."""
-    kpi, row = tile.kpi, tile.status_row
-    rows = [tile.main] if tile.main is not None else tile.parts[: views.MANY_AREAS] if len(tile.parts) <= views.MANY_AREAS else [row]
-    for r in rows:
-        prefix = "" if tile.main is not None else f"{r['area']}: "
-        st.markdown(prefix + summary.why(r))
+    for line in why_lines(tile):
+        st.markdown(line)
+    priority_link(tile, period, area)
+
+
+def why_lines(tile: views.Tile) -> list[str]:
+    """The reason per figure judged, led by its area where the tile shows several."""
+    rows = [tile.main] if tile.main is not None else tile.parts[: views.MANY_AREAS] if len(tile.parts) <= views.MANY_AREAS else [tile.status_row]
+    return [("" if tile.main is not None else f"{r['area']}: ") + summary.why(r) for r in rows]
+
+
+def priority_link(tile: views.Tile, period: Period | None, area: str) -> None:
+    """The link to the KPI's Partnership Priority, where it has one."""
+    kpi = tile.kpi
     if kpi.get("priority") is not None:  # inside the expander, so a closed tile keeps its Tab stops
         st.page_link("pages/priorities_page.py", label="Its Partnership Priority", icon=":material/flag:",
                      query_params={**({"period": period.label} if period else {}), "area": area, "priority": str(int(kpi["priority"]))})
@@ -281,19 +290,19 @@ def glance_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
     with st.container(border=True, key=f"tile-{kpi['kpi_id']}"):
         st.html(f'<h3 class="kpi-tile-name">{html.escape(str(kpi["short_name"]))}</h3>{glance_figure(tile, area, period)}'
                 + (many_areas_html(tile) if many else glance_parts(tile, codes) if tile.parts else "")
-                + (freshness_html(str(kpi["kpi_id"]), rows, period) if rows else "")
+                + (f'<div class="kpi-glance-fresh">{fresh}</div>' if rows and (fresh := freshness_html(str(kpi["kpi_id"]), rows, period)) else "")
                 + (sparkline_html(period, area, tile) if tile.spark.height > 1 else ""))
         if many:
             many_areas_link(tile, period, area)
         full_name = str(kpi["name"] or "") if kpi["name"] != kpi["short_name"] else ""
         if tile.status_row is not None or full_name:
             with st.expander("Why this status?" if tile.status_row is not None else "About this KPI"):
-                if full_name:
-                    st.html(f'<div class="kpi-meta">{html.escape(full_name)}</div>')
+                # The full name, the reasons and SPC as one escaped block; the priority link after it.
+                st.html((f'<div class="kpi-meta">{html.escape(full_name)}</div>' if full_name else "")
+                        + ("".join(f'<p class="kpi-why">{html.escape(line)}</p>' for line in why_lines(tile)) if tile.status_row is not None else "")
+                        + (spc_html(str(kpi["kpi_id"]), rows, period, area) if rows else ""))
                 if tile.status_row is not None:
-                    why_status(tile, period, area)
-                if rows and (spc := spc_html(str(kpi["kpi_id"]), rows, period, area)):
-                    st.html(spc)
+                    priority_link(tile, period, area)
         with st.container(horizontal=True, gap="medium"):
             tile_links(tile, period, area)
 

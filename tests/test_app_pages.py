@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -28,9 +31,6 @@ def html_text(at: AppTest) -> str:
 
 def html_table(at: AppTest, css_class: str = "kpi-report") -> list[dict[str, str]]:
     """A static HTML table of the page (`priority_summary.table_html`) as rows: column → cell text, tags dropped, unescaped."""
-    import html
-    import re
-
     markup = next(h.proto.body for h in at.get("html") if f'class="{css_class}"' in h.proto.body)
     head, body = markup.split("<tbody>")
     columns = [html.unescape(c) for c in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', head)]
@@ -200,6 +200,8 @@ def test_overview_filters_sit_in_the_sidebar_and_each_tiles_detail_under_why_thi
     inside = "\n".join(str(h.proto.body) for e in why for h in e.get("html"))
     assert "SPC: ◆ Common cause · Assurance: ✖ Consistently fails the target" in inside
     assert "Uptake of the Ready to Learn Assessments" in inside  # the full name, under the short one
+    reasons = re.findall(r'<p class="kpi-why">(.*?)</p>', inside)  # each reason, escaped, in the tile's one block
+    assert len(reasons) >= len(why) and any(r.startswith("North East: Red: 87% is 8 percentage points below the target of 95%") for r in reasons)
     assert html_text(at).count("SPC: ") == inside.count("SPC: ")  # not on the tile's face
 
 
