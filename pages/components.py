@@ -95,7 +95,7 @@ STYLE = """
 /* The Overview's summary table is static HTML (no table script to load): the look of a Streamlit table. */
 .kpi-report-table {{overflow-x:auto;margin-bottom:1rem}}
 table.kpi-report {{font-size:0.875rem;border:1px solid var(--kpi-rule)}}
-table.kpi-report :is(th, td) {{vertical-align:middle;padding:.5rem !important;border:1px solid var(--kpi-rule) !important}}
+table.kpi-report :is(th, td) {{vertical-align:middle;padding:.3rem .5rem !important;line-height:1.5;border:1px solid var(--kpi-rule) !important}}
 table.kpi-report th[scope="col"] {{font-weight:400;color:var(--kpi-meta)}}
 table.kpi-report th[scope="row"] {{font-weight:400}}
 .st-key-glance :is(.kpi-spark, .kpi-glance-fresh) {{margin-top:.4rem}}
