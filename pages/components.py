@@ -89,7 +89,16 @@ STYLE = """
 @media (max-width: 1100px) {{
   [data-testid="stTable"] table {{table-layout:fixed;width:100%;box-sizing:border-box}}
   [data-testid="stTable"] :is(th, td, th *, td *) {{overflow-wrap:anywhere !important;word-break:break-word;hyphens:auto;white-space:normal !important}}
+  table.kpi-report {{table-layout:fixed;box-sizing:border-box}}
+  table.kpi-report :is(th, td) {{overflow-wrap:anywhere;word-break:break-word;hyphens:auto}}
 }}
+/* The Overview's summary table is static HTML (no table script to load): the look of a Streamlit table. */
+.kpi-report-table {{overflow-x:auto;margin-bottom:1rem}}
+table.kpi-report {{font-size:0.875rem;border:1px solid var(--kpi-rule)}}
+table.kpi-report :is(th, td) {{vertical-align:middle;padding:.3rem .5rem !important;line-height:1.5;border:1px solid var(--kpi-rule) !important}}
+table.kpi-report th[scope="col"] {{font-weight:400;color:var(--kpi-meta)}}
+table.kpi-report th[scope="row"] {{font-weight:400}}
+.st-key-glance :is(.kpi-spark, .kpi-glance-fresh) {{margin-top:.4rem}}
 /* The Overview's first screen fits a projector: a slim top, the title and counts on one band, tiles as tall as their content. */
 [data-testid="stMainBlockContainer"]:has(.st-key-glance) {{padding-top:4.5rem}}
 @media (min-width: 640px) {{ [data-testid="stMainBlockContainer"]:has(.st-key-glance) {{padding-left:2rem;padding-right:2rem}} }}
@@ -107,6 +116,7 @@ STYLE = """
 .st-key-glance .kpi-glance-area .kpi-direction {{font-size:.85rem}}
 .st-key-glance [data-testid="stExpander"] summary {{padding:.3rem .6rem}}
 .st-key-glance [data-testid="stExpanderDetails"] :is(p, li) {{font-size:.9rem}}
+.st-key-glance .kpi-why {{margin:.2rem 0 .5rem}}
 """
 
 
@@ -209,11 +219,20 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
 
 def why_status(tile: views.Tile, period: Period | None, area: str) -> None:
     """Inside a tile's 'Why this status?': the reason per figure judged, and a link to the KPI's Partnership Priority."""
-    kpi, row = tile.kpi, tile.status_row
-    rows = [tile.main] if tile.main is not None else tile.parts[: views.MANY_AREAS] if len(tile.parts) <= views.MANY_AREAS else [row]
-    for r in rows:
-        prefix = "" if tile.main is not None else f"{r['area']}: "
-        st.markdown(prefix + summary.why(r))
+    for line in why_lines(tile):
+        st.markdown(line)
+    priority_link(tile, period, area)
+
+
+def why_lines(tile: views.Tile) -> list[str]:
+    """The reason per figure judged, led by its area where the tile shows several."""
+    rows = [tile.main] if tile.main is not None else tile.parts[: views.MANY_AREAS] if len(tile.parts) <= views.MANY_AREAS else [tile.status_row]
+    return [("" if tile.main is not None else f"{r['area']}: ") + summary.why(r) for r in rows]
+
+
+def priority_link(tile: views.Tile, period: Period | None, area: str) -> None:
+    """The link to the KPI's Partnership Priority, where it has one."""
+    kpi = tile.kpi
     if kpi.get("priority") is not None:  # inside the expander, so a closed tile keeps its Tab stops
         st.page_link("pages/priorities_page.py", label="Its Partnership Priority", icon=":material/flag:",
                      query_params={**({"period": period.label} if period else {}), "area": area, "priority": str(int(kpi["priority"]))})
@@ -261,28 +280,29 @@ def glance_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
     name (a heading), figure against target, status (colour, icon, word) and direction, each area's line, how fresh it is,
     a short sparkline; the full name, the reasons and SPC inside 'Why this status?'; then its trend and areas.
 
-    Two Tab stops (why, trend link), three with a few areas (by-area link)."""
+    Two Tab stops (why, trend link), three with a few areas (by-area link).
+
+    Everything that only shows is one escaped HTML block, so a page of tiles is a few elements each (README, First paint);
+    only the expander and the links are widgets."""
     kpi = tile.kpi
     rows = [tile.main] if tile.main is not None else tile.parts
+    many = len(tile.parts) > views.MANY_AREAS
     with st.container(border=True, key=f"tile-{kpi['kpi_id']}"):
         st.html(f'<h3 class="kpi-tile-name">{html.escape(str(kpi["short_name"]))}</h3>{glance_figure(tile, area, period)}'
-                + (glance_parts(tile, codes) if tile.parts and len(tile.parts) <= views.MANY_AREAS else ""))
-        if len(tile.parts) > views.MANY_AREAS:
-            many_areas(tile, period, area)
-        if rows:
-            freshness_line(str(kpi["kpi_id"]), rows, period)
-        if tile.spark.height > 1:
-            with st.container(key=f"spark-{kpi['kpi_id']}"):
-                sparkline(period, area, tile)
+                + (many_areas_html(tile) if many else glance_parts(tile, codes) if tile.parts else "")
+                + (f'<div class="kpi-glance-fresh">{fresh}</div>' if rows and (fresh := freshness_html(str(kpi["kpi_id"]), rows, period)) else "")
+                + (sparkline_html(period, area, tile) if tile.spark.height > 1 else ""))
+        if many:
+            many_areas_link(tile, period, area)
         full_name = str(kpi["name"] or "") if kpi["name"] != kpi["short_name"] else ""
         if tile.status_row is not None or full_name:
             with st.expander("Why this status?" if tile.status_row is not None else "About this KPI"):
-                if full_name:
-                    st.html(f'<div class="kpi-meta">{html.escape(full_name)}</div>')
+                # The full name, the reasons and SPC as one escaped block; the priority link after it.
+                st.html((f'<div class="kpi-meta">{html.escape(full_name)}</div>' if full_name else "")
+                        + ("".join(f'<p class="kpi-why">{html.escape(line)}</p>' for line in why_lines(tile)) if tile.status_row is not None else "")
+                        + (spc_html(str(kpi["kpi_id"]), rows, period, area) if rows else ""))
                 if tile.status_row is not None:
-                    why_status(tile, period, area)
-                if rows:
-                    spc_lines(str(kpi["kpi_id"]), rows, period, area)
+                    priority_link(tile, period, area)
         with st.container(horizontal=True, gap="medium"):
             tile_links(tile, period, area)
 
@@ -295,13 +315,22 @@ def scroll_to(element_id: str) -> None:
   go(); }})();</script>""", unsafe_allow_javascript=True)
 
 
-def many_areas(tile: views.Tile, period: Period | None, area: str) -> None:
-    """More child areas than chips can hold: how many at each status, the best and the worst, and a link to them all."""
+def many_areas_html(tile: views.Tile) -> str:
+    """More child areas than chips can hold: how many at each status, the best and the worst."""
     found = views.summarise_parts(tile.parts, str(tile.kpi.get("polarity") or "neutral"))
     counts = " ".join(f"{badge(rag)}&nbsp;<b>{n}</b>" for rag, n in found.counts.items())
     extremes = [(label, p) for label, p in (("Best", found.best), ("Worst", found.worst)) if p is not None]
     lines = "".join(f'<div class="kpi-meta">{label}: {html.escape(str(p["area"]))} {html.escape(value_text(p))}</div>' for label, p in extremes)
-    st.html(f'<div class="kpi-meta">{len(tile.parts)} areas</div><div>{counts}</div>{lines}')
+    return f'<div class="kpi-meta">{len(tile.parts)} areas</div><div>{counts}</div>{lines}'
+
+
+def many_areas(tile: views.Tile, period: Period | None, area: str) -> None:
+    """More child areas than chips can hold: the summary (`many_areas_html`) and a link to them all."""
+    st.html(many_areas_html(tile))
+    many_areas_link(tile, period, area)
+
+
+def many_areas_link(tile: views.Tile, period: Period | None, area: str) -> None:
     st.page_link("pages/localities_page.py", label=f"All {len(tile.parts)} areas", icon=":material/table_rows:",
                  query_params={"kpi": str(tile.kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})})
 
@@ -316,23 +345,39 @@ def sparkline(period: Period | None, area: str, tile: views.Tile) -> None:
     """A tile's sparkline as an SVG image named by its description: no Vega view to load and compile (a page
     of tiles drew one per tile). `st.html` keeps only HTML, so the SVG (built from escaped text only,
     `charts.sparkline_svg`) travels as a data URI, as the presenter's slides do."""
+    st.html(sparkline_html(period, area, tile))
+
+
+def sparkline_html(period: Period | None, area: str, tile: views.Tile) -> str:
     chart = cache.sparkline_svg(period, area, tile)
     src = "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode("utf-8")).decode("ascii")
-    st.html(f'<img class="kpi-spark" src="{src}" alt="{html.escape(chart.description)}" width="100%" height="56" style="display:block">')
+    return f'<img class="kpi-spark" src="{src}" alt="{html.escape(chart.description)}" width="100%" height="56" style="display:block">'
 
 
 def spc_lines(kpi_id: str, rows: list[dict[str, object]], period: Period | None, area: str) -> None:
     """Under a tile: SPC variation and assurance (symbol and words) per row, and where RAG and SPC disagree."""
+    for line in _spc_lines(kpi_id, rows, period, area):
+        st.html(line)
+
+
+def spc_html(kpi_id: str, rows: list[dict[str, object]], period: Period | None, area: str) -> str:
+    """The lines of `spc_lines` as one HTML block ('' when no row has SPC)."""
+    return "".join(_spc_lines(kpi_id, rows, period, area))
+
+
+def _spc_lines(kpi_id: str, rows: list[dict[str, object]], period: Period | None, area: str) -> list[str]:
     table = cache.spc_summary(period, [area, *children(cache.current_store().areas, area)])
     found = {(r["kpi_id"], r["area"]): r for r in table.filter(pl.col("kpi_id") == kpi_id).iter_rows(named=True)}
+    lines = []
     for row in rows:
         spc = found.get((kpi_id, row["area"]))
         if spc is None:
             continue
         prefix = "" if row["area"] == area else f"{row['area']}: "
-        st.html(f'<div class="kpi-meta">{html.escape(prefix)}SPC: {html.escape(str(spc["variation_label"]))} · '
-                f'Assurance: {html.escape(str(spc["assurance_label"]))}</div>'
-                + (f'<div class="kpi-stale">{html.escape(str(spc["disagreement"]))}</div>' if spc["disagreement"] else ""))
+        lines.append(f'<div class="kpi-meta">{html.escape(prefix)}SPC: {html.escape(str(spc["variation_label"]))} · '
+                     f'Assurance: {html.escape(str(spc["assurance_label"]))}</div>'
+                     + (f'<div class="kpi-stale">{html.escape(str(spc["disagreement"]))}</div>' if spc["disagreement"] else ""))
+    return lines
 
 
 def not_reported_text(kpi_id: str, area: str, period: Period | None) -> str:
@@ -348,17 +393,23 @@ def not_reported_text(kpi_id: str, area: str, period: Period | None) -> str:
 
 def freshness_line(kpi_id: str, rows: list[dict[str, object]], period: Period | None) -> None:
     """'Overdue by N weeks' when the next figure is past due; else, beside an older figure, that it is on time and when the next is due."""
+    if line := freshness_html(kpi_id, rows, period):
+        st.html(line)
+
+
+def freshness_html(kpi_id: str, rows: list[dict[str, object]], period: Period | None) -> str:
+    """The line of `freshness_line` as HTML ('' when there is nothing to say)."""
     from kpis import freshness
 
     areas = [str(r["area"]) for r in rows]
     table = cache.freshness(cache.as_of(period), areas).filter(pl.col("kpi_id") == kpi_id)
     if table.height == 0:
-        return
+        return ""
     late = table.filter(pl.col("overdue").fill_null(False)).sort("overdue_days", descending=True)
     if late.height:
         worst = late.row(0, named=True)
-        st.html(f'<div class="kpi-stale">⏰ {html.escape(str(freshness.overdue_words(worst["overdue_days"])))}: the next figure was due by '
+        return (f'<div class="kpi-stale">⏰ {html.escape(str(freshness.overdue_words(worst["overdue_days"])))}: the next figure was due by '
                 f'{worst["due_by"].day} {worst["due_by"]:%b %Y}; figures up to {html.escape(str(worst["expected_period"]))} are expected by now</div>')
-    elif any(r.get("stale") for r in rows):
-        due = table["due_by"].min()
-        st.html(f'<div class="kpi-meta">{html.escape(str(freshness.on_time_words(due)))}</div>')
+    if any(r.get("stale") for r in rows):
+        return f'<div class="kpi-meta">{html.escape(str(freshness.on_time_words(table["due_by"].min())))}</div>'
+    return ""

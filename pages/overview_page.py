@@ -79,14 +79,12 @@ if table.height == 0:
     components.empty_state("No figures to tabulate for this period and area.")
 else:
     styled = table.join(statuses.select("kpi_id", pl.col("rag").alias("_rag")), on="kpi_id", how="left", maintain_order="left")
-    pdf = styled.drop("kpi_id", "_rag").to_pandas()
-    colours = styled["_rag"].to_list()
-
-    def _colour(column):  # background by status, text in the registry's contrast colour
-        return [f"background-color:var(--kpi-rag-{c}-fill);color:var(--kpi-rag-{c}-text);font-weight:600" if c in RAG else "" for c in colours]
-
-    # A static table wraps long KPI names, as the published report does.
-    st.table(pdf.style.apply(_colour, subset=["RAG status"]).hide(axis="index"))
+    # Background by status, text in the registry's contrast colour: fixed strings, chosen by the status key only.
+    colours = [f"background-color:var(--kpi-rag-{c}-fill);color:var(--kpi-rag-{c}-text);font-weight:600" if c in RAG else ""
+               for c in styled["_rag"].to_list()]
+    # A static HTML table wraps long KPI names, as the published report does, and loads no table script (README, First paint).
+    st.html('<div class="kpi-report-table">' + priority_summary.table_html(styled.drop("kpi_id", "_rag"), link_column=None,
+            css_class="kpi-report", cell_styles={"RAG status": colours}) + "</div>")
     wide = cache.summary_export(period, area).filter(pl.col("KPI id").is_in(shown))
     for col, (kind, fmt) in zip(st.columns(4), exports.FORMATS.items(), strict=False):
         col.download_button(f"Download the summary ({fmt.label})", lambda kind=kind: exports.encode(wide, kind, "KPI summary"),

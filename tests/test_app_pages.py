@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -26,6 +29,15 @@ def html_text(at: AppTest) -> str:
     return "\n".join(str(h.proto.body) for h in at.get("html"))
 
 
+def html_table(at: AppTest, css_class: str = "kpi-report") -> list[dict[str, str]]:
+    """A static HTML table of the page (`priority_summary.table_html`) as rows: column → cell text, tags dropped, unescaped."""
+    markup = next(h.proto.body for h in at.get("html") if f'class="{css_class}"' in h.proto.body)
+    head, body = markup.split("<tbody>")
+    columns = [html.unescape(c) for c in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', head)]
+    return [dict(zip(columns, (html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<t[hd](?:\s[^>]*)?>(.*?)</t[hd]>", line)), strict=True))
+            for line in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
 def all_text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
     parts += [s.value for s in at.subheader] + [h.value for h in at.header] + [i.value for i in at.info]
@@ -46,9 +58,10 @@ def test_overview_shows_all_nine_kpis_with_published_values_and_statuses():
         assert f'<div class="kpi-value">{value}</div>' in text, value
     for chip in ("<b>NE</b> 87%", "<b>NW</b> 84%", "<b>S</b> 89%", "<b>NE</b> 95%", "<b>NW</b> 98%", "<b>S</b> 97%"):
         assert chip in text, chip
-    table = at.table[0].value
+    assert at.table == [] and at.dataframe == []  # the summary is static HTML: no table script on the overview
+    table = html_table(at)
     assert len(table) == 9
-    rows = dict(zip(table["KPI"], table["RAG status"], strict=True))
+    rows = {r["KPI"]: r["RAG status"] for r in table}
     assert rows["Uptake of the Ready to Learn Assessments"] == "All ✖ Red"
     assert rows["MMR Percentage Uptake in Children aged 24 months"] == "✖ Red"
     assert rows["MMR Percentage Uptake in Children aged 5 years"] == "✔ Green"
@@ -183,10 +196,12 @@ def test_overview_filters_sit_in_the_sidebar_and_each_tiles_detail_under_why_thi
     assert {"ov_status", "ov_priority"} <= {m.key for m in at.sidebar.multiselect}  # beside the period and area they narrow
     assert not any(m.key in ("ov_status", "ov_priority") for m in at.main.multiselect)
     why = [e for e in at.expander if e.label == "Why this status?"]
-    assert len(why) == len(at.table[0].value)  # one per tile, every KPI here has a status
+    assert len(why) == len(html_table(at))  # one per tile, every KPI here has a status
     inside = "\n".join(str(h.proto.body) for e in why for h in e.get("html"))
     assert "SPC: ◆ Common cause · Assurance: ✖ Consistently fails the target" in inside
     assert "Uptake of the Ready to Learn Assessments" in inside  # the full name, under the short one
+    reasons = re.findall(r'<p class="kpi-why">(.*?)</p>', inside)  # each reason, escaped, in the tile's one block
+    assert len(reasons) >= len(why) and any(r.startswith("North East: Red: 87% is 8 percentage points below the target of 95%") for r in reasons)
     assert html_text(at).count("SPC: ") == inside.count("SPC: ")  # not on the tile's face
 
 
@@ -225,7 +240,7 @@ def test_overview_sparklines_are_svg_images_named_by_their_description_not_vega_
     at = open_page(period="2024/25 Q1")
     assert not at.exception, [e.value for e in at.exception]
     assert at.get("vega_lite_chart") == []  # the first screen loads no Vega view
-    images = [h for h in (str(h.proto.body) for h in at.get("html")) if h.startswith('<img class="kpi-spark"')]
+    images = re.findall(r'<img class="kpi-spark"[^>]*>', html_text(at))  # each in its tile's one HTML block
     assert len(images) == 9
     first = next(i for i in images if 'alt="Ready to Learn uptake: sparkline of recent values for North East, North West, South, ' in i)
     svg = ET.fromstring(base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', first).group(1)))

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import re
 
-from test_app_pages import html_text, open_page
+from test_app_pages import html_table, html_text, open_page
 
 
 def _priority_summary(at) -> list[dict[str, str]]:
     """The per-priority summary's rows (pages.priority_summary, an HTML table): column → cell text, the Section as its link."""
     markup = next(h.proto.body for h in at.get("html") if 'class="kpi-priority-summary"' in h.proto.body)
-    head, body = markup.split("<tbody>")
-    columns = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', head)
-    rows = []
-    for line in re.findall(r"<tr>(.*?)</tr>", body):
-        cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[hd](?:\s[^>]*)?>(.*?)</t[hd]>", line)]
-        row = dict(zip(columns, cells, strict=True))
-        row["Section"] = re.search(r'<a href="([^"]*)"', line).group(1).replace("&amp;", "&")
-        rows.append(row)
-    return rows
+    links = [a.replace("&amp;", "&") for a in re.findall(r'<a href="([^"]*)"', markup)]
+    return [{**row, "Section": link} for row, link in zip(html_table(at, "kpi-priority-summary"), links, strict=True)]
 
 
 def _counts(at) -> list[str]:
@@ -31,7 +24,8 @@ def test_the_status_filter_applies_to_counts_tiles_and_table():
     assert not at.exception
     assert at.multiselect(key="ov_status").value == ["red"]
     assert _counts(at) == ["0", "0", "5", "0"]
-    assert len(at.table[0].value) == 5 and set(at.table[0].value["RAG status"]) <= {"All ✖ Red", "✖ Red"}
+    table = html_table(at)
+    assert len(table) == 5 and {r["RAG status"] for r in table} <= {"All ✖ Red", "✖ Red"}
     assert html_text(at).count('<div class="kpi-value">') == 4  # Ready to Learn is shown by area, without a value of its own
 
 
@@ -41,7 +35,7 @@ def test_priorities_are_chosen_by_name_and_all_six_are_offered():
     assert box.value == [3] and len(box.options) == 6
     assert box.options[0] == "1. Prevention, early intervention and wellbeing"
     assert _counts(at) == ["0", "0", "2", "0"]
-    assert len(at.table[0].value) == 2
+    assert len(html_table(at)) == 2
     summary = _priority_summary(at)
     assert [r["Partnership Priority"] for r in summary] == ["3. Supporting people in their communities"]
 

@@ -49,3 +49,24 @@ def test_numbers_align_right_and_text_left(column, align):
     markup = table_html(FRAME)
     header = re.search(rf'<th scope="col" style="([^"]*)">{column}</th>', markup)
     assert header and f"text-align:{align}" in header.group(1)
+
+
+def test_without_a_link_column_every_cell_is_text():
+    markup = table_html(FRAME.with_columns(pl.lit("<a href='x'>go</a>").alias("Section")), link_column=None, css_class="kpi-report")
+    assert markup.startswith('<table class="kpi-report"')
+    assert "<a " not in markup and "&lt;a href=&#x27;x&#x27;&gt;go&lt;/a&gt;" in markup
+
+
+@pytest.mark.parametrize(("row", "style", "others"), [(0, "color:red", 2), (1, "", 3)])
+def test_cell_styles_go_to_their_row_and_column_only(row, style, others):
+    markup = table_html(FRAME, cell_styles={"KPIs": ["color:red", ""]})
+    body_rows = re.findall(r"<tr>(.*?)</tr>", markup.split("<tbody>")[1])
+    styles = re.findall(r'style="([^"]*)"', body_rows[row])
+    assert styles[-1].endswith(";" + style if style else "text-align:right")
+    assert sum("color:red" not in s for s in styles) == others
+    assert markup.count("color:red") == 1
+
+
+def test_an_empty_cell_stays_empty():
+    markup = table_html(pl.DataFrame({"KPI": ["a"], "Target": [None]}, schema={"KPI": pl.String, "Target": pl.String}), link_column=None)
+    assert cells(markup.split("<tbody>")[1], "td") == [""]

@@ -40,7 +40,7 @@ FIRST_SCREEN = """() => {
 CLIPPED = """() => {
   const out = [], main = document.querySelector('[data-testid="stMain"]');
   if (main.scrollWidth > main.clientWidth + 1) out.push('page scrolls sideways by ' + (main.scrollWidth - main.clientWidth));
-  for (const t of document.querySelectorAll('[data-testid="stTable"]')) {
+  for (const t of document.querySelectorAll('[data-testid="stTable"], .kpi-report-table')) {
     const scroller = t.querySelector('table')?.parentElement || t;
     if (t.scrollWidth > t.clientWidth + 1 || scroller.scrollWidth > scroller.clientWidth + 1) out.push('table wider than its box: ' + t.innerText.slice(0, 60));
   }
@@ -92,6 +92,14 @@ def test_localities_and_trends_keep_every_area_and_legend_at_150_percent(server,
     page.close()
     assert clipped == []
     assert all(area in text for area in AREAS)
+
+
+def test_the_overview_summary_table_wraps_at_150_percent(server, browser):  # noqa: F811
+    page = open_page(browser, f"{server}/?area=City&period=2024/25%20Q1", 853, 480, 1.5)
+    tables = page.locator(".kpi-report-table").count()
+    clipped = [c for c in page.evaluate(CLIPPED) if c.startswith("table")]  # the table's own box, not the page's
+    page.close()
+    assert tables == 1 and clipped == []
 
 
 def test_a_tile_opens_localities_on_its_kpi(server, browser):  # noqa: F811
