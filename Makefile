@@ -5,7 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 CHROMIUM ?= /usr/bin/chromium
-WORKERS ?= auto
+# Two test processes per core: a browser test spends much of its time waiting on the served app and Chromium.
+WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
+CHECK_WORKERS ?= auto
 
 .PHONY: run test check lint unit bench browser-deps pg-deps font-deps clean
 
@@ -64,7 +66,7 @@ test: $(VENV)/.dev browser-deps pg-deps font-deps node_modules/.package-lock.jso
 
 # The fast tests only: no browser, no served app, no database, no second process, nothing that takes seconds.
 check: $(VENV)/.dev font-deps lint
-	$(PY) -m pytest -n $(WORKERS) -m "not browser and not database and not process and not slow"
+	$(PY) -m pytest -n $(CHECK_WORKERS) -m "not browser and not database and not process and not slow"
 
 bench: $(VENV)/.dev pg-deps browser-deps
 	$(PY) tests/bench/bench_ingest.py
