@@ -72,6 +72,7 @@ bench: $(VENV)/.dev pg-deps browser-deps
 	$(PY) tests/bench/bench_ingest.py
 	$(PY) tests/bench/bench_pages.py
 	$(PY) tests/bench/bench_store.py
+	$(PY) tests/bench/bench_pack.py
 	KPI_CHROMIUM=$(CHROMIUM) $(PY) tests/bench/bench_first_paint.py
 
 clean:
