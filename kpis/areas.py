@@ -79,5 +79,11 @@ def roots(areas: pl.DataFrame) -> list[str]:
     return areas.filter(pl.col("parent").is_null())["area"].to_list()
 
 
+def default_area(areas: pl.DataFrame) -> str | None:
+    """The area a visit starts on: the first top-level area (City), else the first area listed."""
+    top = roots(areas)
+    return top[0] if top else (areas["area"][0] if areas.height else None)
+
+
 def code_of(areas: pl.DataFrame) -> dict[str, str]:
     return dict(zip(areas["area"], areas["code"], strict=True))

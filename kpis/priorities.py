@@ -140,3 +140,15 @@ def tiles_first(statuses: pl.DataFrame, priority: int, limit: int = TILES_PER_PR
     ids = ranked["kpi_id"].to_list()
     shown = ids if len(ids) <= limit else ids[:few]
     return shown, ids[len(shown):]
+
+
+def summary_table(summary: pl.DataFrame, period: str | None, area: str, within_page: bool = False) -> pl.DataFrame:
+    """`summary` as shown: priority, the link to its section (on Priorities, or within that page when
+    `within_page`), KPIs, then the count at each status."""
+    link = pl.format("#{}", pl.col("anchor")) if within_page else link_expr(period, area)
+    return summary.select(
+        pl.format("{}. {}", pl.col("priority"), pl.col("name")).alias("Partnership Priority"),
+        link.alias("Section"),
+        pl.col("kpis").alias("KPIs"),
+        *(pl.col(c.key).alias(f"{c.icon} {c.word}") for c in CATEGORIES),
+    )

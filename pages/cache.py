@@ -309,12 +309,11 @@ def _prepare_overview(folder: str, sig: tuple, data: Store) -> None:
     import pandas.io.formats.style  # noqa: F401  (the summary table is a pandas Styler: its templates load on import)
 
     from kpis import freshness, priorities
-    from kpis.areas import children, roots
+    from kpis.areas import children, default_area
 
     default = summary.default_period(data)
     label = default.label if default else None
-    top = roots(data.areas)
-    area = top[0] if top else data.areas["area"][0]
+    area = default_area(data.areas)
     statuses = _statuses(folder, sig, label, area)
     _narratives(folder, sig)
     tiles = _tiles(folder, sig, label, area, tuple(priorities.filtered(statuses, [], [])["kpi_id"].to_list()[:OVERVIEW_TILES]))

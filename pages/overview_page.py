@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from kpis import exports
+from kpis import exports, html_table
 from kpis import priorities as PR
 from kpis.areas import code_of
 from kpis.styles import RAG
@@ -83,7 +83,7 @@ else:
     colours = [f"background-color:var(--kpi-rag-{c}-fill);color:var(--kpi-rag-{c}-text);font-weight:600" if c in RAG else ""
                for c in styled["_rag"].to_list()]
     # A static HTML table wraps long KPI names, as the published report does, and loads no table script (README, First paint).
-    st.html('<div class="kpi-report-table">' + priority_summary.table_html(styled.drop("kpi_id", "_rag"), link_column=None,
+    st.html('<div class="kpi-report-table">' + html_table.table_html(styled.drop("kpi_id", "_rag"), link_column=None,
             css_class="kpi-report", cell_styles={"RAG status": colours}) + "</div>")
     wide = cache.summary_export(period, area).filter(pl.col("KPI id").is_in(shown))
     for col, (kind, fmt) in zip(st.columns(4), exports.FORMATS.items(), strict=False):

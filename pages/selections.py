@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis import ranges, summary
-from kpis.areas import code_of, roots
+from kpis.areas import code_of, default_area
 from kpis.catalogue import short_names
 from kpis.periods import Period, PeriodError, parse_period
 from kpis.store import Store
@@ -47,9 +47,8 @@ def selectors(data: Store) -> None:
     kpi_ids = data.catalogue["kpi_id"].to_list()
     names = short_names(data.catalogue)
     codes = code_of(data.areas)
-    top = roots(data.areas)
     _sync("period", periods, default_period.label if default_period else None)
-    _sync("area", area_names, top[0] if top else (area_names[0] if area_names else None))
+    _sync("area", area_names, default_area(data.areas))
     _sync("kpi", kpi_ids, kpi_ids[0] if kpi_ids else None)
     with st.sidebar:
         st.header("Show", anchor=False)

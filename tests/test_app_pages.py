@@ -30,7 +30,7 @@ def html_text(at: AppTest) -> str:
 
 
 def html_table(at: AppTest, css_class: str = "kpi-report") -> list[dict[str, str]]:
-    """A static HTML table of the page (`priority_summary.table_html`) as rows: column → cell text, tags dropped, unescaped."""
+    """A static HTML table of the page (`kpis.html_table.table_html`) as rows: column → cell text, tags dropped, unescaped."""
     markup = next(h.proto.body for h in at.get("html") if f'class="{css_class}"' in h.proto.body)
     head, body = markup.split("<tbody>")
     columns = [html.unescape(c) for c in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', head)]

@@ -54,3 +54,13 @@ def test_missing_columns_are_one_file_problem():
 def test_lookup_takes_lower_cased_names_and_codes(typed, expected):
     areas, _ = A.parse(text(CITY))
     assert A.lookup(areas)[typed] == expected
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    ([("North East", "City"), ("City", None)], "City"),  # the top-level area, wherever it is listed
+    ([("North East", "Nowhere")], "North East"),  # no top-level area: the first listed
+    ([], None),
+])
+def test_a_visit_starts_on_the_top_level_area(rows, expected):
+    frame = pl.DataFrame({"area": [r[0] for r in rows], "parent": [r[1] for r in rows]}, schema={"area": pl.String, "parent": pl.String})
+    assert A.default_area(frame) == expected

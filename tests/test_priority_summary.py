@@ -7,7 +7,7 @@ import re
 import polars as pl
 import pytest
 
-from pages.priority_summary import LINK_TEXT, table_html
+from kpis.html_table import LINK_TEXT, table_html
 
 FRAME = pl.DataFrame({"Partnership Priority": ["1. Early help", '2. <b>"Safe"</b> & well'], "Section": ["priorities?area=City&priority=1#priority-1", "#priority-2"],
                       "KPIs": [5, 0]})
