@@ -10,6 +10,7 @@ pages, without this: the first visit then waits for the imports and the data.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -46,7 +47,12 @@ def _prepare() -> dict[str, float]:
         from pages import cache  # imports Polars, pandera and the board's modules
 
         imports = time.perf_counter() - started
-        return {"imports": imports, **cache.prepare()}
+        took = {"imports": imports, **cache.prepare()}
+        # Streamlit collects garbage after every page run (`runner.postScriptGC`); what start-up made lives as long
+        # as the server, so it is set aside once here and those collections walk only what a visit made.
+        gc.collect()
+        gc.freeze()
+        return took
     finally:
         _OUTSIDE_A_PAGE.setLevel(level)
 

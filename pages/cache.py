@@ -229,11 +229,33 @@ def freshness(as_of, areas: list[str]) -> pl.DataFrame:
     return _freshness(str(data_dir()), signature(), as_of.isoformat(), tuple(areas))
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _default_period(folder: str, sig: tuple, today: str) -> str | None:
+    from datetime import date
+
+    found = summary.default_period(_store(folder, sig), date.fromisoformat(today))
+    return found.label if found else None
+
+
 def as_of(period: Period | None):
     """The date freshness is judged at: today for the latest period, else the selected period's end."""
     from kpis import freshness
 
-    return freshness.as_of_for(period, config.today(), summary.default_period(current_store(), config.today()))
+    today = config.today()
+    return freshness.as_of_for(period, today, _period(_default_period(str(data_dir()), signature(), today.isoformat())))
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _tile_html(folder: str, sig: tuple, bsig: tuple, today: str, period: str | None, area: str, kpi: str, _build) -> tuple[str, str]:
+    """The keys decide the tile and everything its HTML shows (figures, freshness as of today, SPC); `_build` makes it."""
+    return _build()
+
+
+def tile_html(period: Period | None, area: str, tile: views.Tile, build) -> tuple[str, str]:
+    """An Overview tile's static HTML (`components.glance_html`, called as `build()`), once per data change and day."""
+    folder = str(data_dir())
+    return _tile_html(folder, signature(), _baselines_signature(folder), config.today().isoformat(),
+                      period.label if period else None, area, str(tile.kpi["kpi_id"]), build)
 
 
 def _comments_signature(folder: str) -> tuple:
@@ -306,10 +328,9 @@ def _prepare_first_page() -> None:
 def _prepare_overview(folder: str, sig: tuple, data: Store) -> None:
     """The cached lookups the overview's first screen makes for the default period and the top area, called with
     the keys the page's own calls use (`tiles`, `sparkline_svg`, `spc_summary`, `freshness`, ...)."""
-    import pandas.io.formats.style  # noqa: F401  (the summary table is a pandas Styler: its templates load on import)
-
     from kpis import freshness, priorities
-    from kpis.areas import children, default_area
+    from kpis.areas import children, code_of, default_area
+    from pages import components  # the tiles' HTML is built by the page's own builder
 
     default = summary.default_period(data)
     label = default.label if default else None
@@ -327,6 +348,9 @@ def _prepare_overview(folder: str, sig: tuple, data: Store) -> None:
             _freshness(folder, sig, when, tuple(str(r["area"]) for r in rows))
     _report(folder, sig, label, area)
     _summary_export(folder, sig, label, area)
+    codes, today, bsig = code_of(data.areas), config.today().isoformat(), _baselines_signature(folder)
+    for tile in tiles:
+        _tile_html(folder, sig, bsig, today, label, area, str(tile.kpi["kpi_id"]), lambda tile=tile: components.glance_html(tile, default, area, codes))
 
 
 # ---- warm-up: once per server process, at its start or after the first page --------------
@@ -346,6 +370,7 @@ def _warm_up(delay: float = WARM_UP_DELAY) -> None:
     started = time.perf_counter()
     try:
         import altair  # noqa: F401  (Trends, Localities)
+        import pandas.io.formats.style  # noqa: F401  (Localities' tables are pandas Stylers: their templates load on import)
         import vl_convert
 
         from kpis import deck, pack  # noqa: F401  (Present)

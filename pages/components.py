@@ -282,29 +282,41 @@ def glance_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
 
     Two Tab stops (why, trend link), three with a few areas (by-area link).
 
-    Everything that only shows is one escaped HTML block, so a page of tiles is a few elements each (README, First paint);
-    only the expander and the links are widgets."""
+    Everything that only shows is one escaped HTML block, built once per data change (`cache.tile_html`), so a page of
+    tiles is a few elements each and a visit computes none of it (README, First paint); only the expander and the
+    links are widgets."""
     kpi = tile.kpi
-    rows = [tile.main] if tile.main is not None else tile.parts
-    many = len(tile.parts) > views.MANY_AREAS
+    body, why = cache.tile_html(period, area, tile, lambda: glance_html(tile, period, area, codes))
     with st.container(border=True, key=f"tile-{kpi['kpi_id']}"):
-        st.html(f'<h3 class="kpi-tile-name">{html.escape(str(kpi["short_name"]))}</h3>{glance_figure(tile, area, period)}'
-                + (many_areas_html(tile) if many else glance_parts(tile, codes) if tile.parts else "")
-                + (f'<div class="kpi-glance-fresh">{fresh}</div>' if rows and (fresh := freshness_html(str(kpi["kpi_id"]), rows, period)) else "")
-                + (sparkline_html(period, area, tile) if tile.spark.height > 1 else ""))
-        if many:
+        st.html(body)
+        if len(tile.parts) > views.MANY_AREAS:
             many_areas_link(tile, period, area)
-        full_name = str(kpi["name"] or "") if kpi["name"] != kpi["short_name"] else ""
-        if tile.status_row is not None or full_name:
+        if why or tile.status_row is not None:
             with st.expander("Why this status?" if tile.status_row is not None else "About this KPI"):
-                # The full name, the reasons and SPC as one escaped block; the priority link after it.
-                st.html((f'<div class="kpi-meta">{html.escape(full_name)}</div>' if full_name else "")
-                        + ("".join(f'<p class="kpi-why">{html.escape(line)}</p>' for line in why_lines(tile)) if tile.status_row is not None else "")
-                        + (spc_html(str(kpi["kpi_id"]), rows, period, area) if rows else ""))
+                st.html(why)
                 if tile.status_row is not None:
                     priority_link(tile, period, area)
         with st.container(horizontal=True, gap="medium"):
             tile_links(tile, period, area)
+
+
+def glance_html(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str]) -> tuple[str, str]:
+    """An Overview tile's two static blocks: what it shows (name, figure, areas, freshness, sparkline), and what
+    'Why this status?' holds (full name, reasons, SPC; '' when it would be empty)."""
+    kpi = tile.kpi
+    rows = [tile.main] if tile.main is not None else tile.parts
+    many = len(tile.parts) > views.MANY_AREAS
+    body = (f'<h3 class="kpi-tile-name">{html.escape(str(kpi["short_name"]))}</h3>{glance_figure(tile, area, period)}'
+            + (many_areas_html(tile) if many else glance_parts(tile, codes) if tile.parts else "")
+            + (f'<div class="kpi-glance-fresh">{fresh}</div>' if rows and (fresh := freshness_html(str(kpi["kpi_id"]), rows, period)) else "")
+            + (sparkline_html(period, area, tile) if tile.spark.height > 1 else ""))
+    full_name = str(kpi["name"] or "") if kpi["name"] != kpi["short_name"] else ""
+    if tile.status_row is None and not full_name:
+        return body, ""
+    why = ((f'<div class="kpi-meta">{html.escape(full_name)}</div>' if full_name else "")
+           + ("".join(f'<p class="kpi-why">{html.escape(line)}</p>' for line in why_lines(tile)) if tile.status_row is not None else "")
+           + (spc_html(str(kpi["kpi_id"]), rows, period, area) if rows else ""))
+    return body, why
 
 
 def scroll_to(element_id: str) -> None:

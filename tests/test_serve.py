@@ -17,11 +17,12 @@ from streamlit.web.server.app_discovery import discover_asgi_app
 import serve
 from conftest import ROOT
 from kpis import charts, exports, freshness, narratives, spc, store, summary, suppression, views
-from pages import cache
+from pages import cache, components
 
 # What the overview's cached lookups compute on a miss (module, function): each must not run during the visit.
 COMPUTED = [(store, "load"), (suppression, "shown"), (views, "kpi_statuses"), (views, "tiles"), (summary, "report_table"),
-            (narratives, "load_all"), (charts, "sparkline_svg"), (spc, "summary"), (freshness, "freshness"), (exports, "summary_table")]
+            (narratives, "load_all"), (charts, "sparkline_svg"), (spc, "summary"), (freshness, "freshness"), (exports, "summary_table"),
+            (components, "glance_html")]
 
 
 def count_computations(monkeypatch) -> dict[str, int]:
@@ -66,7 +67,8 @@ def test_without_prepare_the_first_visit_computes_them(empty_caches, monkeypatch
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert {"kpis.store.load", "kpis.views.tiles", "kpis.charts.sparkline_svg", "kpis.freshness.freshness"} <= set(calls)
+    assert {"kpis.store.load", "kpis.views.tiles", "kpis.charts.sparkline_svg", "kpis.freshness.freshness",
+            "pages.components.glance_html"} <= set(calls)
 
 
 def test_prepare_with_a_broken_store_prepares_no_overview_and_raises_nothing(empty_caches, monkeypatch, data_copy):
