@@ -84,11 +84,12 @@ CHART_FONT_SIZE = 13
 # The focus ring on every Tab stop: 8:1 or more on each theme's background.
 FOCUS = {"light": "#1F4E79", "dark": "#8AB4F8"}
 _PARTS = {"fill": lambda look: look.colour, "text": lambda look: look.text_colour, "ink": lambda look: look.mark}
-# The app's own colours beyond statuses, (light, dark), as `--kpi-<name>`: text and secondary text on the page,
+# The app's own colours beyond statuses, (light, dark), as `--kpi-<name>`: text, links and secondary text on the page,
 # the wording of an older or late figure, a table's rules and header fill (text on it at AA), and the paper
 # behind a chart drawn as an image for a light page (a slide's chart), which stays light in the dark theme.
 SURFACES = {
     "text": (TEXT["light"], TEXT["dark"]),
+    "link": ("#1F4E79", "#8AB4F8"),
     "meta": ("#4A4F57", "#C3C8D0"),
     "stale": ("#8A4B00", "#FFC94D"),
     "rule": ("#BDBDBD", "#4A5260"),

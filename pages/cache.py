@@ -246,12 +246,12 @@ def as_of(period: Period | None):
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _tile_html(folder: str, sig: tuple, bsig: tuple, today: str, period: str | None, area: str, kpi: str, _build) -> tuple[str, str]:
+def _tile_html(folder: str, sig: tuple, bsig: tuple, today: str, period: str | None, area: str, kpi: str, _build) -> str:
     """The keys decide the tile and everything its HTML shows (figures, freshness as of today, SPC); `_build` makes it."""
     return _build()
 
 
-def tile_html(period: Period | None, area: str, tile: views.Tile, build) -> tuple[str, str]:
+def tile_html(period: Period | None, area: str, tile: views.Tile, build) -> str:
     """An Overview tile's static HTML (`components.glance_html`, called as `build()`), once per data change and day."""
     folder = str(data_dir())
     return _tile_html(folder, signature(), _baselines_signature(folder), config.today().isoformat(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from urllib.parse import urlencode
 
 import polars as pl
 import streamlit as st
@@ -116,7 +117,14 @@ table.kpi-report th[scope="row"] {{font-weight:400}}
 .st-key-glance .kpi-glance-area .kpi-direction {{font-size:.85rem}}
 .st-key-glance [data-testid="stExpander"] summary {{padding:.3rem .6rem}}
 .st-key-glance [data-testid="stExpanderDetails"] :is(p, li) {{font-size:.9rem}}
-.st-key-glance .kpi-why {{margin:.2rem 0 .5rem}}
+.st-key-glance .kpi-why {{margin:.2rem 0 .5rem;font-size:.9rem}}
+/* A tile's 'Why this status?': an HTML disclosure with the look of Streamlit's expander. */
+.kpi-disclosure {{border:1px solid var(--kpi-rule);border-radius:.5rem;margin-top:.6rem}}
+.kpi-disclosure > summary {{cursor:pointer;padding:.3rem .6rem;border-radius:.5rem}}
+.kpi-disclosure > summary:hover {{color:var(--kpi-link)}}
+.kpi-disclosure[open] > summary {{border-bottom:1px solid var(--kpi-rule);border-radius:.5rem .5rem 0 0}}
+.kpi-disclosure-body {{padding:.5rem .75rem}}
+.kpi-link {{color:var(--kpi-link);text-decoration:underline}}
 """
 
 
@@ -243,7 +251,9 @@ def tile_links(tile: views.Tile, period: Period | None, area: str) -> None:
     kpi = tile.kpi
     where = {"kpi": str(kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})}
     st.page_link("pages/trends_page.py", label="Open trend", icon=":material/show_chart:", query_params=where)
-    if tile.parts and len(tile.parts) <= views.MANY_AREAS:  # a tile with many areas links to them all already
+    if len(tile.parts) > views.MANY_AREAS:
+        many_areas_link(tile, period, area)
+    elif tile.parts:
         st.page_link("pages/localities_page.py", label="By area", icon=":material/table_rows:", query_params=where)
 
 
@@ -280,43 +290,44 @@ def glance_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
     name (a heading), figure against target, status (colour, icon, word) and direction, each area's line, how fresh it is,
     a short sparkline; the full name, the reasons and SPC inside 'Why this status?'; then its trend and areas.
 
-    Two Tab stops (why, trend link), three with a few areas (by-area link).
+    Two Tab stops (why, trend link), three with areas (by-area link).
 
-    Everything that only shows is one escaped HTML block, built once per data change (`cache.tile_html`), so a page of
-    tiles is a few elements each and a visit computes none of it (README, First paint); only the expander and the
-    links are widgets."""
-    kpi = tile.kpi
-    body, why = cache.tile_html(period, area, tile, lambda: glance_html(tile, period, area, codes))
-    with st.container(border=True, key=f"tile-{kpi['kpi_id']}"):
-        st.html(body)
-        if len(tile.parts) > views.MANY_AREAS:
-            many_areas_link(tile, period, area)
-        if why or tile.status_row is not None:
-            with st.expander("Why this status?" if tile.status_row is not None else "About this KPI"):
-                st.html(why)
-                if tile.status_row is not None:
-                    priority_link(tile, period, area)
+    Everything but the links is one escaped HTML block (`glance_html`), built once per data change (`cache.tile_html`):
+    a tile is three elements and a visit computes none of it (README, First paint)."""
+    with st.container(border=True, key=f"tile-{tile.kpi['kpi_id']}"):
+        st.html(cache.tile_html(period, area, tile, lambda: glance_html(tile, period, area, codes)))
         with st.container(horizontal=True, gap="medium"):
             tile_links(tile, period, area)
 
 
-def glance_html(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str]) -> tuple[str, str]:
-    """An Overview tile's two static blocks: what it shows (name, figure, areas, freshness, sparkline), and what
-    'Why this status?' holds (full name, reasons, SPC; '' when it would be empty)."""
+def glance_html(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str]) -> str:
+    """An Overview tile as HTML: name, figure, areas, freshness and sparkline; then 'Why this status?' ('About this KPI'
+    without a status), a disclosure (`<details>`) holding the full name, the reasons, SPC and a link to the KPI's
+    Partnership Priority. A closed disclosure is one Tab stop, its link none."""
     kpi = tile.kpi
     rows = [tile.main] if tile.main is not None else tile.parts
     many = len(tile.parts) > views.MANY_AREAS
-    body = (f'<h3 class="kpi-tile-name">{html.escape(str(kpi["short_name"]))}</h3>{glance_figure(tile, area, period)}'
+    face = (f'<h3 class="kpi-tile-name">{html.escape(str(kpi["short_name"]))}</h3>{glance_figure(tile, area, period)}'
             + (many_areas_html(tile) if many else glance_parts(tile, codes) if tile.parts else "")
             + (f'<div class="kpi-glance-fresh">{fresh}</div>' if rows and (fresh := freshness_html(str(kpi["kpi_id"]), rows, period)) else "")
             + (sparkline_html(period, area, tile) if tile.spark.height > 1 else ""))
     full_name = str(kpi["name"] or "") if kpi["name"] != kpi["short_name"] else ""
     if tile.status_row is None and not full_name:
-        return body, ""
-    why = ((f'<div class="kpi-meta">{html.escape(full_name)}</div>' if full_name else "")
-           + ("".join(f'<p class="kpi-why">{html.escape(line)}</p>' for line in why_lines(tile)) if tile.status_row is not None else "")
-           + (spc_html(str(kpi["kpi_id"]), rows, period, area) if rows else ""))
-    return body, why
+        return face
+    inside = ((f'<div class="kpi-meta">{html.escape(full_name)}</div>' if full_name else "")
+              + ("".join(f'<p class="kpi-why">{html.escape(line)}</p>' for line in why_lines(tile)) if tile.status_row is not None else "")
+              + (spc_html(str(kpi["kpi_id"]), rows, period, area) if rows else "")
+              + (priority_anchor(tile, period, area) if tile.status_row is not None else ""))
+    return (f'{face}<details class="kpi-disclosure"><summary>{"Why this status?" if tile.status_row is not None else "About this KPI"}</summary>'
+            f'<div class="kpi-disclosure-body">{inside}</div></details>')
+
+
+def priority_anchor(tile: views.Tile, period: Period | None, area: str) -> str:
+    """`priority_link` as an HTML link (the page it opens is loaded afresh, from the link's own choices)."""
+    if tile.kpi.get("priority") is None:
+        return ""
+    query = urlencode({**({"period": period.label} if period else {}), "area": area, "priority": str(int(tile.kpi["priority"]))})
+    return f'<a class="kpi-link" href="priorities?{html.escape(query)}">⚑ Its Partnership Priority</a>'
 
 
 def scroll_to(element_id: str) -> None:

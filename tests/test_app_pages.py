@@ -195,14 +195,18 @@ def test_overview_filters_sit_in_the_sidebar_and_each_tiles_detail_under_why_thi
     at = open_page(period="2024/25 Q1")
     assert {"ov_status", "ov_priority"} <= {m.key for m in at.sidebar.multiselect}  # beside the period and area they narrow
     assert not any(m.key in ("ov_status", "ov_priority") for m in at.main.multiselect)
-    why = [e for e in at.expander if e.label == "Why this status?"]
-    assert len(why) == len(html_table(at))  # one per tile, every KPI here has a status
-    inside = "\n".join(str(h.proto.body) for e in why for h in e.get("html"))
+    tiles = [str(h.proto.body) for h in at.get("html") if 'class="kpi-tile-name"' in str(h.proto.body)]
+    why = [re.search(r'<details class="kpi-disclosure"><summary>Why this status\?</summary>(.*)</details>$', t, re.S) for t in tiles]
+    assert len(tiles) == len(html_table(at)) and all(why)  # one per tile, every KPI here has a status, closed at first
+    assert not at.expander or all(e.label != "Why this status?" for e in at.expander)  # part of the tile's one block
+    inside = "\n".join(w.group(1) for w in why)
     assert "SPC: ◆ Common cause · Assurance: ✖ Consistently fails the target" in inside
     assert "Uptake of the Ready to Learn Assessments" in inside  # the full name, under the short one
     reasons = re.findall(r'<p class="kpi-why">(.*?)</p>', inside)  # each reason, escaped, in the tile's one block
     assert len(reasons) >= len(why) and any(r.startswith("North East: Red: 87% is 8 percentage points below the target of 95%") for r in reasons)
     assert html_text(at).count("SPC: ") == inside.count("SPC: ")  # not on the tile's face
+    # The way on to the KPI's Partnership Priority, with the tile's period and area.
+    assert 'href="priorities?period=2024%2F25+Q1&amp;area=City&amp;priority=1">⚑ Its Partnership Priority</a>' in inside
 
 
 def test_definitions_explain_spc():

@@ -127,7 +127,7 @@ def test_css_variables_hold_both_themes():
 @pytest.mark.parametrize(("theme", "side"), [("light", 0), ("dark", 1)])
 def test_the_apps_own_text_meets_aa_on_its_page_and_on_a_table_header(theme, side):
     page, head = styles.BACKGROUND[theme], styles.SURFACES["head"][side]
-    for name in ("text", "meta", "stale"):
+    for name in ("text", "link", "meta", "stale"):
         colour = styles.SURFACES[name][side]
         assert contrast(colour, page) >= 4.5, (theme, name)
     assert contrast(styles.SURFACES["text"][side], head) >= 4.5, theme
