@@ -79,7 +79,7 @@ def backend(request, monkeypatch) -> str:
 
 
 # Modules whose tests take seconds each (pages run in-process, packs rendered, the corpus): `make check` leaves them to `make test`.
-SLOW_MODULES = {"test_app_pages", "test_changes_page", "test_corpus", "test_suppression", "test_serve", "test_data_mapping", "test_data_page", "test_many_areas",
+SLOW_MODULES = {"test_app_pages", "test_changes_page", "test_faults_pages", "test_corpus", "test_suppression", "test_serve", "test_data_mapping", "test_data_page", "test_many_areas",
                 "test_overview_filters", "test_pack", "test_present_page", "test_router"}
 
 
