@@ -327,9 +327,10 @@ def _prepare_first_page() -> None:
 
 def _prepare_overview(folder: str, sig: tuple, data: Store) -> None:
     """The cached lookups the overview's first screen makes for the default period and the top area, called with
-    the keys the page's own calls use (`tiles`, `sparkline_svg`, `spc_summary`, `freshness`, ...)."""
-    from kpis import freshness, priorities
-    from kpis.areas import children, code_of, default_area
+    the keys the page's own calls use: statuses, narratives, the first page of tiles and each one's HTML (`tile_html`,
+    whose builder fills the sparkline, SPC and freshness lookups), the summary table and its download."""
+    from kpis import priorities
+    from kpis.areas import code_of, default_area
     from pages import components  # the tiles' HTML is built by the page's own builder
 
     default = summary.default_period(data)
@@ -338,16 +339,9 @@ def _prepare_overview(folder: str, sig: tuple, data: Store) -> None:
     statuses = _statuses(folder, sig, label, area)
     _narratives(folder, sig)
     tiles = _tiles(folder, sig, label, area, tuple(priorities.filtered(statuses, [], [])["kpi_id"].to_list()[:OVERVIEW_TILES]))
-    _spc_summary(folder, sig, _baselines_signature(folder), label, (area, *children(data.areas, area)))
-    when = freshness.as_of_for(default, config.today(), summary.default_period(data, config.today())).isoformat()
-    for tile in tiles:
-        if tile.spark.height > 1:
-            _sparkline_svg(folder, sig, label, area, str(tile.kpi["kpi_id"]), tile)
-        rows = [tile.main] if tile.main is not None else tile.parts
-        if rows:
-            _freshness(folder, sig, when, tuple(str(r["area"]) for r in rows))
     _report(folder, sig, label, area)
     _summary_export(folder, sig, label, area)
+    # Each tile's HTML, by the page's own builder: its sparkline, SPC and freshness lookups are filled on the way.
     codes, today, bsig = code_of(data.areas), config.today().isoformat(), _baselines_signature(folder)
     for tile in tiles:
         _tile_html(folder, sig, bsig, today, label, area, str(tile.kpi["kpi_id"]), lambda tile=tile: components.glance_html(tile, default, area, codes))

@@ -115,8 +115,6 @@ table.kpi-report th[scope="row"] {{font-weight:400}}
 .st-key-glance .kpi-glance-area {{line-height:1.35;margin:2px 0}}
 .st-key-glance .kpi-glance-area .kpi-chip {{margin:0 .35rem 0 0}}
 .st-key-glance .kpi-glance-area .kpi-direction {{font-size:.85rem}}
-.st-key-glance [data-testid="stExpander"] summary {{padding:.3rem .6rem}}
-.st-key-glance [data-testid="stExpanderDetails"] :is(p, li) {{font-size:.9rem}}
 .st-key-glance .kpi-why {{margin:.2rem 0 .5rem;font-size:.9rem}}
 /* A tile's 'Why this status?': an HTML disclosure with the look of Streamlit's expander. */
 .kpi-disclosure {{border:1px solid var(--kpi-rule);border-radius:.5rem;margin-top:.6rem}}
@@ -208,7 +206,7 @@ def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[
         else:
             st.html(f'<div class="kpi-meta">⊘ Not reported here: {html.escape(not_reported_text(str(kpi["kpi_id"]), area, period))}</div>')
         if len(tile.parts) > views.MANY_AREAS:
-            many_areas(tile, period, area)
+            st.html(many_areas_html(tile))  # its link to them all is among the tile's links
         elif tile.parts:
             st.html("".join(chip(codes.get(str(p["area"]), str(p["area"])), value_text(p), str(p["rag"])) for p in tile.parts)
                     + ("".join(f'<div>{direction_badge(p["arrow"], str(p["direction"]), p.get("change_significant"), area=str(p["area"]))}</div>'
@@ -327,7 +325,7 @@ def priority_anchor(tile: views.Tile, period: Period | None, area: str) -> str:
     if tile.kpi.get("priority") is None:
         return ""
     query = urlencode({**({"period": period.label} if period else {}), "area": area, "priority": str(int(tile.kpi["priority"]))})
-    return f'<a class="kpi-link" href="priorities?{html.escape(query)}">⚑ Its Partnership Priority</a>'
+    return f'<a class="kpi-link" href="priorities?{html.escape(query)}"><span aria-hidden="true">⚑</span> Its Partnership Priority</a>'
 
 
 def scroll_to(element_id: str) -> None:
@@ -345,12 +343,6 @@ def many_areas_html(tile: views.Tile) -> str:
     extremes = [(label, p) for label, p in (("Best", found.best), ("Worst", found.worst)) if p is not None]
     lines = "".join(f'<div class="kpi-meta">{label}: {html.escape(str(p["area"]))} {html.escape(value_text(p))}</div>' for label, p in extremes)
     return f'<div class="kpi-meta">{len(tile.parts)} areas</div><div>{counts}</div>{lines}'
-
-
-def many_areas(tile: views.Tile, period: Period | None, area: str) -> None:
-    """More child areas than chips can hold: the summary (`many_areas_html`) and a link to them all."""
-    st.html(many_areas_html(tile))
-    many_areas_link(tile, period, area)
 
 
 def many_areas_link(tile: views.Tile, period: Period | None, area: str) -> None:

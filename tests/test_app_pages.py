@@ -206,7 +206,7 @@ def test_overview_filters_sit_in_the_sidebar_and_each_tiles_detail_under_why_thi
     assert len(reasons) >= len(why) and any(r.startswith("North East: Red: 87% is 8 percentage points below the target of 95%") for r in reasons)
     assert html_text(at).count("SPC: ") == inside.count("SPC: ")  # not on the tile's face
     # The way on to the KPI's Partnership Priority, with the tile's period and area.
-    assert 'href="priorities?period=2024%2F25+Q1&amp;area=City&amp;priority=1">⚑ Its Partnership Priority</a>' in inside
+    assert 'href="priorities?period=2024%2F25+Q1&amp;area=City&amp;priority=1"><span aria-hidden="true">⚑</span> Its Partnership Priority</a>' in inside
 
 
 def test_definitions_explain_spc():

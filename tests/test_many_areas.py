@@ -63,6 +63,35 @@ def test_an_overview_tile_with_32_areas_summarises_them(national, monkeypatch):
     assert "class=\"kpi-chip\"" not in text  # no row of 32 chips
 
 
+def test_an_overview_tile_with_32_areas_links_to_them_once(national, monkeypatch):
+    from test_app_pages import html_text, open_page
+
+    monkeypatch.setenv("KPI_DATA_DIR", str(national))
+    at = open_page(area="Scotland")
+    summaries = html_text(at).count('<div class="kpi-meta">32 areas</div>')
+    links = [str(link.proto.label) for link in at.get("page_link")]
+    assert summaries > 0 and links.count("All 32 areas") == summaries, (summaries, links)
+
+
+def test_a_priorities_tile_with_32_areas_links_to_them_once(national, monkeypatch):
+    """The Priorities page's tile (`render_tile`), drawn outside a page with its links recorded."""
+    import streamlit as st
+
+    from kpis import summary
+    from kpis.areas import code_of
+    from pages import cache, components
+
+    monkeypatch.setenv("KPI_DATA_DIR", str(national))
+    links: list[str] = []
+    monkeypatch.setattr(st, "page_link", lambda page, label, **_: links.append(label))
+    data = cache.shown_store()
+    period = summary.default_period(data)
+    tile = cache.tiles(period, "Scotland", data.catalogue["kpi_id"].to_list()[:1])[0]
+    assert len(tile.parts) == 32
+    components.render_tile(tile, period, "Scotland", code_of(data.areas), compact=True)
+    assert links.count("All 32 areas") == 1, links
+
+
 @pytest.mark.parametrize("n", [1, 3, 8])
 def test_area_colours_never_repeat_in_one_chart(n):
     from kpis import charts

@@ -123,14 +123,8 @@ def test_a_tile_opens_priorities_on_its_priority(server, browser):  # noqa: F811
     tile = page.locator('[class*="st-key-tile-rtl_uptake"]')
     tile.get_by_text("Why this status?").click()
     link = tile.get_by_role("link", name="Its Partnership Priority")
-    assert "priority=1" in link.get_attribute("href")
-    if link.get_attribute("target") == "_blank":  # Streamlit opens a Markdown link in a new tab
-        with page.context.expect_page() as opened:
-            link.click()
-        page = opened.value
-        page.wait_for_load_state("domcontentloaded")
-    else:
-        link.click()
+    assert "priority=1" in link.get_attribute("href") and link.get_attribute("target") is None  # the same tab
+    link.click()
     page.wait_for_function("() => location.pathname.endsWith('/priorities')", timeout=30_000)
     wait_done(page)
     page.wait_for_timeout(1500)
