@@ -238,10 +238,15 @@ def why_lines(tile: views.Tile) -> list[str]:
 
 def priority_link(tile: views.Tile, period: Period | None, area: str) -> None:
     """The link to the KPI's Partnership Priority, where it has one."""
-    kpi = tile.kpi
-    if kpi.get("priority") is not None:  # inside the expander, so a closed tile keeps its Tab stops
-        st.page_link("pages/priorities_page.py", label="Its Partnership Priority", icon=":material/flag:",
-                     query_params={**({"period": period.label} if period else {}), "area": area, "priority": str(int(kpi["priority"]))})
+    if (query := priority_query(tile, period, area)) is not None:  # inside the expander, so a closed tile keeps its Tab stops
+        st.page_link("pages/priorities_page.py", label="Its Partnership Priority", icon=":material/flag:", query_params=query)
+
+
+def priority_query(tile: views.Tile, period: Period | None, area: str) -> dict[str, str] | None:
+    """The Priorities page's choices that open the KPI's Partnership Priority (None where it has none)."""
+    if tile.kpi.get("priority") is None:
+        return None
+    return {**({"period": period.label} if period else {}), "area": area, "priority": str(int(tile.kpi["priority"]))}
 
 
 def tile_links(tile: views.Tile, period: Period | None, area: str) -> None:
@@ -322,10 +327,9 @@ def glance_html(tile: views.Tile, period: Period | None, area: str, codes: dict[
 
 def priority_anchor(tile: views.Tile, period: Period | None, area: str) -> str:
     """`priority_link` as an HTML link (the page it opens is loaded afresh, from the link's own choices)."""
-    if tile.kpi.get("priority") is None:
+    if (query := priority_query(tile, period, area)) is None:
         return ""
-    query = urlencode({**({"period": period.label} if period else {}), "area": area, "priority": str(int(tile.kpi["priority"]))})
-    return f'<a class="kpi-link" href="priorities?{html.escape(query)}"><span aria-hidden="true">⚑</span> Its Partnership Priority</a>'
+    return f'<a class="kpi-link" href="priorities?{html.escape(urlencode(query))}"><span aria-hidden="true">⚑</span> Its Partnership Priority</a>'
 
 
 def scroll_to(element_id: str) -> None:
