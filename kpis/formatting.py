@@ -29,6 +29,15 @@ def format_target(target: float | None, wording: str | None, unit: str, decimals
     return format_value(target, unit, decimals) if target is not None else "No target"
 
 
+MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~:$"
+
+
+def markdown_literal(text: str) -> str:
+    """Text from the data, shown where Streamlit reads Markdown (a button's label): every mark escaped, so it is
+    shown as written and never becomes a link, an icon or emphasis."""
+    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in text)
+
+
 def value_expr(value: str = "value", unit: str = "unit", decimals: str = "decimals") -> pl.Expr:
     """`format_value` as a Polars expression: fixed decimals per row, a % sign for percentages."""
     v = pl.col(value)

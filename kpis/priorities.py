@@ -96,6 +96,16 @@ def filtered(statuses: pl.DataFrame, categories: list[str], priorities: list[int
     return frame.filter(keep)
 
 
+def filter_label(categories: list[str], priorities: list[int]) -> str:
+    """What the overview's filters keep, in a few words: 'All KPIs', '✖ Red · Priority 1', '2 statuses · 3 priorities'."""
+    parts = []
+    if categories:
+        parts.append(f"{CATEGORIES_BY_KEY[categories[0]].icon} {CATEGORY_WORDS[categories[0]]}" if len(categories) == 1 else f"{len(categories)} statuses")
+    if priorities:
+        parts.append(f"Priority {priorities[0]}" if len(priorities) == 1 else f"{len(priorities)} priorities")
+    return " · ".join(parts) or "All KPIs"
+
+
 def counts(statuses: pl.DataFrame) -> dict[str, int]:
     """KPIs per status category, every category present."""
     frame = with_category(statuses) if "status_category" not in statuses.columns else statuses

@@ -7,6 +7,7 @@ import streamlit as st
 from kpis import ranges, summary
 from kpis.areas import code_of, default_area
 from kpis.catalogue import short_names
+from kpis.formatting import markdown_literal
 from kpis.periods import Period, PeriodError, parse_period
 from kpis.store import Store
 
@@ -39,6 +40,13 @@ def _publish(param: str) -> None:
     st.session_state[f"_url_{param}"] = value
 
 
+def _index(param: str, options: list[str]) -> int:
+    """The chosen option's place, given to the widget as its default too: a select box inside a closed popover is
+    drawn only when the popover opens, and then starts from its default, not from the value the server holds."""
+    value = st.session_state.get(f"sel_{param}")
+    return options.index(value) if value in options else 0
+
+
 def selectors(data: Store) -> None:
     """Reporting period, area and KPI in the sidebar, on every page."""
     periods = [p.label for p in ranges.grouped(summary.periods_available(data))]  # quarters, then months, then years
@@ -52,10 +60,15 @@ def selectors(data: Store) -> None:
     _sync("kpi", kpi_ids, kpi_ids[0] if kpi_ids else None)
     with st.sidebar:
         st.header("Show", anchor=False)
-        st.selectbox("Reporting period", periods, key="sel_period", help="Each KPI shows its latest value at or before this period.",
+        # The choice is shown on a button that opens the select boxes: a select box costs a first visit about a
+        # third of a bare page's time in the browser (its scripts load with it), a closed popover costs nothing.
+        chosen = " · ".join(markdown_literal(str(st.session_state.get(f"sel_{p}"))) for p in ("period", "area") if st.session_state.get(f"sel_{p}"))
+        choices = st.popover(chosen or "Choose", icon=":material/tune:", width="stretch", help="Change the reporting period, area or KPI")
+    with choices:
+        st.selectbox("Reporting period", periods, key="sel_period", index=_index("period", periods), help="Each KPI shows its latest value at or before this period.",
                      format_func=lambda label: ranges.option_label(parse_period(label)))
-        st.selectbox("Area", area_names, key="sel_area", format_func=lambda a: f"{a} ({codes[a]})" if codes.get(a) and codes[a] != a else a)
-        st.selectbox("KPI (for trends)", kpi_ids, key="sel_kpi", format_func=lambda k: names.get(k, k))
+        st.selectbox("Area", area_names, key="sel_area", index=_index("area", area_names), format_func=lambda a: f"{a} ({codes[a]})" if codes.get(a) and codes[a] != a else a)
+        st.selectbox("KPI (for trends)", kpi_ids, key="sel_kpi", index=_index("kpi", kpi_ids), format_func=lambda k: names.get(k, k))
     for param in PARAMS:
         _publish(param)
 

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpis.formatting import format_change, format_target, format_value, value_expr
+from kpis.formatting import format_change, format_target, format_value, markdown_literal, value_expr
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,12 @@ def test_direction_label_says_whether_a_change_is_significant(arrow, direction, 
     from kpis.styles import direction_label
 
     assert direction_label(arrow, direction, significant) == label
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("North East", "North East"),
+    ("[City](http://example.org)", "\\[City\\]\\(http\\://example\\.org\\)"),
+    ("*South* :material/home: `x`", "\\*South\\* \\:material/home\\: \\`x\\`"),
+])
+def test_markdown_literal_escapes_every_mark(text, shown):
+    assert markdown_literal(text) == shown

@@ -69,3 +69,12 @@ def test_link_opens_the_priorities_page_at_its_priority():
     assert frame.select(PR.link_expr("2024/25 Q1", "North East"))[:, 0].to_list() == [
         "priorities?period=2024%2F25+Q1&area=North+East&priority=1#priority-1",
         "priorities?period=2024%2F25+Q1&area=North+East&priority=4#priority-4"]
+
+
+@pytest.mark.parametrize(("categories", "priorities", "label"), [
+    ([], [], "All KPIs"),
+    (["red"], [1], "✖ Red · Priority 1"),
+    (["red", "amber"], [2, 5, 6], "2 statuses · 3 priorities"),
+])
+def test_filter_label_names_what_the_filters_keep(categories, priorities, label):
+    assert PR.filter_label(categories, priorities) == label
