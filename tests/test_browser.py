@@ -91,12 +91,44 @@ def _serve(data_dir: Path, address: str, log):
         proc.kill()
 
 
+class Chromium:
+    """Headless Chromium for one test module.
+
+    Pages from `new_page` share one profile on disk, as a returning visitor's browser does, so the app's scripts
+    are compiled once and then taken from Chromium's code cache: a page load costs about a quarter less CPU, and the
+    browser tests are bound by the CPU. Each page is still a session of its own on the server. `new_context` is an
+    empty, separate context (a first visit, nothing kept), and so is a page with another zoom (`device_scale_factor`
+    belongs to a context)."""
+
+    def __init__(self, playwright, profile: str):
+        self.shared = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self.browser = self.shared.browser
+
+    def new_page(self, viewport: dict[str, int], color_scheme: str | None = None, device_scale_factor: float = 1):
+        if device_scale_factor != 1:
+            context = self.new_context(viewport=viewport, device_scale_factor=device_scale_factor, color_scheme=color_scheme)
+            page = context.new_page()
+            page.on("close", lambda _: context.close())
+            return page
+        page = self.shared.new_page()
+        page.set_viewport_size(viewport)
+        if color_scheme:
+            page.emulate_media(color_scheme=color_scheme)
+        return page
+
+    def new_context(self, **options):
+        return self.browser.new_context(**options)
+
+    def close(self) -> None:
+        self.shared.close()
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        chromium = Chromium(p, profile)
         yield chromium
         chromium.close()
 

@@ -7,10 +7,11 @@ of the catalogue and areas). Pages are driven in headless Chromium, as in test_b
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, serve, wait_done
+from test_browser import CHROMIUM, Chromium, serve, wait_done
 
 from conftest import DATA
 from kpis import backends, config
@@ -50,8 +51,8 @@ def test_a_publish_on_one_server_shows_on_the_other_and_two_at_once_lose_nothing
     data, first, second = two_servers
     q2 = tmp_path / "q2_figures.csv"
     q2.write_text("kpi_id,area,period,value\nooa_placements,City,2024/25 Q2,22\n")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        browser = Chromium(p, profile)
         on_second = browser.new_page(viewport={"width": 1400, "height": 1000})
         on_second.goto(second, wait_until="domcontentloaded")
         wait_done(on_second)
