@@ -36,7 +36,7 @@ cache.refresh_signature()
 try:
     data = cache.current_store()
     if data.ok:
-        selections.selectors(data)
+        selections.selectors(data, page.title)
     st.set_page_config(page_title=selections.document_title(page.title, data))
     try:
         page.run()

@@ -12,6 +12,10 @@ from kpis.periods import Period, PeriodError, parse_period
 from kpis.store import Store
 
 PARAMS = ("period", "area", "kpi")
+BOARD = "KPI performance board"
+# What the browser tab names besides the page: the selection the page shows.
+TITLE_PARTS = {"Overview": ("area", "period"), "Trends": ("kpi", "area", "period"), "Localities": ("kpi", "area", "period"),
+               "Priorities": ("area", "period")}
 
 
 def _sync(param: str, options: list[str], default: str | None) -> None:
@@ -47,8 +51,9 @@ def _index(param: str, options: list[str]) -> int:
     return options.index(value) if value in options else 0
 
 
-def selectors(data: Store) -> None:
-    """Reporting period, area and KPI in the sidebar, on every page."""
+def selectors(data: Store, page: str = "") -> None:
+    """Reporting period, area and KPI in the sidebar, on every page, behind a button that names them (the KPI too
+    where the page shows one KPI)."""
     periods = [p.label for p in ranges.grouped(summary.periods_available(data))]  # quarters, then months, then years
     default_period = summary.default_period(data)
     area_names = data.areas["area"].to_list()
@@ -62,7 +67,10 @@ def selectors(data: Store) -> None:
         st.header("Show", anchor=False)
         # The choice is shown on a button that opens the select boxes: a select box costs a first visit about a
         # third of a bare page's time in the browser (its scripts load with it), a closed popover costs nothing.
-        chosen = " · ".join(markdown_literal(str(st.session_state.get(f"sel_{p}"))) for p in ("period", "area") if st.session_state.get(f"sel_{p}"))
+        shown = {"kpi": names.get(st.session_state.get("sel_kpi") or "", ""), "period": st.session_state.get("sel_period"),
+                 "area": st.session_state.get("sel_area")}
+        parts = ("kpi", "period", "area") if "kpi" in TITLE_PARTS.get(page, ()) else ("period", "area")
+        chosen = " · ".join(markdown_literal(str(shown[p])) for p in parts if shown[p])
         choices = st.popover(chosen or "Choose", icon=":material/tune:", width="stretch", help="Change the reporting period, area or KPI")
     with choices:
         st.selectbox("Reporting period", periods, key="sel_period", index=_index("period", periods), help="Each KPI shows its latest value at or before this period.",
@@ -87,12 +95,6 @@ def selected_area() -> str | None:
 
 def selected_kpi() -> str | None:
     return st.session_state.get("sel_kpi")
-
-
-BOARD = "KPI performance board"
-# What the browser tab names besides the page: the selection the page shows.
-TITLE_PARTS = {"Overview": ("area", "period"), "Trends": ("kpi", "area", "period"), "Localities": ("kpi", "area", "period"),
-               "Priorities": ("area", "period")}
 
 
 def document_title(page: str, data: Store | None) -> str:

@@ -192,12 +192,12 @@ def test_navigation_keeps_the_selection(server, browser):
     assert "kpi=mmr_5y" in page.url and "period=2023%2F24+Q4" in page.url.replace("%20", "+")
     # The period and area are named on a button in the sidebar that opens their select boxes.
     assert page.locator('input[aria-label="Area"]').count() == 0  # closed: not even drawn
-    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="2023/24 Q4 · City").click()
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="MMR uptake at 5 years · 2023/24 Q4 · City").click()
     page.locator('input[aria-label="Area"]').click()
     page.get_by_role("option", name="North West (NW)", exact=True).click()
     wait_done(page)
     assert "area=North+West" in page.url.replace("%20", "+") and "kpi=mmr_5y" in page.url
-    assert page.locator('[data-testid="stSidebar"]').get_by_role("button", name="2023/24 Q4 · North West").count() == 1
+    assert page.locator('[data-testid="stSidebar"]').get_by_role("button", name="MMR uptake at 5 years · 2023/24 Q4 · North West").count() == 1
     page.close()
 
 
