@@ -8,6 +8,7 @@ from kpis import priorities as PR
 from kpis.areas import code_of
 from kpis.styles import RAG
 from pages import cache, components, priority_summary, selections, url_state
+from pages.disclosure import disclosure, keep
 
 data = components.require_data()
 period, area = selections.selected_period(), selections.selected_area()
@@ -22,19 +23,20 @@ if not statuses["has_figure"].any():
     st.stop()
 
 # The filters sit in the sidebar, under the period and area they narrow, so the first screen is the board itself;
-# behind a button that names them, as the period and area are (selections.py says why).
+# drawn when asked for, under a button that says what they keep (pages/disclosure.py says why).
 names = PR.names(cache.narrative_list()[0], data.catalogue)
 categories = [c.key for c in PR.CATEGORIES]
 url_state.bind("status", "ov_status", [], "list", allowed=categories)
 url_state.bind("priority", "ov_priority", [], "ints", allowed=list(names))
-with st.sidebar.popover(f"Filter: {PR.filter_label(st.session_state['ov_status'], st.session_state['ov_priority'])}",
-                        icon=":material/filter_list:", width="stretch", help="Show only some statuses or Partnership Priorities"):
-    status_filter = st.multiselect("Show statuses", categories, format_func=lambda c: f"{PR.CATEGORIES_BY_KEY[c].icon} {PR.CATEGORY_WORDS[c]}",
-                                   key="ov_status", placeholder="All statuses",
-                                   default=st.session_state["ov_status"])  # drawn when the popover opens: start from the held value
-    priority_filter = st.multiselect("Partnership Priority", list(names), format_func=lambda p: PR.label(p, names[p]),
-                                     key="ov_priority", placeholder="All priorities",
-                                     default=st.session_state["ov_priority"])
+keep("ov_status")
+keep("ov_priority")
+status_filter, priority_filter = st.session_state["ov_status"], st.session_state["ov_priority"]
+with st.sidebar:
+    if disclosure(f"Filter: {PR.filter_label(status_filter, priority_filter)}", "ov_filters", help="Show only some statuses or Partnership Priorities"):
+        status_filter = st.multiselect("Show statuses", categories, format_func=lambda c: f"{PR.CATEGORIES_BY_KEY[c].icon} {PR.CATEGORY_WORDS[c]}",
+                                       key="ov_status", placeholder="All statuses", default=status_filter)
+        priority_filter = st.multiselect("Partnership Priority", list(names), format_func=lambda p: PR.label(p, names[p]),
+                                         key="ov_priority", placeholder="All priorities", default=priority_filter)
 url_state.publish("status", "ov_status", [], "list")
 url_state.publish("priority", "ov_priority", [], "ints")
 filtered = PR.filtered(statuses, status_filter, priority_filter)

@@ -10,6 +10,7 @@ from kpis.catalogue import short_names
 from kpis.formatting import markdown_literal
 from kpis.periods import Period, PeriodError, parse_period
 from kpis.store import Store
+from pages.disclosure import disclosure, keep
 
 PARAMS = ("period", "area", "kpi")
 BOARD = "KPI performance board"
@@ -32,6 +33,7 @@ def _sync(param: str, options: list[str], default: str | None) -> None:
     elif current not in options or (current == st.session_state.get(defaulted) and current != default):
         st.session_state[key] = default
     st.session_state[defaulted] = default
+    keep(key)  # the select boxes are drawn only when shown
 
 
 def _publish(param: str) -> None:
@@ -45,8 +47,8 @@ def _publish(param: str) -> None:
 
 
 def _index(param: str, options: list[str]) -> int:
-    """The chosen option's place, given to the widget as its default too: a select box inside a closed popover is
-    drawn only when the popover opens, and then starts from its default, not from the value the server holds."""
+    """The chosen option's place, given to the widget as its default too: a select box drawn again after being
+    hidden starts from its default in the browser, not from the value the server holds."""
     value = st.session_state.get(f"sel_{param}")
     return options.index(value) if value in options else 0
 
@@ -65,18 +67,17 @@ def selectors(data: Store, page: str = "") -> None:
     _sync("kpi", kpi_ids, kpi_ids[0] if kpi_ids else None)
     with st.sidebar:
         st.header("Show", anchor=False)
-        # The choice is shown on a button that opens the select boxes: a select box costs a first visit about a
-        # third of a bare page's time in the browser (its scripts load with it), a closed popover costs nothing.
         shown = {"kpi": names.get(st.session_state.get("sel_kpi") or "", ""), "period": st.session_state.get("sel_period"),
                  "area": st.session_state.get("sel_area")}
         parts = ("kpi", "period", "area") if "kpi" in TITLE_PARTS.get(page, ()) else ("period", "area")
         chosen = " · ".join(markdown_literal(str(shown[p])) for p in parts if shown[p])
-        choices = st.popover(chosen or "Choose", icon=":material/tune:", width="stretch", help="Change the reporting period, area or KPI")
-    with choices:
-        st.selectbox("Reporting period", periods, key="sel_period", index=_index("period", periods), help="Each KPI shows its latest value at or before this period.",
-                     format_func=lambda label: ranges.option_label(parse_period(label)))
-        st.selectbox("Area", area_names, key="sel_area", index=_index("area", area_names), format_func=lambda a: f"{a} ({codes[a]})" if codes.get(a) and codes[a] != a else a)
-        st.selectbox("KPI (for trends)", kpi_ids, key="sel_kpi", index=_index("kpi", kpi_ids), format_func=lambda k: names.get(k, k))
+        if disclosure(chosen or "Choose", "choices", help="Show or hide the reporting period, area and KPI to choose from"):
+            st.selectbox("Reporting period", periods, key="sel_period", index=_index("period", periods),
+                         help="Each KPI shows its latest value at or before this period.",
+                         format_func=lambda label: ranges.option_label(parse_period(label)))
+            st.selectbox("Area", area_names, key="sel_area", index=_index("area", area_names),
+                         format_func=lambda a: f"{a} ({codes[a]})" if codes.get(a) and codes[a] != a else a)
+            st.selectbox("KPI (for trends)", kpi_ids, key="sel_kpi", index=_index("kpi", kpi_ids), format_func=lambda k: names.get(k, k))
     for param in PARAMS:
         _publish(param)
 

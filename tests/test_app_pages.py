@@ -76,9 +76,27 @@ def test_status_is_never_colour_alone():
         assert f'<span aria-hidden="true">{icon}</span> {word}</span>' in text
 
 
+def show_choices(at):
+    """Press the sidebar's button that shows the period, area and KPI select boxes."""
+    at.sidebar.button(key="choices").click().run()
+    return at
+
+
+def test_the_choices_are_drawn_when_asked_for_and_kept_when_hidden():
+    at = open_page()
+    assert len(at.sidebar.selectbox) == 0  # no select box until asked for: their scripts stay out of a first visit
+    show_choices(at).sidebar.selectbox(key="sel_area").set_value("North West").run()
+    show_choices(at)  # hides them again
+    assert len(at.sidebar.selectbox) == 0
+    at.run()
+    assert at.session_state["sel_area"] == "North West" and at.query_params["area"] == "North West"
+    assert "2024/25 Q1 · North West" in [b.label for b in at.sidebar.button]
+
+
 def test_changing_period_changes_what_is_shown():
     at = open_page()
     before = html_text(at)
+    show_choices(at)
     at.sidebar.selectbox(key="sel_period").set_value("2023/24 Q1").run()
     after = html_text(at)
     assert not at.exception
@@ -87,7 +105,7 @@ def test_changing_period_changes_what_is_shown():
 
 
 def test_changing_area_changes_what_is_shown():
-    at = open_page()
+    at = show_choices(open_page())
     at.sidebar.selectbox(key="sel_area").set_value("North West").run()
     text = html_text(at)
     assert not at.exception
@@ -109,7 +127,7 @@ def test_query_params_open_the_right_view():
 
 
 def test_selection_is_kept_when_switching_pages():
-    at = open_page()
+    at = show_choices(open_page())
     at.sidebar.selectbox(key="sel_kpi").set_value("ooa_placements").run()
     at.switch_page("pages/localities_page.py").run()
     assert at.session_state["sel_kpi"] == "ooa_placements"
@@ -126,6 +144,7 @@ def test_invalid_query_params_fall_back_to_defaults():
 def test_period_before_any_data_is_a_friendly_empty_state():
     at = open_page(period="Apr 2021")
     assert not at.exception
+    show_choices(at)
     at.sidebar.selectbox(key="sel_period").set_value(at.sidebar.selectbox(key="sel_period").options[-1]).run()
     assert not at.exception
 
@@ -193,6 +212,7 @@ def test_overview_tiles_show_spc_words_and_disagreement():
 
 def test_overview_filters_sit_in_the_sidebar_and_each_tiles_detail_under_why_this_status():
     at = open_page(period="2024/25 Q1")
+    at.sidebar.button(key="ov_filters").click().run()
     assert {"ov_status", "ov_priority"} <= {m.key for m in at.sidebar.multiselect}  # beside the period and area they narrow
     assert not any(m.key in ("ov_status", "ov_priority") for m in at.main.multiselect)
     tiles = [str(h.proto.body) for h in at.get("html") if 'class="kpi-tile-name"' in str(h.proto.body)]

@@ -19,9 +19,16 @@ def _counts(at) -> list[str]:
     return [c.split("</div>")[0].split(">")[-1] for c in bodies]
 
 
+def show_filters(at):
+    at.sidebar.button(key="ov_filters").click().run()
+    return at
+
+
 def test_the_status_filter_applies_to_counts_tiles_and_table():
     at = open_page(status="red")
     assert not at.exception
+    assert "Filter: ✖ Red" in [b.label for b in at.sidebar.button] and len(at.multiselect) == 0  # drawn when asked for
+    show_filters(at)
     assert at.multiselect(key="ov_status").value == ["red"]
     assert _counts(at) == ["0", "0", "5", "0"]
     table = html_table(at)
@@ -30,7 +37,7 @@ def test_the_status_filter_applies_to_counts_tiles_and_table():
 
 
 def test_priorities_are_chosen_by_name_and_all_six_are_offered():
-    at = open_page(priority="3")
+    at = show_filters(open_page(priority="3"))
     box = at.multiselect(key="ov_priority")
     assert box.value == [3] and len(box.options) == 6
     assert box.options[0] == "1. Prevention, early intervention and wellbeing"
@@ -41,7 +48,7 @@ def test_priorities_are_chosen_by_name_and_all_six_are_offered():
 
 
 def test_a_filter_change_goes_into_the_address():
-    at = open_page()
+    at = show_filters(open_page())
     at.multiselect(key="ov_status").set_value(["amber", "red"]).run()
     assert at.query_params["status"] == ["amber", "red"]
     assert _counts(at) == ["0", "0", "5", "0"]
