@@ -197,7 +197,14 @@ def test_navigation_keeps_the_selection(server, browser):
     page.get_by_role("option", name="North West (NW)", exact=True).click()
     wait_done(page)
     assert "area=North+West" in page.url.replace("%20", "+") and "kpi=mmr_5y" in page.url
-    assert page.locator('[data-testid="stSidebar"]').get_by_role("button", name="MMR uptake at 5 years · 2023/24 Q4 · North West").count() == 1
+    button = page.locator('[data-testid="stSidebar"]').get_by_role("button", name="MMR uptake at 5 years · 2023/24 Q4 · North West")
+    assert button.count() == 1
+    button.focus()  # the select boxes come next in the Tab order, not after the whole page
+    reached = []
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.getAttribute('aria-label')"))
+    assert "Reporting period" in reached, reached
     page.close()
 
 
