@@ -28,8 +28,10 @@ kpi_ids = [k for k in [kpi, *others] if k]
 # The selected area and its parent by default, and its own areas when there are few; others are added on demand.
 few = A.children(data.areas, area) if area and len(A.children(data.areas, area)) <= views.MANY_AREAS else []
 scope = [a for a in (area, A.parent_of(data.areas, area), *few) if a] if area else []
-if st.session_state.get("_tr_scope_of") not in (None, area) and "areas" in st.query_params:
-    del st.query_params["areas"]  # another area in the sidebar: its own areas again
+if st.session_state.get("_tr_scope_of") not in (None, area):  # another area in the sidebar: its own areas again
+    if "areas" in st.query_params:
+        del st.query_params["areas"]
+    st.session_state.pop("tr_areas", None)
 st.session_state["_tr_scope_of"] = area
 all_areas = data.areas["area"].to_list()
 url_state.bind("areas", "tr_areas", scope, "list", allowed=all_areas)

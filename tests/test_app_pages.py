@@ -93,6 +93,14 @@ def test_the_choices_are_drawn_when_asked_for_and_kept_when_hidden():
     assert "2024/25 Q1 · North West" in [b.label for b in at.sidebar.button]
 
 
+def test_another_area_in_the_sidebar_shows_its_own_areas_on_trends():
+    at = show_choices(open_page("pages/trends_page.py", kpi="rtl_uptake", area="City", period="2024/25 Q1"))
+    assert at.multiselect(key="tr_areas").value == ["City", "North East", "North West", "South"]
+    at.sidebar.selectbox(key="sel_area").set_value("North West").run()
+    assert at.multiselect(key="tr_areas").value == ["North West", "City"]  # the area and its parent, not the old four
+    assert "areas" not in at.query_params
+
+
 def test_changing_period_changes_what_is_shown():
     at = open_page()
     before = html_text(at)
