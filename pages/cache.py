@@ -341,7 +341,6 @@ def _prepare_overview(folder: str, sig: tuple, data: Store) -> None:
     tiles = _tiles(folder, sig, label, area, tuple(priorities.filtered(statuses, [], [])["kpi_id"].to_list()[:OVERVIEW_TILES]))
     _report(folder, sig, label, area)
     _summary_export(folder, sig, label, area)
-    # Each tile's HTML, by the page's own builder: its sparkline, SPC and freshness lookups are filled on the way.
     codes, today, bsig = code_of(data.areas), config.today().isoformat(), _baselines_signature(folder)
     for tile in tiles:
         _tile_html(folder, sig, bsig, today, label, area, str(tile.kpi["kpi_id"]), lambda tile=tile: components.glance_html(tile, default, area, codes))

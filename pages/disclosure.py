@@ -15,17 +15,16 @@ def _flip(state: str) -> None:
     st.session_state[state] = not st.session_state.get(state, False)
 
 
-def disclosure(label: str, key: str, help: str) -> bool:
-    """The button, named by what the controls hold now (`label`, Markdown); whether the controls are shown."""
+def disclosure(label: str, key: str, help: str, holds: tuple[str, ...]) -> bool:
+    """The button, named by what the controls hold now (`label`, Markdown); whether the controls are shown.
+
+    `holds` are the session keys of the controls under it: their values are kept while the controls are hidden
+    (Streamlit forgets the value of a widget it did not draw in a run, but not one the script set)."""
+    for held in holds:
+        if held in st.session_state:
+            st.session_state[held] = st.session_state[held]
     state = f"_{key}_open"
     shown = bool(st.session_state.get(state))
     st.button(label, key=key, help=help, width="stretch", on_click=_flip, args=(state,),
               icon=":material/expand_less:" if shown else ":material/expand_more:")
     return shown
-
-
-def keep(key: str) -> None:
-    """Keeps a control's value while the control is hidden: Streamlit forgets the value of a widget it did not draw
-    in a run, but not one the script set."""
-    if key in st.session_state:
-        st.session_state[key] = st.session_state[key]

@@ -8,7 +8,7 @@ from kpis import priorities as PR
 from kpis.areas import code_of
 from kpis.styles import RAG
 from pages import cache, components, priority_summary, selections, url_state
-from pages.disclosure import disclosure, keep
+from pages.disclosure import disclosure
 
 data = components.require_data()
 period, area = selections.selected_period(), selections.selected_area()
@@ -28,11 +28,10 @@ names = PR.names(cache.narrative_list()[0], data.catalogue)
 categories = [c.key for c in PR.CATEGORIES]
 url_state.bind("status", "ov_status", [], "list", allowed=categories)
 url_state.bind("priority", "ov_priority", [], "ints", allowed=list(names))
-keep("ov_status")
-keep("ov_priority")
 status_filter, priority_filter = st.session_state["ov_status"], st.session_state["ov_priority"]
 with st.sidebar:
-    if disclosure(f"Filter: {PR.filter_label(status_filter, priority_filter)}", "ov_filters", help="Show only some statuses or Partnership Priorities"):
+    if disclosure(f"Filter: {PR.filter_label(status_filter, priority_filter)}", "ov_filters", help="Show only some statuses or Partnership Priorities",
+                  holds=("ov_status", "ov_priority")):
         status_filter = st.multiselect("Show statuses", categories, format_func=lambda c: f"{PR.CATEGORIES_BY_KEY[c].icon} {PR.CATEGORY_WORDS[c]}",
                                        key="ov_status", placeholder="All statuses", default=status_filter)
         priority_filter = st.multiselect("Partnership Priority", list(names), format_func=lambda p: PR.label(p, names[p]),

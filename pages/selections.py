@@ -10,7 +10,7 @@ from kpis.catalogue import short_names
 from kpis.formatting import markdown_literal
 from kpis.periods import Period, PeriodError, parse_period
 from kpis.store import Store
-from pages.disclosure import disclosure, keep
+from pages.disclosure import disclosure
 
 PARAMS = ("period", "area", "kpi")
 BOARD = "KPI performance board"
@@ -33,7 +33,6 @@ def _sync(param: str, options: list[str], default: str | None) -> None:
     elif current not in options or (current == st.session_state.get(defaulted) and current != default):
         st.session_state[key] = default
     st.session_state[defaulted] = default
-    keep(key)  # the select boxes are drawn only when shown
 
 
 def _publish(param: str) -> None:
@@ -71,7 +70,8 @@ def selectors(data: Store, page: str = "") -> None:
                  "area": st.session_state.get("sel_area")}
         parts = ("kpi", "period", "area") if "kpi" in TITLE_PARTS.get(page, ()) else ("period", "area")
         chosen = " · ".join(markdown_literal(str(shown[p])) for p in parts if shown[p])
-        if disclosure(chosen or "Choose", "choices", help="Show or hide the reporting period, area and KPI to choose from"):
+        if disclosure(chosen or "Choose", "choices", help="Show or hide the reporting period, area and KPI to choose from",
+                      holds=tuple(f"sel_{p}" for p in PARAMS)):
             st.selectbox("Reporting period", periods, key="sel_period", index=_index("period", periods),
                          help="Each KPI shows its latest value at or before this period.",
                          format_func=lambda label: ranges.option_label(parse_period(label)))
