@@ -99,23 +99,24 @@ table.kpi-report {{font-size:0.875rem;border:1px solid var(--kpi-rule)}}
 table.kpi-report :is(th, td) {{vertical-align:middle;padding:.3rem .5rem !important;line-height:1.5;border:1px solid var(--kpi-rule) !important}}
 table.kpi-report th[scope="col"] {{font-weight:400;color:var(--kpi-meta)}}
 table.kpi-report th[scope="row"] {{font-weight:400}}
-.st-key-glance :is(.kpi-spark, .kpi-glance-fresh) {{margin-top:.4rem}}
+.kpi-glance :is(.kpi-spark, .kpi-glance-fresh) {{margin-top:.4rem}}
 /* The Overview's first screen fits a projector: a slim top, the title and counts on one band, tiles as tall as their content. */
-[data-testid="stMainBlockContainer"]:has(.st-key-glance) {{padding-top:4.5rem}}
-@media (min-width: 640px) {{ [data-testid="stMainBlockContainer"]:has(.st-key-glance) {{padding-left:2rem;padding-right:2rem}} }}
+[data-testid="stMainBlockContainer"]:has(.kpi-glance) {{padding-top:4.5rem}}
+@media (min-width: 640px) {{ [data-testid="stMainBlockContainer"]:has(.kpi-glance) {{padding-left:2rem;padding-right:2rem}} }}
 .st-key-ov-head h1 {{font-size:2rem;padding:0;line-height:1.2}}
 .st-key-ov-head .kpi-count, .st-key-ov-counts .kpi-count {{display:inline-block;font-size:1.6rem;line-height:1.2;margin-right:.35rem;vertical-align:middle}}
 .st-key-ov-band h2 {{font-size:1.35rem;padding:0;line-height:1.3}}
-.st-key-glance {{container-type:inline-size}}
-.st-key-glance-grid {{display:grid !important;grid-template-columns:minmax(0,1fr);align-items:start}}
-@container (min-width: 480px) {{ .st-key-glance-grid {{grid-template-columns:repeat(2, minmax(0,1fr))}} }}
-@container (min-width: 840px) {{ .st-key-glance-grid {{grid-template-columns:repeat(3, minmax(0,1fr))}} }}
-.st-key-glance [class*="st-key-tile-"] {{gap:.4rem;padding:.75rem .85rem}}
-.st-key-glance .kpi-value {{display:inline-block;font-size:1.75rem;margin-right:.5rem}}
-.st-key-glance .kpi-glance-area {{line-height:1.35;margin:2px 0}}
-.st-key-glance .kpi-glance-area .kpi-chip {{margin:0 .35rem 0 0}}
-.st-key-glance .kpi-glance-area .kpi-direction {{font-size:.85rem}}
-.st-key-glance .kpi-why {{margin:.2rem 0 .5rem;font-size:.9rem}}
+.kpi-glance {{container-type:inline-size}}
+.kpi-glance-grid {{display:grid;grid-template-columns:minmax(0,1fr);align-items:start;gap:1rem}}
+@container (min-width: 480px) {{ .kpi-glance-grid {{grid-template-columns:repeat(2, minmax(0,1fr))}} }}
+@container (min-width: 840px) {{ .kpi-glance-grid {{grid-template-columns:repeat(3, minmax(0,1fr))}} }}
+.kpi-glance-tile {{border:1px solid var(--kpi-rule);border-radius:.5rem;padding:.75rem .85rem}}
+.kpi-tile-links {{display:flex;flex-wrap:wrap;gap:.4rem 1.25rem;margin-top:.6rem}}
+.kpi-glance .kpi-value {{display:inline-block;font-size:1.75rem;margin-right:.5rem}}
+.kpi-glance .kpi-glance-area {{line-height:1.35;margin:2px 0}}
+.kpi-glance .kpi-glance-area .kpi-chip {{margin:0 .35rem 0 0}}
+.kpi-glance .kpi-glance-area .kpi-direction {{font-size:.85rem}}
+.kpi-glance .kpi-why {{margin:.2rem 0 .5rem;font-size:.9rem}}
 /* A tile's 'Why this status?': an HTML disclosure with the look of Streamlit's expander. */
 .kpi-disclosure {{border:1px solid var(--kpi-rule);border-radius:.5rem;margin-top:.6rem}}
 .kpi-disclosure > summary {{cursor:pointer;padding:.3rem .6rem;border-radius:.5rem}}
@@ -132,7 +133,7 @@ def style_sheet() -> None:
     zones = " ".join(f'[data-testid="stVegaLiteChart"] .{name}_marks path {{fill:{_var("rag", rag, "fill")}}}' for rag, name in ZONES.items())
     css = STYLE.format(variables=styles.css_variables().replace("\n", " "), focus_light=styles.FOCUS["light"],
                        focus_dark=styles.FOCUS["dark"], theme_text=THEME_TEXT, zones=zones)
-    st.html(f"<style>{css}</style>")
+    st.html(f"<style>{css}</style><script>{NAV_SCRIPT}</script>", unsafe_allow_javascript=True)
 
 
 def tile_heading(name: str, full_name: str) -> None:
@@ -176,6 +177,23 @@ def require_data() -> Store:
         st.warning(f"Not shown, because their row in catalogue.csv or areas.csv has an error: {', '.join(data.left_out)}. "
                    "The Data page lists the problems.", icon=":material/warning:")
     return data
+
+
+# Follows a link of the board's own HTML (`page_anchor`) as Streamlit's page links do: the address changes, the page
+# is run in the same session and nothing reloads. Streamlit opens the page in the address when the browser's history
+# moves (its Back and Forward), so the script adds the address to the history and says it moved. A click with a
+# modifier key (a new tab or window) is left to the browser.
+NAV_SCRIPT = """(() => { if (window.kpiNav) return; window.kpiNav = true;
+  document.addEventListener('click', (event) => {
+    const link = event.target instanceof Element ? event.target.closest('a[data-kpi-nav]') : null;
+    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    const url = new URL(link.href, document.baseURI);
+    if (url.origin !== window.location.origin) return;
+    event.preventDefault();
+    window.history.pushState({}, '', url);
+    window.dispatchEvent(new PopStateEvent('popstate', {state: {}}));
+  });
+})();"""
 
 
 def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str], compact: bool = False, place: str = "") -> None:
@@ -288,19 +306,21 @@ def glance_parts(tile: views.Tile, codes: dict[str, str]) -> str:
                    f'{direction_badge(p["arrow"], str(p["direction"]), p.get("change_significant"))}</div>' for p in tile.parts)
 
 
-def glance_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str]) -> None:
-    """One KPI tile on the Overview, as tall as its content so that a projector's first screen holds a row of them:
-    name (a heading), figure against target, status (colour, icon, word) and direction, each area's line, how fresh it is,
-    a short sparkline; the full name, the reasons and SPC inside 'Why this status?'; then its trend and areas.
+def glance_grid(tiles: list[views.Tile], period: Period | None, area: str, codes: dict[str, str]) -> None:
+    """The Overview's tiles, three a row on a wide screen, two, then one, as tall as their content so that a projector's
+    first screen holds a row of them. Each: name (a heading), figure against target, status (colour, icon, word) and
+    direction, each area's line, how fresh it is, a short sparkline; the full name, the reasons and SPC inside
+    'Why this status?'; then its trend and areas.
 
     Two Tab stops (why, trend link), three with areas (by-area link).
 
-    Everything but the links is one escaped HTML block (`glance_html`), built once per data change (`cache.tile_html`):
-    a tile is three elements and a visit computes none of it (README, First paint)."""
-    with st.container(border=True, key=f"tile-{tile.kpi['kpi_id']}"):
-        st.html(cache.tile_html(period, area, tile, lambda: glance_html(tile, period, area, codes)))
-        with st.container(horizontal=True, gap="medium"):
-            tile_links(tile, period, area)
+    The whole grid is one escaped HTML block, each tile's part built once per data change (`cache.tile_html`): a
+    tile drawn as Streamlit elements (a bordered container, its HTML and its page links, five elements) cost a visit's
+    browser more than anything else on the page (README, First paint). The links are ordinary links that the page's
+    script follows without reloading (`NAV_SCRIPT`)."""
+    cells = "".join(f'<div class="kpi-glance-tile" data-kpi="{html.escape(str(tile.kpi["kpi_id"]))}">'
+                    f'{cache.tile_html(period, area, tile, lambda tile=tile: glance_html(tile, period, area, codes))}</div>' for tile in tiles)
+    st.html(f'<div class="kpi-glance"><div class="kpi-glance-grid">{cells}</div></div>')
 
 
 def glance_html(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str]) -> str:
@@ -316,20 +336,37 @@ def glance_html(tile: views.Tile, period: Period | None, area: str, codes: dict[
             + (sparkline_html(period, area, tile) if tile.spark.height > 1 else ""))
     full_name = str(kpi["name"] or "") if kpi["name"] != kpi["short_name"] else ""
     if tile.status_row is None and not full_name:
-        return face
+        return face + tile_links_html(tile, period, area)
     inside = ((f'<div class="kpi-meta">{html.escape(full_name)}</div>' if full_name else "")
               + ("".join(f'<p class="kpi-why">{html.escape(line)}</p>' for line in why_lines(tile)) if tile.status_row is not None else "")
               + (spc_html(str(kpi["kpi_id"]), rows, period, area) if rows else "")
               + (priority_anchor(tile, period, area) if tile.status_row is not None else ""))
     return (f'{face}<details class="kpi-disclosure"><summary>{"Why this status?" if tile.status_row is not None else "About this KPI"}</summary>'
-            f'<div class="kpi-disclosure-body">{inside}</div></details>')
+            f'<div class="kpi-disclosure-body">{inside}</div></details>{tile_links_html(tile, period, area)}')
+
+
+def tile_links_html(tile: views.Tile, period: Period | None, area: str) -> str:
+    """`tile_links` as HTML links: its trend, and its areas side by side where it has any."""
+    where = {"kpi": str(tile.kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})}
+    links = [page_anchor("trends", "Open trend", where, "↗")]
+    if tile.parts:
+        label = f"All {len(tile.parts)} areas" if len(tile.parts) > views.MANY_AREAS else "By area"
+        links.append(page_anchor("localities", label, where, "☰"))
+    return f'<div class="kpi-tile-links">{"".join(links)}</div>'
+
+
+def page_anchor(url_path: str, label: str, query: dict[str, str], icon: str) -> str:
+    """A link to another page of the board with its choices in the address. The page's script (`NAV_SCRIPT`) opens it as a
+    page link does, without reloading; a new tab, or a browser without the script, loads it afresh from the address."""
+    return (f'<a class="kpi-link" data-kpi-nav href="{html.escape(url_path)}?{html.escape(urlencode(query))}">'
+            f'<span aria-hidden="true">{icon}</span> {html.escape(label)}</a>')
 
 
 def priority_anchor(tile: views.Tile, period: Period | None, area: str) -> str:
-    """`priority_link` as an HTML link (the page it opens is loaded afresh, from the link's own choices)."""
+    """`priority_link` as an HTML link."""
     if (query := priority_query(tile, period, area)) is None:
         return ""
-    return f'<a class="kpi-link" href="priorities?{html.escape(urlencode(query))}"><span aria-hidden="true">⚑</span> Its Partnership Priority</a>'
+    return page_anchor("priorities", "Its Partnership Priority", query, "⚑")
 
 
 def scroll_to(element_id: str) -> None:

@@ -68,10 +68,7 @@ with st.container(horizontal=True, vertical_alignment="center", gap="small", key
                   if status_filter or priority_filter else ""), width="stretch")
 if not visible:
     components.empty_state("No KPI matches these filters.")
-# A grid that the style sheet lays out by the room it has: three tiles a row on a wide screen, two, then one.
-with st.container(key="glance"), st.container(key="glance-grid"):
-    for tile in visible:
-        components.glance_tile(tile, period, area, codes)
+components.glance_grid(visible, period, area, codes)
 url_state.copy_link()
 
 st.header("By Partnership Priority", anchor=False)

@@ -184,10 +184,10 @@ FOCUS_STOP = """() => {
     const s = getComputedStyle(n);
     if (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) ring = s.outlineColor;
   }
-  const tile = el.closest('[class*="st-key-tile-"]');
+  const tile = el.closest('.kpi-glance-tile, [class*="st-key-tile-"]');
   return {tag: el.tagName, testid: el.getAttribute('data-testid') || el.closest('[data-testid]')?.getAttribute('data-testid') || '',
           name: (el.getAttribute('aria-label') || el.innerText || '').trim().slice(0, 60), hidden,
-          tile: tile ? [...tile.classList].find(c => c.startsWith('st-key-tile-')) : null,
+          tile: tile ? (tile.dataset.kpi || [...tile.classList].find(c => c.startsWith('st-key-tile-'))) : null,
           outline: ring,
           shadow: style.boxShadow !== 'none' ? style.boxShadow : null};
 }"""

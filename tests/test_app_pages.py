@@ -29,6 +29,12 @@ def html_text(at: AppTest) -> str:
     return "\n".join(str(h.proto.body) for h in at.get("html"))
 
 
+def glance_tiles(at: AppTest) -> list[str]:
+    """The Overview's tiles, each its own part of the grid's one HTML block."""
+    grid = next(str(h.proto.body) for h in at.get("html") if 'class="kpi-glance-grid"' in str(h.proto.body))
+    return grid.split('<div class="kpi-glance-tile" ')[1:]
+
+
 def html_table(at: AppTest, css_class: str = "kpi-report") -> list[dict[str, str]]:
     """A static HTML table of the page (`kpis.html_table.table_html`) as rows: column → cell text, tags dropped, unescaped."""
     markup = next(h.proto.body for h in at.get("html") if f'class="{css_class}"' in h.proto.body)
@@ -223,8 +229,9 @@ def test_overview_filters_sit_in_the_sidebar_and_each_tiles_detail_under_why_thi
     at.sidebar.button(key="ov_filters").click().run()
     assert {"ov_status", "ov_priority"} <= {m.key for m in at.sidebar.multiselect}  # beside the period and area they narrow
     assert not any(m.key in ("ov_status", "ov_priority") for m in at.main.multiselect)
-    tiles = [str(h.proto.body) for h in at.get("html") if 'class="kpi-tile-name"' in str(h.proto.body)]
-    why = [re.search(r'<details class="kpi-disclosure"><summary>Why this status\?</summary>(.*)</details>$', t, re.S) for t in tiles]
+    tiles = glance_tiles(at)
+    why = [re.search(r'<details class="kpi-disclosure"><summary>Why this status\?</summary>(.*)</details><div class="kpi-tile-links">', t, re.S)
+           for t in tiles]
     assert len(tiles) == len(html_table(at)) and all(why)  # one per tile, every KPI here has a status, closed at first
     assert not at.expander or all(e.label != "Why this status?" for e in at.expander)  # part of the tile's one block
     inside = "\n".join(w.group(1) for w in why)

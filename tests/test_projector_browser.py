@@ -33,7 +33,7 @@ def server():
 FIRST_SCREEN = """() => {
   const whole = r => r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
   const boxes = sel => [...document.querySelectorAll(sel)].map(e => e.getBoundingClientRect());
-  const counts = boxes('.kpi-count'), tiles = boxes('[class*="st-key-tile-"]');
+  const counts = boxes('.kpi-count'), tiles = boxes('.kpi-glance-tile');
   return {counts: counts.length, countsShown: counts.filter(whole).length, tiles: tiles.length, tilesShown: tiles.filter(whole).length};
 }"""
 # Anything cut off sideways: a table wider than its box, a chart wider than its box, a legend outside its chart, the page itself.
@@ -103,16 +103,24 @@ def test_the_overview_summary_table_wraps_at_150_percent(server, browser):  # no
 
 
 def test_a_tile_opens_localities_on_its_kpi(server, browser):  # noqa: F811
+    """The tile's link opens Localities on its KPI in the same session, as a page link does: no reload (a value set in the
+    window survives), one entry in the browser's history, and Back returns to the Overview."""
     page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
     page.goto(f"{server}/", wait_until="domcontentloaded")
     wait_done(page)
-    tile = page.locator('[class*="st-key-tile-rtl_uptake"]')
+    page.evaluate("() => { window.kpiBefore = history.length; }")
+    tile = page.locator('.kpi-glance-tile[data-kpi="rtl_uptake"]')
     tile.get_by_role("link", name="By area").click()
     page.wait_for_function("() => location.pathname.endsWith('/localities')", timeout=30_000)
     wait_done(page)
     assert "kpi=rtl_uptake" in page.url
     picked = [line for line in page.locator('[data-testid="stMultiSelect"]').first.inner_text().splitlines() if line.strip()]
     assert picked[0] == "KPIs to compare" and picked[1] == "Ready to Learn uptake", picked  # the tile's KPI comes first
+    assert page.evaluate("() => window.kpiBefore === undefined ? 'reloaded' : history.length - window.kpiBefore") == 1
+    page.go_back()
+    page.wait_for_function("() => !location.pathname.endsWith('/localities')", timeout=30_000)
+    wait_done(page)
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text() == "KPI performance overview"
     page.context.close()
 
 
@@ -120,7 +128,7 @@ def test_a_tile_opens_priorities_on_its_priority(server, browser):  # noqa: F811
     page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
     page.goto(f"{server}/", wait_until="domcontentloaded")
     wait_done(page)
-    tile = page.locator('[class*="st-key-tile-rtl_uptake"]')
+    tile = page.locator('.kpi-glance-tile[data-kpi="rtl_uptake"]')
     tile.get_by_text("Why this status?").click()
     link = tile.get_by_role("link", name="Its Partnership Priority")
     assert "priority=1" in link.get_attribute("href") and link.get_attribute("target") is None  # the same tab

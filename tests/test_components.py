@@ -1,0 +1,46 @@
+"""The Overview tile's links, as its one HTML block writes them: where each goes and what it is called."""
+
+import re
+
+import pytest
+
+from kpis import views
+from kpis.periods import parse_period
+from pages import components
+
+
+def tile(n_parts: int) -> views.Tile:
+    parts = [{"area": f"Area {i}", "rag": "green", "value": 1.0} for i in range(n_parts)]
+    return views.Tile(kpi={"kpi_id": "rtl_uptake"}, main=None, parts=parts)
+
+
+def links(markup: str) -> list[tuple[str, str]]:
+    """(href, words) of each link, tags and the icon dropped."""
+    return [(href, re.sub(r"<[^>]+>", "", body).replace("↗", "").replace("☰", "").strip())
+            for href, body in re.findall(r'<a class="kpi-link" data-kpi-nav href="([^"]*)">(.*?)</a>', markup)]
+
+
+Q1 = "period=2024%2F25+Q1"
+
+
+@pytest.mark.parametrize(
+    ("n_parts", "expected"),
+    [
+        (0, [(f"trends?kpi=rtl_uptake&amp;area=City&amp;{Q1}", "Open trend")]),
+        (3, [(f"trends?kpi=rtl_uptake&amp;area=City&amp;{Q1}", "Open trend"), (f"localities?kpi=rtl_uptake&amp;area=City&amp;{Q1}", "By area")]),
+        (views.MANY_AREAS + 1, [(f"trends?kpi=rtl_uptake&amp;area=City&amp;{Q1}", "Open trend"),
+                                (f"localities?kpi=rtl_uptake&amp;area=City&amp;{Q1}", f"All {views.MANY_AREAS + 1} areas")]),
+    ],
+)
+def test_a_tile_links_to_its_trend_and_to_its_areas_when_it_has_some(n_parts, expected):
+    assert links(components.tile_links_html(tile(n_parts), parse_period("2024/25 Q1"), "City")) == expected
+
+
+def test_a_link_escapes_what_the_data_names():
+    markup = components.page_anchor("trends", 'Open "<b>" & more', {"area": 'North & "East" <x>'}, "↗")
+    assert markup == ('<a class="kpi-link" data-kpi-nav href="trends?area=North+%26+%22East%22+%3Cx%3E">'
+                      '<span aria-hidden="true">↗</span> Open &quot;&lt;b&gt;&quot; &amp; more</a>')
+
+
+def test_without_a_period_the_link_carries_none():
+    assert links(components.tile_links_html(tile(0), None, "City")) == [("trends?kpi=rtl_uptake&amp;area=City", "Open trend")]
