@@ -124,6 +124,7 @@ table.kpi-report th[scope="row"] {{font-weight:400}}
 .kpi-disclosure[open] > summary {{border-bottom:1px solid var(--kpi-rule);border-radius:.5rem .5rem 0 0}}
 .kpi-disclosure-body {{padding:.5rem .75rem}}
 .kpi-link {{color:var(--kpi-link);text-decoration:underline}}
+.kpi-link-view code {{overflow-wrap:anywhere;font-size:.85rem}}
 """
 
 

@@ -88,6 +88,7 @@ else:
     st.html('<div class="kpi-report-table">' + html_table.table_html(styled.drop("kpi_id", "_rag"), link_column=None,
             css_class="kpi-report", cell_styles={"RAG status": colours}) + "</div>")
     wide = cache.summary_export(period, area).filter(pl.col("KPI id").is_in(shown))
-    for col, (kind, fmt) in zip(st.columns(4), exports.FORMATS.items(), strict=False):
-        col.download_button(f"Download the summary ({fmt.label})", lambda kind=kind: exports.encode(wide, kind, "KPI summary"),
-                            file_name=exports.file_name("kpi_summary", period, kind, area), mime=fmt.mime, key=f"ov_dl_{kind}")
+    with st.container(horizontal=True, gap="small"):  # one row that wraps, not a column per button
+        for kind, fmt in exports.FORMATS.items():
+            st.download_button(f"Download the summary ({fmt.label})", lambda kind=kind: exports.encode(wide, kind, "KPI summary"),
+                               file_name=exports.file_name("kpi_summary", period, kind, area), mime=fmt.mime, key=f"ov_dl_{kind}")

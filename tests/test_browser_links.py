@@ -68,7 +68,7 @@ def copied_link(page) -> str:
     link = page.evaluate("navigator.clipboard.readText().catch(() => '')")
     if not link:
         page.get_by_text("Link to this view", exact=True).click()
-        link = page.locator('[data-testid="stExpander"] [data-testid="stText"]').first.inner_text().strip()
+        link = page.locator(".kpi-link-view code").first.inner_text().strip()
     return link
 
 
