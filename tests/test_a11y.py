@@ -6,11 +6,10 @@ in the app's own content (the main block and the sidebar's user content) fails t
 while one in Streamlit's own chrome (header, navigation, toolbars) is printed and collected.
 Screenshots in light, dark, greyscale and deuteranopia simulation go to tests/screenshots/a11y/.
 
-Each page is opened once and kept open for the module's later checks (names, keyboard, screenshots):
-its phone width is the same page narrowed (Present, which measures the window as it opens, is opened at
-each width), and the dark theme the same page after the system's colour scheme changes, which the board
-follows as it happens (`set_scheme` waits until it has). The page opened at desktop width is also the
-browser smoke test of that page opened directly (`test_page_runs_in_chromium_with_no_error`): no Streamlit
+Each page is opened once per width and kept open for the module's later checks (names, keyboard,
+screenshots); the dark theme is then the same page after the system's colour scheme changes, which
+the board follows as it happens (`set_scheme` waits until it has). The page opened at desktop width is also
+the browser smoke test of that page opened directly (`test_page_runs_in_chromium_with_no_error`): no Streamlit
 exception, no error, no request leaving the machine, and a full-page screenshot under tests/screenshots/.
 """
 
@@ -91,54 +90,26 @@ def set_scheme(page, scheme: str) -> None:
     page.wait_for_timeout(200)  # charts and images repaint after the theme
 
 
-# Pages that measure the window as they open (Present reopens itself with the compact deck on a small screen): opened
-# at each width. Every other page's layout is CSS alone, so its phone view is its desktop page narrowed to 390 px, with
-# the sidebar opened again (Streamlit folds it away when the window narrows; the board opens with it open, at any width).
-# Compared once, page by page: the same boxes, charts and axe findings as the page opened at 390 px.
-OPENED_AT_EACH_WIDTH = {"present", "present_table_slide", "present_chart_slide"}
-# Open, or not drawn at all (Present hides it): folded away, it is a box of no width left of the window.
-SIDEBAR_OPEN = "() => { const s = document.querySelector('[data-testid=\"stSidebar\"]'); return !s || s.getBoundingClientRect().left >= 0; }"
-
-
-def open_sidebar(page) -> None:
-    """The sidebar open, as the board opens it, after a change of width folded it away."""
-    if not page.evaluate(SIDEBAR_OPEN):
-        page.locator('[data-testid="stExpandSidebarButton"]').click()
-        page.wait_for_function(SIDEBAR_OPEN, timeout=10_000)
-        page.wait_for_timeout(400)  # the sidebar slides in
-
-
 class Opened:
-    """`opened(name, width)`: the page, opened once per module (and per width for `OPENED_AT_EACH_WIDTH`), back in the
-    light theme at that width with its sidebar open. `opened.traffic(name, width)`: its errors and its requests'
-    addresses since it was opened."""
+    """`opened(name, width)`: the page, opened once per module and width, back in the light theme at its width.
+    `opened.traffic(name, width)`: its errors and its requests' addresses since it was opened."""
 
     def __init__(self, browser, server):  # noqa: F811
         self.browser, self.server = browser, server
         self.pages: dict[tuple[str, str], tuple[object, tuple[list[str], list[str]]]] = {}
 
-    def key(self, name: str, width: str) -> tuple[str, str]:
-        return name, width if name in OPENED_AT_EACH_WIDTH else "desktop"
-
     def __call__(self, name: str, width: str):
-        key = self.key(name, width)
-        if key not in self.pages:
-            self.pages[key] = open_page(self.browser, self.server, PAGES[name][0], WIDTHS[key[1]])
-        page = self.pages[key][0]
+        if (name, width) not in self.pages:
+            self.pages[name, width] = open_page(self.browser, self.server, PAGES[name][0], WIDTHS[width])
+        page = self.pages[name, width][0]
         page.evaluate("() => { document.documentElement.style.filter = ''; document.activeElement?.blur(); }")
-        size = {"width": WIDTHS[width], "height": 900}
-        if page.viewport_size != size:
-            resized = page.viewport_size["width"] != size["width"]
-            page.set_viewport_size(size)
-            if resized:
-                page.wait_for_timeout(1000)  # charts redraw at the new width
-        open_sidebar(page)
+        page.set_viewport_size({"width": WIDTHS[width], "height": 900})
         set_scheme(page, "light")
         return page
 
     def traffic(self, name: str, width: str) -> tuple[list[str], list[str]]:
         self(name, width)
-        return self.pages[self.key(name, width)][1]
+        return self.pages[name, width][1]
 
 
 @pytest.fixture(scope="module")
