@@ -8,7 +8,9 @@ Screenshots in light, dark, greyscale and deuteranopia simulation go to tests/sc
 
 Each page is opened once per width and kept open for the module's later checks (names, keyboard,
 screenshots); the dark theme is then the same page after the system's colour scheme changes, which
-the board follows as it happens (`set_scheme` waits until it has).
+the board follows as it happens (`set_scheme` waits until it has). The page opened at desktop width is also
+the browser smoke test of that page opened directly (`test_page_runs_in_chromium_with_no_error`): no Streamlit
+exception, no error, no request leaving the machine, and a full-page screenshot under tests/screenshots/.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_browser import CONTENT_HEIGHT, SHOTS, browser, pytestmark, server, wait_done  # noqa: F401  (fixtures and marks)
+from test_browser import CONTENT_HEIGHT, SHOTS, browser, outside, pytestmark, screenshot, server, wait_done, watch  # noqa: F401  (fixtures and marks)
 
 from conftest import ROOT
 
@@ -63,10 +65,12 @@ RUN_AXE = """async ([content, chromeInside]) => {
 
 
 def open_page(browser, server, path: str, width: int, color_scheme: str = "light"):  # noqa: F811
+    """The page, opened and finished, and what it has met since (`watch`: its errors and its requests' addresses)."""
     page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=color_scheme)
+    traffic = watch(page)
     page.goto(f"{server}/{path}", wait_until="domcontentloaded")
     wait_done(page)
-    return page
+    return page, traffic
 
 
 APP_BACKGROUND = "() => getComputedStyle(document.querySelector('[data-testid=\"stApp\"]')).backgroundColor"
@@ -86,23 +90,53 @@ def set_scheme(page, scheme: str) -> None:
     page.wait_for_timeout(200)  # charts and images repaint after the theme
 
 
-@pytest.fixture(scope="module")
-def opened(server, browser):  # noqa: F811
-    """`opened(name, width)`: the page, opened once per module and width, back in the light theme at its width."""
-    pages: dict[tuple[str, str], object] = {}
+class Opened:
+    """`opened(name, width)`: the page, opened once per module and width, back in the light theme at its width.
+    `opened.traffic(name, width)`: its errors and its requests' addresses since it was opened."""
 
-    def get(name: str, width: str):
-        if (name, width) not in pages:
-            pages[name, width] = open_page(browser, server, PAGES[name][0], WIDTHS[width])
-        page = pages[name, width]
+    def __init__(self, browser, server):  # noqa: F811
+        self.browser, self.server = browser, server
+        self.pages: dict[tuple[str, str], tuple[object, tuple[list[str], list[str]]]] = {}
+
+    def __call__(self, name: str, width: str):
+        if (name, width) not in self.pages:
+            self.pages[name, width] = open_page(self.browser, self.server, PAGES[name][0], WIDTHS[width])
+        page = self.pages[name, width][0]
         page.evaluate("() => { document.documentElement.style.filter = ''; document.activeElement?.blur(); }")
         page.set_viewport_size({"width": WIDTHS[width], "height": 900})
         set_scheme(page, "light")
         return page
 
-    yield get
-    for page in pages.values():
+    def traffic(self, name: str, width: str) -> tuple[list[str], list[str]]:
+        self(name, width)
+        return self.pages[name, width][1]
+
+
+@pytest.fixture(scope="module")
+def opened(server, browser):  # noqa: F811
+    pages = Opened(browser, server)
+    yield pages
+    for page, _ in pages.pages.values():
         page.close()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_runs_in_chromium_with_no_error(opened, name):
+    """The page opened directly at desktop width (a deep link included): no Streamlit exception, no page or console error,
+    no failed request, no request leaving the machine, some content; a full-page screenshot `tests/screenshots/<name>.png`."""
+    page = opened(name, "desktop")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    screenshot(page, name)
+    errors, urls = opened.traffic(name, "desktop")
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, f"{name}: a Streamlit exception: {exceptions.first.inner_text()[:500] if exceptions.count() else ''}"
+    assert errors == [], f"{name}: {errors}"
+    assert urls and outside(urls) == [], f"{name}: requests leave the machine: {outside(urls)}"
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert main.strip(), f"{name}: the main block is empty"
+    if "kpi=mmr_24m" in PAGES[name][0]:
+        assert "kpi=mmr_24m" in page.url, f"{name}: the deep link's KPI left the address: {page.url}"
+        assert "MMR Percentage Uptake in Children aged 24 months" in main, f"{name}: the deep link's KPI is not shown"
 
 
 def axe_rows(page) -> list[dict]:

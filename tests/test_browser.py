@@ -1,7 +1,11 @@
 """The app served for real and opened in headless Chromium (Debian's, driven by Playwright).
 
-Each page and a deep link must finish running with no Streamlit exception and no page
-error; a full-page screenshot of each is saved under tests/screenshots/.
+The helpers every browser module uses (the served app, the browser, `watch`, `wait_done`, `screenshot`), and
+the journeys through the board: moving between pages keeps the selection, the priority summary's links, a first
+visit that is a deep link, an analyst's publish, a dual-stack server. Every page opened directly must finish
+running with no Streamlit exception, no page error and no request leaving the machine: test_a11y checks each page
+it opens (a full-page screenshot of each is saved under tests/screenshots/), and here the deep link to an earlier
+quarter's Localities.
 """
 
 from __future__ import annotations
@@ -32,18 +36,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}: run `make browser-deps`"),
 ]
-
-PAGES = [
-    ("overview", ""),
-    ("trends", "trends"),
-    ("localities", "localities"),
-    ("priorities", "priorities"),
-    ("definitions", "definitions"),
-    ("data", "data"),
-    ("deep_link_trends_mmr_24m", "trends?kpi=mmr_24m&area=City&period=2024/25%20Q1"),
-    ("deep_link_localities_earlier", "localities?kpi=rtl_uptake&area=City&period=2023/24%20Q2"),
-]
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -97,18 +89,21 @@ class Chromium:
     Pages from `new_page` share one profile on disk, as a returning visitor's browser does, so the app's scripts
     are compiled once and then taken from Chromium's code cache: a page load costs about a quarter less CPU, and the
     browser tests are bound by the CPU. Each page is still a session of its own on the server. `new_context` is an
-    empty, separate context (a first visit, nothing kept), and so is a page with another zoom (`device_scale_factor`
-    belongs to a context)."""
+    empty, separate context (a first visit, nothing kept). A page with another zoom (`device_scale_factor` belongs to
+    a context) is opened in a separate context kept for that zoom, so the module's pages at one zoom share a cache too."""
 
     def __init__(self, playwright, profile: str):
         self.shared = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         self.browser = self.shared.browser
+        self.zoomed: dict[tuple[float, str | None], object] = {}
 
     def new_page(self, viewport: dict[str, int], color_scheme: str | None = None, device_scale_factor: float = 1):
         if device_scale_factor != 1:
-            context = self.new_context(viewport=viewport, device_scale_factor=device_scale_factor, color_scheme=color_scheme)
-            page = context.new_page()
-            page.on("close", lambda _: context.close())
+            key = (device_scale_factor, color_scheme)
+            if key not in self.zoomed:
+                self.zoomed[key] = self.new_context(viewport=viewport, device_scale_factor=device_scale_factor, color_scheme=color_scheme)
+            page = self.zoomed[key].new_page()
+            page.set_viewport_size(viewport)
             return page
         page = self.shared.new_page()
         page.set_viewport_size(viewport)
@@ -120,6 +115,8 @@ class Chromium:
         return self.browser.new_context(**options)
 
     def close(self) -> None:
+        for context in self.zoomed.values():
+            context.close()
         self.shared.close()
 
 
@@ -159,10 +156,9 @@ def wait_done(page) -> None:
         page.wait_for_selector(DONE, timeout=90_000)
 
 
-@pytest.mark.parametrize(("name", "path"), PAGES, ids=[p[0] for p in PAGES])
-def test_page_in_chromium(server, browser, name, path):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def watch(page) -> tuple[list[str], list[str]]:
+    """The page's errors (page errors, console errors, failed requests but the frontend's benign probes) and the address
+    of every request it makes, as they happen."""
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     # A failed request shows in the console without its address; judge it by its response instead.
@@ -170,73 +166,50 @@ def test_page_in_chromium(server, browser, name, path):
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and not any(b in r.url for b in BENIGN) else None)
     urls: list[str] = []
     page.on("request", lambda r: urls.append(r.url))
-    page.goto(f"{server}/{path}", wait_until="domcontentloaded")
-    wait_done(page)
-    screenshot(page, name)
-    assert page.locator('[data-testid="stException"]').count() == 0
-    assert errors == []
-    assert urls and outside(urls) == []  # no request leaves the machine
-    assert page.locator('[data-testid="stMain"]').inner_text().strip()
-    if "kpi=mmr_24m" in path:
-        assert "kpi=mmr_24m" in page.url and "MMR Percentage Uptake in Children aged 24 months" in page.locator('[data-testid="stMain"]').inner_text()
-    page.close()
+    return errors, urls
 
 
-def test_navigation_keeps_the_selection(server, browser):
+def test_navigation_keeps_the_selection_and_the_priority_summary_links_open_their_section(server, browser):
+    """One visit through the board:
+    - the top navigation from the Overview to Localities keeps the KPI and period in the address;
+    - the sidebar's button, named for the KPI, period and area, opens their select boxes (closed, they are not drawn);
+      another area chosen there goes into the address and onto the button, and Tab from the button reaches the period;
+    - back on the Overview, the per-priority summary is a static table (no data grid) whose links survive Streamlit's
+      HTML cleaning and open their section on Priorities."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{server}/?kpi=mmr_5y&area=City&period=2023/24%20Q4", wait_until="domcontentloaded")
     wait_done(page)
     page.get_by_role("link", name="Localities").first.click()
     page.wait_for_url("**/localities**")
     wait_done(page)
-    assert "kpi=mmr_5y" in page.url and "period=2023%2F24+Q4" in page.url.replace("%20", "+")
+    assert "kpi=mmr_5y" in page.url and "period=2023%2F24+Q4" in page.url.replace("%20", "+"), f"the navigation lost the selection: {page.url}"
     # The period and area are named on a button in the sidebar that opens their select boxes.
-    assert page.locator('input[aria-label="Area"]').count() == 0  # closed: not even drawn
+    assert page.locator('input[aria-label="Area"]').count() == 0, "the area's select box is drawn while its button is closed"
     page.locator('[data-testid="stSidebar"]').get_by_role("button", name="MMR uptake at 5 years · 2023/24 Q4 · City").click()
     page.locator('input[aria-label="Area"]').click()
     page.get_by_role("option", name="North West (NW)", exact=True).click()
     wait_done(page)
-    assert "area=North+West" in page.url.replace("%20", "+") and "kpi=mmr_5y" in page.url
+    assert "area=North+West" in page.url.replace("%20", "+") and "kpi=mmr_5y" in page.url, f"the area chosen is not in the address: {page.url}"
     button = page.locator('[data-testid="stSidebar"]').get_by_role("button", name="MMR uptake at 5 years · 2023/24 Q4 · North West")
-    assert button.count() == 1
+    assert button.count() == 1, "the sidebar's button does not name the area chosen"
     button.focus()  # the select boxes come next in the Tab order, not after the whole page
     reached = []
     for _ in range(3):
         page.keyboard.press("Tab")
         reached.append(page.evaluate("document.activeElement.getAttribute('aria-label')"))
-    assert "Reporting period" in reached, reached
-    page.close()
+    assert "Reporting period" in reached, f"Tab from the sidebar's button does not reach the period: {reached}"
 
-
-def test_the_priority_summary_links_open_their_section_on_priorities(server, browser):
-    """The per-priority summary is a static table (no data grid): its links survive Streamlit's HTML cleaning and open the section."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server}/?area=City&period=2024/25%20Q1", wait_until="domcontentloaded")
+    page.get_by_role("link", name="Overview").first.click()
+    page.wait_for_url(lambda url: "/localities" not in url)
     wait_done(page)
     links = page.locator("table.kpi-priority-summary a")
-    assert links.count() == 6 and page.locator('[data-testid="stDataFrame"]').count() == 0
+    assert links.count() == 6, f"the priority summary has {links.count()} links, not one per priority"
+    assert page.locator('[data-testid="stDataFrame"]').count() == 0, "the Overview shows a data grid"
     links.first.click()
     page.wait_for_url("**/priorities?**")
     wait_done(page)
-    assert "priority=1" in page.url and page.locator("#priority-1").count() == 1
+    assert "priority=1" in page.url and page.locator("#priority-1").count() == 1, f"the link did not open priority 1's section: {page.url}"
     page.close()
-
-
-def test_first_visit_after_a_restart_can_be_a_deep_link(browser):
-    """A committee member's link must work even when it is the first request the server sees."""
-    fresh = serve()
-    base = next(fresh)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-    page.goto(f"{base}/localities?kpi=hpi_by_24wk&area=City&period=2024/25%20Q1", wait_until="domcontentloaded")
-    wait_done(page)
-    text = page.locator('[data-testid="stMain"]').inner_text()
-    assert "Localities" in text and "Page not found" not in page.content()
-    assert errors == []
-    page.close()
-    next(fresh, None)
 
 
 def test_analyst_drops_a_csv_publishes_and_sees_it_on_the_overview(browser, tmp_path):
@@ -285,16 +258,29 @@ def outside(urls: list[str]) -> list[str]:
     return sorted({u for u in urls if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname not in local})
 
 
-def test_no_request_leaves_the_machine_and_a_browser_at_127_0_0_1_may_publish(dual_stack_server, browser):
-    """Every page's own requests are checked in test_page_in_chromium; here the Data page on a dual-stack server."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    urls: list[str] = []
-    context.on("request", lambda r: urls.append(r.url))
+def test_a_first_visit_can_be_a_deep_link_no_request_leaves_the_machine_and_127_0_0_1_may_publish(dual_stack_server, browser):
+    """On a server just started and bound as `streamlit run` binds by default, a committee member's link to an earlier
+    quarter's Localities is the first page the server serves: it runs with no Streamlit exception and no error (full-page
+    screenshot `deep_link_localities_earlier`). Then the Data page, reached by the top navigation, lets this machine's
+    browser publish. No request of either page leaves the machine, and the favicon is the repository's own image.
+    (test_a11y checks every other page opened directly.)"""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # a first visit: nothing kept
     page = context.new_page()
-    page.goto(f"{dual_stack_server}/data", wait_until="domcontentloaded")
+    errors, urls = watch(page)
+    page.goto(f"{dual_stack_server}/localities?kpi=rtl_uptake&area=City&period=2023/24%20Q2", wait_until="domcontentloaded")
+    wait_done(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    screenshot(page, "deep_link_localities_earlier")
+    assert page.locator('[data-testid="stException"]').count() == 0, "the deep link shows a Streamlit exception"
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Localities" in text and "2023/24 Q2" in text, f"the deep link did not open the earlier quarter's Localities: {text[:300]}"
+    assert "Page not found" not in page.content(), "the first request, a deep link, was not found"
+    page.locator('[data-testid="stTopNavLink"]', has_text="Data").first.click()
+    page.wait_for_url("**/data**")
     wait_done(page)
     page.wait_for_timeout(1500)  # the favicon and late icons
-    assert "You can publish" in page.locator('[data-testid="stMain"]').inner_text()
+    assert "You can publish" in page.locator('[data-testid="stMain"]').inner_text(), "a browser at 127.0.0.1 may not publish"
     context.close()
-    assert urls and outside(urls) == []
-    assert any("/media/" in u and u.endswith(".png") for u in urls)  # the favicon, from the repository's own image
+    assert errors == [], errors
+    assert urls and outside(urls) == [], outside(urls)
+    assert any("/media/" in u and u.endswith(".png") for u in urls), "no favicon from the repository's own image"

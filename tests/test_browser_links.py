@@ -14,9 +14,17 @@ def server():
     yield from serve()
 
 
-def new_page(browser, url: str):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, permissions=["clipboard-read", "clipboard-write"])
-    page = context.new_page()
+def new_page(browser, url: str, fresh: bool = False):  # noqa: F811
+    """The page opened at `url`: in the module's shared profile, or with `fresh` in a browser context of its own (nothing
+    kept from the view it reopens). Close it with `page.close()`."""
+    viewport, permissions = {"width": 1440, "height": 900}, ["clipboard-read", "clipboard-write"]
+    if fresh:
+        context = browser.new_context(viewport=viewport, permissions=permissions)
+        page = context.new_page()
+        page.on("close", lambda _: context.close())
+    else:
+        browser.shared.grant_permissions(permissions)
+        page = browser.new_page(viewport=viewport)
     page.goto(url, wait_until="domcontentloaded")
     wait_done(page)
     return page
@@ -87,15 +95,15 @@ def test_trends_link_reopens_the_same_view(server, browser):  # noqa: F811
                     "range": "Last 3 years", "charts": 2}
     link = copied_link(page)
     assert "areas=North+East" in link.replace("%20", "+") and "compare=hpi_by_24wk" in link
-    page.context.close()
+    page.close()
 
-    fresh = new_page(browser, link)
+    fresh = new_page(browser, link, fresh=True)
     again = {"areas": chips(fresh, "Areas"), "compare": chips(fresh, "Compare with other KPIs"),
              "counts": toggled(fresh, "Numerator and denominator"), "range": selected(fresh, "Time range"), "charts": charts(fresh)}
     assert again == view
     SHOTS.mkdir(parents=True, exist_ok=True)
     screenshot(fresh, "link_trends_reopened")
-    fresh.context.close()
+    fresh.close()
 
 
 def test_overview_filters_link_reopens_the_same_view(server, browser):  # noqa: F811
@@ -108,13 +116,13 @@ def test_overview_filters_link_reopens_the_same_view(server, browser):  # noqa: 
     assert view[:2] == (["✖ Red"], ["1. Prevention, early intervention and wellbeing"])
     assert page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Filter: ✖ Red · Priority 1").count() == 1
     link = copied_link(page)
-    page.context.close()
-    fresh = new_page(browser, link)
+    page.close()
+    fresh = new_page(browser, link, fresh=True)
     fresh.locator('[data-testid="stSidebar"]').get_by_role("button", name="Filter: ✖ Red · Priority 1").click()
     widget(fresh, "stMultiSelect", "Partnership Priority").wait_for()
     assert (chips(fresh, "Show statuses"), chips(fresh, "Partnership Priority"), fresh.locator('[data-testid="stMain"] .kpi-value').count()) == view
     screenshot(fresh, "link_overview_reopened")
-    fresh.context.close()
+    fresh.close()
 
 
 def test_localities_link_reopens_the_same_view(server, browser):  # noqa: F811
@@ -123,8 +131,8 @@ def test_localities_link_reopens_the_same_view(server, browser):  # noqa: F811
     remove_chip(page, "KPIs to compare", "Health Plan Indicator by 24 weeks")
     view = (chips(page, "KPIs to compare"), toggled(page, "Rank areas by gap to target"), charts(page))
     link = copied_link(page)
-    page.context.close()
-    fresh = new_page(browser, link)
+    page.close()
+    fresh = new_page(browser, link, fresh=True)
     assert (chips(fresh, "KPIs to compare"), toggled(fresh, "Rank areas by gap to target"), charts(fresh)) == view
     screenshot(fresh, "link_localities_reopened")
-    fresh.context.close()
+    fresh.close()

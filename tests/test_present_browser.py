@@ -60,21 +60,56 @@ def compact_deck():
     return D.build(store.load(DATA), parse_period("2024/25 Q1"), "City", None, narratives.load_all(DATA / "narratives")[0], fit="compact")
 
 
-@pytest.mark.parametrize(("opening", "sizes", "scale"), WALKS, ids=[f"{w}x{h}@{s:g}" for (w, h), _, s in WALKS])
-def test_every_slide_fits_without_scrolling(server, browser, demo_deck, compact_deck, opening, sizes, scale):  # noqa: F811
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    width, height = opening
-    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=scale)
+@pytest.fixture(scope="module")
+def deck_page(server, browser):  # noqa: F811
+    """The demo deck opened once at slide 1 at 1280×720 (the screen fit), and its page errors since: the screen walk and
+    the keys test both start from it (`at_first_slide`)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    problems = []
-    # Opened without a fit, the page measures its viewport and, when small, reopens itself with the compact deck.
+    page.goto(f"{server}/present?slide=1", wait_until="domcontentloaded")
+    wait_done(page)
+    yield page, errors
+    page.close()
+
+
+def at_first_slide(page, viewport: dict[str, int]) -> None:
+    """Back at 1280×720 on slide 1 (Home, as a presenter goes back), where another test may have left the page elsewhere."""
+    page.set_viewport_size(viewport)
+    if page.locator('.slide[data-slide="1"]').count() == 0:
+        page.locator(".slide").click()
+        page.keyboard.press("Home")
+        page.wait_for_function("() => new URL(location.href).searchParams.get('slide') === '1'", timeout=30_000)
+        wait_done(page)
+
+
+def open_walk(request, browser, server, width: int, height: int, scale: float):  # noqa: F811
+    """The deck for a walk: the module's page at 1280×720, or a page opened at the walk's size and zoom, which measures
+    its viewport and, when small, reopens itself with the compact deck. Returns the page, its errors, and whether it is
+    the walk's own (to close)."""
+    if (width, height, scale) == (1280, 720, 1.0):
+        page, errors = request.getfixturevalue("deck_page")
+        at_first_slide(page, {"width": width, "height": height})
+        return page, errors, False
+    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=scale)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     fit = D.fit_for(width, height)
-    assert {D.fit_for(w, h) for w, h in sizes} == {fit}  # a walk's sizes all show the same deck
     page.goto(f"{server}/present?slide=1", wait_until="domcontentloaded")
     if fit != "screen":
         page.wait_for_function(f"() => new URL(location.href).searchParams.get('fit') === '{fit}'", timeout=30_000)
     wait_done(page)
+    return page, errors, True
+
+
+@pytest.mark.parametrize(("opening", "sizes", "scale"), WALKS, ids=[f"{w}x{h}@{s:g}" for (w, h), _, s in WALKS])
+def test_every_slide_fits_without_scrolling(request, server, browser, demo_deck, compact_deck, opening, sizes, scale):  # noqa: F811
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    width, height = opening
+    problems = []
+    fit = D.fit_for(width, height)
+    assert {D.fit_for(w, h) for w, h in sizes} == {fit}  # a walk's sizes all show the same deck
+    page, errors, own = open_walk(request, browser, server, width, height, scale)
     total = len(demo_deck.slides) if fit == "screen" else len(compact_deck.slides)
     assert page.get_by_text(f"Slide 1 of {total}").count() == 1
     page.locator(".slide").click()
@@ -100,15 +135,15 @@ def test_every_slide_fits_without_scrolling(server, browser, demo_deck, compact_
                 problems.append((number, where, "headline under 64 px", m))
             if m["chartScale"] is not None and m["chartScale"] * pack.SCREEN_CHART_FONT < 16:
                 problems.append((number, where, "chart text under 16 px", m))
-    page.close()
+    if own:
+        page.close()
     assert problems == [], json.dumps(problems)
     assert errors == []
 
 
-def test_keys_step_through_the_slides_and_the_url_follows(server, browser, demo_deck):  # noqa: F811
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(f"{server}/present?slide=1", wait_until="domcontentloaded")
-    wait_done(page)
+def test_keys_step_through_the_slides_and_the_url_follows(deck_page, demo_deck):
+    page, errors = deck_page
+    at_first_slide(page, {"width": 1280, "height": 720})
     page.locator(".slide").click()
     start = page.evaluate("history.length")
     total = len(demo_deck.slides)
@@ -121,7 +156,7 @@ def test_keys_step_through_the_slides_and_the_url_follows(server, browser, demo_
         assert page.locator(f'.slide[data-slide="{expected}"]').count() == 1, key
     # One history entry per slide change at most.
     assert page.evaluate("history.length") - start <= len(steps)
-    page.close()
+    assert errors == []
 
 
 def test_the_deck_link_reopens_the_same_deck(server, browser):  # noqa: F811

@@ -66,16 +66,55 @@ def open_page(browser, url: str, width: int, height: int, scale: float = 1.0):  
     return page
 
 
-@pytest.mark.parametrize(("width", "height", "tiles"), [(1280, 720, 3), (1920, 1080, 6)])
-def test_the_overview_first_screen_shows_the_counts_and_whole_tiles(server, browser, width, height, tiles):  # noqa: F811
-    """A projector's first screen shows every status count and whole tiles: a row of three at 1280×720, two rows at 1920×1080."""
+# Each projector screen the Overview is measured at, and the whole tiles its first screen must show.
+FIRST_SCREENS = [(1920, 1080, 6), (1280, 720, 3)]
+
+
+def test_the_overview_first_screen_shows_the_counts_and_whole_tiles_and_a_tile_opens_its_pages(server, browser):  # noqa: F811
+    """One load of the Overview, measured at each projector size in turn (its layout is CSS alone: nothing in it measures the
+    window when it runs, so a resized page lays out as one opened at that size):
+    - the first screen shows every status count and whole tiles: two rows of three at 1920×1080, a row of three at 1280×720;
+    - at 1280×720, a tile's "By area" opens Localities on its KPI, that KPI first among those compared, in the same session
+      as a page link does (no reload; one entry in the browser's history);
+    - Back returns to the Overview, where its "Why this status?" link to its Partnership Priority opens Priorities
+      in the same tab, scrolled to that priority."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = open_page(browser, f"{server}/", width, height)
-    page.screenshot(path=str(SHOTS / f"projector_overview_{width}x{height}.png"))
-    found = page.evaluate(FIRST_SCREEN)
+    page = open_page(browser, f"{server}/", *FIRST_SCREENS[0][:2])
+    for width, height, tiles in FIRST_SCREENS:
+        if page.viewport_size != {"width": width, "height": height}:
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(1500)  # charts redraw at the new width
+        page.screenshot(path=str(SHOTS / f"projector_overview_{width}x{height}.png"))
+        found = page.evaluate(FIRST_SCREEN)
+        assert found["counts"] >= 4 and found["countsShown"] == found["counts"], f"{width}x{height}: a status count is off the first screen: {found}"
+        assert found["tilesShown"] >= tiles, f"{width}x{height}: fewer than {tiles} whole tiles on the first screen: {found}"
+
+    page.evaluate("() => { window.kpiBefore = history.length; }")
+    tile = page.locator('.kpi-glance-tile[data-kpi="rtl_uptake"]')
+    tile.get_by_role("link", name="By area").click()
+    page.wait_for_function("() => location.pathname.endsWith('/localities')", timeout=30_000)
+    wait_done(page)
+    assert "kpi=rtl_uptake" in page.url, f"By area: the tile's KPI is not in the address: {page.url}"
+    picked = [line for line in page.locator('[data-testid="stMultiSelect"]').first.inner_text().splitlines() if line.strip()]
+    assert picked[0] == "KPIs to compare" and picked[1] == "Ready to Learn uptake", f"By area: the tile's KPI does not come first: {picked}"
+    opened = page.evaluate("() => window.kpiBefore === undefined ? 'reloaded' : history.length - window.kpiBefore")
+    assert opened == 1, f"By area: not opened in the same session with one history entry: {opened}"
+
+    page.go_back()
+    page.wait_for_function("() => !location.pathname.endsWith('/localities')", timeout=30_000)
+    wait_done(page)
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text() == "KPI performance overview", "Back does not return to the Overview"
+    tile.get_by_text("Why this status?").click()
+    link = tile.get_by_role("link", name="Its Partnership Priority")
+    href = link.get_attribute("href")
+    assert "priority=1" in href and link.get_attribute("target") is None, f"Why this status: the priority link is not priority 1 in the same tab: {href}"
+    link.click()
+    page.wait_for_function("() => location.pathname.endsWith('/priorities')", timeout=30_000)
+    wait_done(page)
+    page.wait_for_timeout(1500)
+    box = page.locator("#priority-1").bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"], f"Priorities is not scrolled to priority 1: {box}"
     page.close()
-    assert found["counts"] >= 4 and found["countsShown"] == found["counts"], found
-    assert found["tilesShown"] >= tiles, found
 
 
 @pytest.mark.parametrize("path", ["localities?kpi=rtl_uptake&area=City&period=2024/25%20Q1",
@@ -100,43 +139,3 @@ def test_the_overview_summary_table_wraps_at_150_percent(server, browser):  # no
     clipped = [c for c in page.evaluate(CLIPPED) if c.startswith("table")]  # the table's own box, not the page's
     page.close()
     assert tables == 1 and clipped == []
-
-
-def test_a_tile_opens_localities_on_its_kpi(server, browser):  # noqa: F811
-    """The tile's link opens Localities on its KPI in the same session, as a page link does: no reload (a value set in the
-    window survives), one entry in the browser's history, and Back returns to the Overview."""
-    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-    page.goto(f"{server}/", wait_until="domcontentloaded")
-    wait_done(page)
-    page.evaluate("() => { window.kpiBefore = history.length; }")
-    tile = page.locator('.kpi-glance-tile[data-kpi="rtl_uptake"]')
-    tile.get_by_role("link", name="By area").click()
-    page.wait_for_function("() => location.pathname.endsWith('/localities')", timeout=30_000)
-    wait_done(page)
-    assert "kpi=rtl_uptake" in page.url
-    picked = [line for line in page.locator('[data-testid="stMultiSelect"]').first.inner_text().splitlines() if line.strip()]
-    assert picked[0] == "KPIs to compare" and picked[1] == "Ready to Learn uptake", picked  # the tile's KPI comes first
-    assert page.evaluate("() => window.kpiBefore === undefined ? 'reloaded' : history.length - window.kpiBefore") == 1
-    page.go_back()
-    page.wait_for_function("() => !location.pathname.endsWith('/localities')", timeout=30_000)
-    wait_done(page)
-    assert page.locator('[data-testid="stMain"] h1').first.inner_text() == "KPI performance overview"
-    page.context.close()
-
-
-def test_a_tile_opens_priorities_on_its_priority(server, browser):  # noqa: F811
-    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-    page.goto(f"{server}/", wait_until="domcontentloaded")
-    wait_done(page)
-    tile = page.locator('.kpi-glance-tile[data-kpi="rtl_uptake"]')
-    tile.get_by_text("Why this status?").click()
-    link = tile.get_by_role("link", name="Its Partnership Priority")
-    assert "priority=1" in link.get_attribute("href") and link.get_attribute("target") is None  # the same tab
-    link.click()
-    page.wait_for_function("() => location.pathname.endsWith('/priorities')", timeout=30_000)
-    wait_done(page)
-    page.wait_for_timeout(1500)
-    heading = page.locator("#priority-1")
-    box = heading.bounding_box()
-    assert box is not None and 0 <= box["y"] < page.viewport_size["height"]  # scrolled to the priority
-    page.context.close()
