@@ -104,8 +104,11 @@ table.kpi-report th[scope="row"] {{font-weight:400}}
 [data-testid="stMainBlockContainer"]:has(.kpi-glance) {{padding-top:4.5rem}}
 @media (min-width: 640px) {{ [data-testid="stMainBlockContainer"]:has(.kpi-glance) {{padding-left:2rem;padding-right:2rem}} }}
 .st-key-ov-head h1 {{font-size:2rem;padding:0;line-height:1.2}}
-.st-key-ov-head .kpi-count, .st-key-ov-counts .kpi-count {{display:inline-block;font-size:1.6rem;line-height:1.2;margin-right:.35rem;vertical-align:middle}}
-.st-key-ov-band h2 {{font-size:1.35rem;padding:0;line-height:1.3}}
+.kpi-counts {{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.5rem}}
+.kpi-counts .kpi-count {{display:inline-block;font-size:1.6rem;line-height:1.2;margin-right:.35rem;vertical-align:middle}}
+.kpi-band {{display:flex;flex-wrap:wrap;align-items:baseline;gap:.25rem 1rem}}
+.kpi-band h2 {{font-size:1.35rem;padding:0;margin:0;line-height:1.3}}
+.kpi-band p {{margin:0}}
 .kpi-glance {{container-type:inline-size}}
 .kpi-glance-grid {{display:grid;grid-template-columns:minmax(0,1fr);align-items:start;gap:1rem}}
 @container (min-width: 480px) {{ .kpi-glance-grid {{grid-template-columns:repeat(2, minmax(0,1fr))}} }}
@@ -305,6 +308,23 @@ def glance_parts(tile: views.Tile, codes: dict[str, str]) -> str:
     """A few areas, one line each: its code, figure and status as a chip, then its direction."""
     return "".join(f'<div class="kpi-glance-area">{chip(codes.get(str(p["area"]), str(p["area"])), value_text(p), str(p["rag"]))}'
                    f'{direction_badge(p["arrow"], str(p["direction"]), p.get("change_significant"))}</div>' for p in tile.parts)
+
+
+def status_counts_html(counts: dict[str, int], keys: list[str]) -> str:
+    """The count at each status, each beside its badge (colour, icon and word), as one block."""
+    from kpis.priorities import CATEGORIES_BY_KEY
+
+    def word(key: str) -> str:
+        look = CATEGORIES_BY_KEY[key]
+        return f'<span class="kpi-meta">{look.icon} {look.word}</span>' if key == "not_reported" else badge(key)
+
+    return '<div class="kpi-counts">' + "".join(f'<span class="kpi-count-item"><span class="kpi-count">{int(counts[key])}</span>{word(key)}</span>'
+                                              for key in keys) + "</div>"
+
+
+def band(heading: str, caption: str) -> None:
+    """A section's heading (level 2) with a line of small text beside it, as one block; the text is escaped."""
+    st.html(f'<div class="kpi-band"><h2>{html.escape(heading)}</h2><p class="kpi-meta">{html.escape(caption)}</p></div>')
 
 
 def glance_grid(tiles: list[views.Tile], period: Period | None, area: str, codes: dict[str, str]) -> None:

@@ -46,11 +46,7 @@ counts = PR.counts(filtered)
 count_keys = ["green", "amber", "red", "grey"] + (["not_reported"] if counts["not_reported"] else [])
 with st.container(horizontal=True, vertical_alignment="center", gap="medium", key="ov-head"):
     st.title("KPI performance overview", anchor=False, width="content")
-    with st.container(horizontal=True, vertical_alignment="center", gap="medium", width="content", key="ov-counts"):
-        for key in count_keys:
-            look = PR.CATEGORIES_BY_KEY[key]
-            word = f'<span class="kpi-meta">{look.icon} {look.word}</span>' if key == "not_reported" else components.badge(key)
-            st.html(f'<div class="kpi-count">{counts[key]}</div>{word}', width="content")
+    st.html(components.status_counts_html(counts, count_keys), width="content")
 
 PER_PAGE = cache.OVERVIEW_TILES  # the first page of them is ready at the server's start (cache.prepare)
 pages = max(1, -(-len(shown) // PER_PAGE))
@@ -61,11 +57,10 @@ if pages > 1:
 else:
     page_no = 1
 visible = cache.tiles(period, area, shown[(page_no - 1) * PER_PAGE: page_no * PER_PAGE])
-with st.container(horizontal=True, vertical_alignment="center", gap="small", key="ov-band"):
-    st.header("KPIs at a glance", anchor=False, width="content")
-    st.caption(f"{area} · reporting period {period.label if period else '–'} · each KPI shows its latest figure at or before this period"
-               + (f" · showing {len(shown)} of {statuses.height} KPIs: the counts, tiles and summary table follow the filters"
-                  if status_filter or priority_filter else ""), width="stretch")
+components.band("KPIs at a glance",
+                f"{area} · reporting period {period.label if period else '–'} · each KPI shows its latest figure at or before this period"
+                + (f" · showing {len(shown)} of {statuses.height} KPIs: the counts, tiles and summary table follow the filters"
+                   if status_filter or priority_filter else ""))
 if not visible:
     components.empty_state("No KPI matches these filters.")
 components.glance_grid(visible, period, area, codes)

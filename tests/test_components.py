@@ -44,3 +44,26 @@ def test_a_link_escapes_what_the_data_names():
 
 def test_without_a_period_the_link_carries_none():
     assert links(components.tile_links_html(tile(0), None, "City")) == [("trends?kpi=rtl_uptake&amp;area=City", "Open trend")]
+
+
+@pytest.mark.parametrize(
+    ("keys", "shown"),
+    [
+        (["green", "amber", "red", "grey"], [("4", "✔ Green"), ("0", "▲ Amber"), ("5", "✖ Red"), ("0", "○ No status")]),
+        (["red", "not_reported"], [("5", "✖ Red"), ("7", "⊘ Not reported here")]),
+    ],
+)
+def test_each_count_sits_beside_its_status_in_words(keys, shown):
+    counts = {"green": 4, "amber": 0, "red": 5, "grey": 0, "not_reported": 7}
+    markup = components.status_counts_html(counts, keys)
+    items = re.findall(r'<span class="kpi-count-item"><span class="kpi-count">(\d+)</span>(.*?)</span></span>', markup)
+    assert [(n, re.sub(r"<[^>]+>", "", word).strip()) for n, word in items] == shown
+
+
+def test_a_band_escapes_its_text(monkeypatch):
+    import streamlit as st
+
+    drawn: list[str] = []
+    monkeypatch.setattr(st, "html", drawn.append)
+    components.band("KPIs at a glance", 'North & "East" <b>')
+    assert drawn == ['<div class="kpi-band"><h2>KPIs at a glance</h2><p class="kpi-meta">North &amp; &quot;East&quot; &lt;b&gt;</p></div>']

@@ -15,8 +15,9 @@ def _priority_summary(at) -> list[dict[str, str]]:
 
 
 def _counts(at) -> list[str]:
-    bodies = [h.proto.body for h in at.get("html") if h.proto.body.startswith('<div class="kpi-count">')]
-    return [c.split("</div>")[0].split(">")[-1] for c in bodies]
+    from test_app_pages import status_counts
+
+    return status_counts(at)
 
 
 def show_filters(at):
