@@ -137,7 +137,7 @@ def style_sheet() -> None:
     zones = " ".join(f'[data-testid="stVegaLiteChart"] .{name}_marks path {{fill:{_var("rag", rag, "fill")}}}' for rag, name in ZONES.items())
     css = STYLE.format(variables=styles.css_variables().replace("\n", " "), focus_light=styles.FOCUS["light"],
                        focus_dark=styles.FOCUS["dark"], theme_text=THEME_TEXT, zones=zones)
-    st.html(f"<style>{css}</style><script>{NAV_SCRIPT}</script>", unsafe_allow_javascript=True)
+    st.html(f"<style>{css}</style>")
 
 
 def tile_heading(name: str, full_name: str) -> None:
@@ -183,21 +183,6 @@ def require_data() -> Store:
     return data
 
 
-# Follows a link of the board's own HTML (`page_anchor`) as Streamlit's page links do: the address changes, the page
-# is run in the same session and nothing reloads. Streamlit opens the page in the address when the browser's history
-# moves (its Back and Forward), so the script adds the address to the history and says it moved. A click with a
-# modifier key (a new tab or window) is left to the browser.
-NAV_SCRIPT = """(() => { if (window.kpiNav) return; window.kpiNav = true;
-  document.addEventListener('click', (event) => {
-    const link = event.target instanceof Element ? event.target.closest('a[data-kpi-nav]') : null;
-    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-    const url = new URL(link.href, document.baseURI);
-    if (url.origin !== window.location.origin) return;
-    event.preventDefault();
-    window.history.pushState({}, '', url);
-    window.dispatchEvent(new PopStateEvent('popstate', {state: {}}));
-  });
-})();"""
 
 
 def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str], compact: bool = False, place: str = "") -> None:
@@ -338,7 +323,7 @@ def glance_grid(tiles: list[views.Tile], period: Period | None, area: str, codes
     The whole grid is one escaped HTML block, each tile's part built once per data change (`cache.tile_html`): a
     tile drawn as Streamlit elements (a bordered container, its HTML and its page links, five elements) cost a visit's
     browser more than anything else on the page (README, First paint). The links are ordinary links that the page's
-    script follows without reloading (`NAV_SCRIPT`)."""
+    script follows without reloading (`url_state.NAV_SCRIPT`)."""
     cells = "".join(f'<div class="kpi-glance-tile" data-kpi="{html.escape(str(tile.kpi["kpi_id"]))}">'
                     f'{cache.tile_html(period, area, tile, lambda tile=tile: glance_html(tile, period, area, codes))}</div>' for tile in tiles)
     st.html(f'<div class="kpi-glance"><div class="kpi-glance-grid">{cells}</div></div>')
@@ -377,7 +362,7 @@ def tile_links_html(tile: views.Tile, period: Period | None, area: str) -> str:
 
 
 def page_anchor(url_path: str, label: str, query: dict[str, str], icon: str) -> str:
-    """A link to another page of the board with its choices in the address. The page's script (`NAV_SCRIPT`) opens it as a
+    """A link to another page of the board with its choices in the address. The page's script (`url_state.NAV_SCRIPT`) opens it as a
     page link does, without reloading; a new tab, or a browser without the script, loads it afresh from the address."""
     return (f'<a class="kpi-link" data-kpi-nav href="{html.escape(url_path)}?{html.escape(urlencode(query))}">'
             f'<span aria-hidden="true">{icon}</span> {html.escape(label)}</a>')

@@ -87,6 +87,25 @@ def current_link() -> str:
     return base + ("?" + urlencode(pairs) if pairs else "")
 
 
+# Follows a link of the board's own HTML (`components.page_anchor`) as Streamlit's page links do: the address changes, the page
+# is run in the same session and nothing reloads. Streamlit opens the page in the address when the browser's history
+# moves (its Back and Forward), so the script adds the address to the history and says it moved. A click with a
+# modifier key (a new tab or window) is left to the browser. The script comes with Copy link's block, which every page
+# with such links has: a block with a script takes room on the page (the Present page, which has neither, fits the
+# screen to the pixel), so it joins the one block that has a script already.
+NAV_SCRIPT = """(() => { if (window.kpiNav) return; window.kpiNav = true;
+  document.addEventListener('click', (event) => {
+    const link = event.target instanceof Element ? event.target.closest('a[data-kpi-nav]') : null;
+    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    const url = new URL(link.href, document.baseURI);
+    if (url.origin !== window.location.origin) return;
+    event.preventDefault();
+    window.history.pushState({}, '', url);
+    window.dispatchEvent(new PopStateEvent('popstate', {state: {}}));
+  });
+})();"""
+
+
 _COPY = """<style>.kpi-copy {border:1px solid #8A9099;border-radius:8px;background:#FFFFFF;color:#1A1A1A;padding:4px 12px;
 font:inherit;font-size:0.9rem;cursor:pointer} .kpi-copy:hover {border-color:#1A1A1A}</style><button class="kpi-copy" type="button" onclick="navigator.clipboard.writeText(window.location.href).then(
 () => {this.textContent = 'Link copied'; setTimeout(() => {this.textContent = 'Copy link'}, 2000);},
@@ -106,4 +125,5 @@ def render_link() -> None:
         return
     # One block, the link escaped: an expander holding the link as text was three elements more on every page.
     slot.html(f'{_COPY}<details class="kpi-disclosure kpi-link-view"><summary>Link to this view</summary>'
-              f'<div class="kpi-disclosure-body"><code>{html.escape(current_link())}</code></div></details>', unsafe_allow_javascript=True)
+              f'<div class="kpi-disclosure-body"><code>{html.escape(current_link())}</code></div></details><script>{NAV_SCRIPT}</script>',
+              unsafe_allow_javascript=True)
