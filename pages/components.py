@@ -17,6 +17,7 @@ from kpis import styles, summary, views
 from kpis.areas import children
 from kpis.formatting import format_target, format_value
 from kpis.periods import Period
+from kpis.priorities import CATEGORIES_BY_KEY
 from kpis.store import Store
 from kpis.styles import DIRECTION, RAG, direction_label
 from pages import cache
@@ -183,8 +184,6 @@ def require_data() -> Store:
     return data
 
 
-
-
 def render_tile(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str], compact: bool = False, place: str = "") -> None:
     """One KPI tile: value, target, period and age, status (colour, icon, word), direction, sparkline, parts, why, link.
 
@@ -297,7 +296,6 @@ def glance_parts(tile: views.Tile, codes: dict[str, str]) -> str:
 
 def status_counts_html(counts: dict[str, int], keys: list[str]) -> str:
     """The count at each status, each beside its badge (colour, icon and word), as one block."""
-    from kpis.priorities import CATEGORIES_BY_KEY
 
     def word(key: str) -> str:
         look = CATEGORIES_BY_KEY[key]
