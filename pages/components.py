@@ -255,15 +255,21 @@ def priority_query(tile: views.Tile, period: Period | None, area: str) -> dict[s
     return {**({"period": period.label} if period else {}), "area": area, "priority": str(int(tile.kpi["priority"]))}
 
 
+def tile_destinations(tile: views.Tile, period: Period | None, area: str) -> list[tuple[str, str, str, dict[str, str]]]:
+    """Where a tile leads, as (page file, label, icon name, choices): its trend, and its areas where it has any
+    (all of them by count where there are too many for chips)."""
+    where = {"kpi": str(tile.kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})}
+    ways = [("pages/trends_page.py", "Open trend", "show_chart", where)]
+    if tile.parts:
+        label = f"All {len(tile.parts)} areas" if len(tile.parts) > views.MANY_AREAS else "By area"
+        ways.append(("pages/localities_page.py", label, "table_rows", where))
+    return ways
+
+
 def tile_links(tile: views.Tile, period: Period | None, area: str) -> None:
-    """A tile's way on: its trend, and its areas side by side where it has a few."""
-    kpi = tile.kpi
-    where = {"kpi": str(kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})}
-    st.page_link("pages/trends_page.py", label="Open trend", icon=":material/show_chart:", query_params=where)
-    if len(tile.parts) > views.MANY_AREAS:
-        many_areas_link(tile, period, area)
-    elif tile.parts:
-        st.page_link("pages/localities_page.py", label="By area", icon=":material/table_rows:", query_params=where)
+    """A tile's way on (`tile_destinations`) as page links."""
+    for page, label, icon, query in tile_destinations(tile, period, area):
+        st.page_link(page, label=label, icon=f":material/{icon}:", query_params=query)
 
 
 def glance_figure(tile: views.Tile, area: str, period: Period | None) -> str:
@@ -349,14 +355,15 @@ def glance_html(tile: views.Tile, period: Period | None, area: str, codes: dict[
             f'<div class="kpi-disclosure-body">{inside}</div></details>{tile_links_html(tile, period, area)}')
 
 
+# A page link's icon in an HTML block: a plain glyph (Streamlit's icon font is not for HTML of the app's own).
+GLYPHS = {"show_chart": "↗", "table_rows": "☰", "flag": "⚑"}
+URL_PATHS = {"pages/trends_page.py": "trends", "pages/localities_page.py": "localities", "pages/priorities_page.py": "priorities"}
+
+
 def tile_links_html(tile: views.Tile, period: Period | None, area: str) -> str:
-    """`tile_links` as HTML links: its trend, and its areas side by side where it has any."""
-    where = {"kpi": str(tile.kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})}
-    links = [page_anchor("trends", "Open trend", where, "↗")]
-    if tile.parts:
-        label = f"All {len(tile.parts)} areas" if len(tile.parts) > views.MANY_AREAS else "By area"
-        links.append(page_anchor("localities", label, where, "☰"))
-    return f'<div class="kpi-tile-links">{"".join(links)}</div>'
+    """`tile_links` as HTML links."""
+    links = "".join(page_anchor(URL_PATHS[page], label, query, GLYPHS[icon]) for page, label, icon, query in tile_destinations(tile, period, area))
+    return f'<div class="kpi-tile-links">{links}</div>'
 
 
 def page_anchor(url_path: str, label: str, query: dict[str, str], icon: str) -> str:
@@ -370,7 +377,7 @@ def priority_anchor(tile: views.Tile, period: Period | None, area: str) -> str:
     """`priority_link` as an HTML link."""
     if (query := priority_query(tile, period, area)) is None:
         return ""
-    return page_anchor("priorities", "Its Partnership Priority", query, "⚑")
+    return page_anchor(URL_PATHS["pages/priorities_page.py"], "Its Partnership Priority", query, GLYPHS["flag"])
 
 
 def scroll_to(element_id: str) -> None:
@@ -388,11 +395,6 @@ def many_areas_html(tile: views.Tile) -> str:
     extremes = [(label, p) for label, p in (("Best", found.best), ("Worst", found.worst)) if p is not None]
     lines = "".join(f'<div class="kpi-meta">{label}: {html.escape(str(p["area"]))} {html.escape(value_text(p))}</div>' for label, p in extremes)
     return f'<div class="kpi-meta">{len(tile.parts)} areas</div><div>{counts}</div>{lines}'
-
-
-def many_areas_link(tile: views.Tile, period: Period | None, area: str) -> None:
-    st.page_link("pages/localities_page.py", label=f"All {len(tile.parts)} areas", icon=":material/table_rows:",
-                 query_params={"kpi": str(tile.kpi["kpi_id"]), "area": area, **({"period": period.label} if period else {})})
 
 
 def altair_chart(chart, **options) -> None:
