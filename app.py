@@ -16,6 +16,7 @@ log = logging.getLogger("kpi_board")
 # The favicon is a local image: a `:material/...:` page icon is fetched from a font server
 # outside by every browser. (Icons elsewhere come from the fonts Streamlit serves itself.)
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
+# Before the navigation: without an icon of its own the browser would show, and fetch, the page's Material icon.
 st.set_page_config(page_title="KPI performance board", page_icon=str(FAVICON), layout="wide", initial_sidebar_state="expanded")
 
 # Pages are `*_page.py`, not named after their url_path: see README, section Layout.
@@ -31,13 +32,16 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES, position="top")
-components.style_sheet()
 cache.refresh_signature()
 try:
     data = cache.current_store()
-    if data.ok:
-        selections.selectors(data, page.title)
+    periods = selections.sync(data) if data.ok else []
+    # The title names this page and selection; `sync` chose them before anything is drawn, so this is the page's
+    # only other page config (each call is a message the browser handles before the page is ready).
     st.set_page_config(page_title=selections.document_title(page.title, data))
+    components.style_sheet()
+    if data.ok:
+        selections.selectors(data, periods, page.title)
     try:
         page.run()
     finally:  # also after st.stop: the link holds every choice the page made

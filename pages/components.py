@@ -104,7 +104,8 @@ table.kpi-report th[scope="row"] {{font-weight:400}}
 /* The Overview's first screen fits a projector: a slim top, the title and counts on one band, tiles as tall as their content. */
 [data-testid="stMainBlockContainer"]:has(.kpi-glance) {{padding-top:4.5rem}}
 @media (min-width: 640px) {{ [data-testid="stMainBlockContainer"]:has(.kpi-glance) {{padding-left:2rem;padding-right:2rem}} }}
-.st-key-ov-head h1 {{font-size:2rem;padding:0;line-height:1.2}}
+.kpi-head {{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.5rem}}
+.kpi-head h1 {{font-size:2rem;font-weight:700;padding:0;margin:0;line-height:1.2}}
 .kpi-counts {{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.5rem}}
 .kpi-counts .kpi-count {{display:inline-block;font-size:1.6rem;line-height:1.2;margin-right:.35rem;vertical-align:middle}}
 .kpi-band {{display:flex;flex-wrap:wrap;align-items:baseline;gap:.25rem 1rem}}
@@ -311,9 +312,26 @@ def status_counts_html(counts: dict[str, int], keys: list[str]) -> str:
                                               for key in keys) + "</div>"
 
 
-def band(heading: str, caption: str) -> None:
-    """A section's heading (level 2) with a line of small text beside it, as one block; the text is escaped."""
-    st.html(f'<div class="kpi-band"><h2>{html.escape(heading)}</h2><p class="kpi-meta">{html.escape(caption)}</p></div>')
+def band_html(heading: str, caption: str = "", level: int = 2) -> str:
+    """A heading with a line of small text beside it; the text is escaped."""
+    line = f'<p class="kpi-meta">{html.escape(caption)}</p>' if caption else ""
+    return f'<div class="kpi-band"><h{level}>{html.escape(heading)}</h{level}>{line}</div>'
+
+
+def band(heading: str, caption: str = "") -> None:
+    """A section's heading (level 2) with a line of small text beside it, as one block."""
+    st.html(band_html(heading, caption))
+
+
+def section(heading: str, caption: str, body: str) -> None:
+    """A section as one block: its heading and line (`band_html`), then its body, HTML built by the caller from escaped parts.
+    Each block is a message the browser handles on its own: a page drawn in fewer blocks is ready sooner (README, First paint)."""
+    st.html(band_html(heading, caption) + body)
+
+
+def page_head(title: str, counts_html: str) -> None:
+    """The page's title (its only level-1 heading) with the count at each status beside it, as one block."""
+    st.html(f'<div class="kpi-head">{band_html(title, level=1)}{counts_html}</div>')
 
 
 def glance_grid(tiles: list[views.Tile], period: Period | None, area: str, codes: dict[str, str]) -> None:

@@ -44,9 +44,7 @@ shown = filtered["kpi_id"].to_list()
 # One band: the title, then the count at each status. The counts, the tiles and the table all follow the filters.
 counts = PR.counts(filtered)
 count_keys = ["green", "amber", "red", "grey"] + (["not_reported"] if counts["not_reported"] else [])
-with st.container(horizontal=True, vertical_alignment="center", gap="medium", key="ov-head"):
-    st.title("KPI performance overview", anchor=False, width="content")
-    st.html(components.status_counts_html(counts, count_keys), width="content")
+components.page_head("KPI performance overview", components.status_counts_html(counts, count_keys))
 
 PER_PAGE = cache.OVERVIEW_TILES  # the first page of them is ready at the server's start (cache.prepare)
 pages = max(1, -(-len(shown) // PER_PAGE))
@@ -66,13 +64,14 @@ if not visible:
 components.glance_grid(visible, period, area, codes)
 url_state.copy_link()
 
-st.header("By Partnership Priority", anchor=False)
-priority_summary.render(filtered, {p: n for p, n in names.items() if not priority_filter or p in priority_filter}, period, area)
+priority_summary.render(filtered, {p: n for p, n in names.items() if not priority_filter or p in priority_filter}, period, area,
+                        "By Partnership Priority")
 
-st.header("Key Performance Indicator summary", anchor=False)
-st.caption("As in the published report: target, actual by area, period of the figure, RAG status and direction over the last 12 months.")
+REPORT_HEADING = "Key Performance Indicator summary"
+REPORT_LINE = "As in the published report: target, actual by area, period of the figure, RAG status and direction over the last 12 months."
 table = cache.report(period, area).filter(pl.col("kpi_id").is_in(shown))
 if table.height == 0:
+    components.band(REPORT_HEADING, REPORT_LINE)
     components.empty_state("No figures to tabulate for this period and area.")
 else:
     styled = table.join(statuses.select("kpi_id", pl.col("rag").alias("_rag")), on="kpi_id", how="left", maintain_order="left")
@@ -80,8 +79,8 @@ else:
     colours = [f"background-color:var(--kpi-rag-{c}-fill);color:var(--kpi-rag-{c}-text);font-weight:600" if c in RAG else ""
                for c in styled["_rag"].to_list()]
     # A static HTML table wraps long KPI names, as the published report does, and loads no table script (README, First paint).
-    st.html('<div class="kpi-report-table">' + html_table.table_html(styled.drop("kpi_id", "_rag"), link_column=None,
-            css_class="kpi-report", cell_styles={"RAG status": colours}) + "</div>")
+    components.section(REPORT_HEADING, REPORT_LINE, '<div class="kpi-report-table">' + html_table.table_html(
+        styled.drop("kpi_id", "_rag"), link_column=None, css_class="kpi-report", cell_styles={"RAG status": colours}) + "</div>")
     wide = cache.summary_export(period, area).filter(pl.col("KPI id").is_in(shown))
     with st.container(horizontal=True, gap="small"):  # one row that wraps, not a column per button
         for kind, fmt in exports.FORMATS.items():

@@ -24,8 +24,7 @@ if (focus := PR.focus(st.query_params.get("priority"), priority_names)) is not N
     components.scroll_to(PR.anchor(focus))
 statuses = cache.statuses(period, area)
 url_state.copy_link()
-st.header("At a glance", anchor=False)
-priority_summary.render(statuses, priority_names, period, area, on_priorities_page=True)
+priority_summary.render(statuses, priority_names, period, area, "At a glance", on_priorities_page=True)
 
 if narrative is None or (period is not None and narrative.period != period):
     # No commentary for this period: each priority with its KPIs, and where the latest commentary is.

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import html
+
 import polars as pl
-import streamlit as st
 
 from kpis import priorities as PR
 from kpis.html_table import table_html
 from kpis.periods import Period
+from pages.components import section
 
 
-def render(statuses: pl.DataFrame, names: dict[int, str], period: Period | None, area: str, on_priorities_page: bool = False) -> None:
-    """A table: priority (linking to its section on Priorities), KPIs, then the count at each status, worst first."""
+def render(statuses: pl.DataFrame, names: dict[int, str], period: Period | None, area: str, heading: str,
+           on_priorities_page: bool = False) -> None:
+    """Under its heading, as one block: a table of priority (linking to its section on Priorities), KPIs, then the count at
+    each status, worst first; and a line naming the priority doing worst."""
     summary = PR.summary(statuses, names)
-    st.html(table_html(PR.summary_table(summary, period.label if period else None, area, on_priorities_page)))
     worst = PR.worst_first(summary).row(0, named=True) if summary.height else None
-    if worst and worst["red"] + worst["amber"]:
-        st.caption(f"Doing worst: {worst['priority']}. {worst['name']}: {worst['red']} red and {worst['amber']} amber of "
-                   f"{worst['red'] + worst['amber'] + worst['green']} rated KPI(s).")
+    line = (f'<p class="kpi-meta">Doing worst: {worst["priority"]}. {html.escape(worst["name"])}: {worst["red"]} red and '
+            f'{worst["amber"]} amber of {worst["red"] + worst["amber"] + worst["green"]} rated KPI(s).</p>'
+            if worst and worst["red"] + worst["amber"] else "")
+    section(heading, "", table_html(PR.summary_table(summary, period.label if period else None, area, on_priorities_page)) + line)

@@ -35,14 +35,16 @@ def _sync(param: str, options: list[str], default: str | None) -> None:
     st.session_state[defaulted] = default
 
 
-def _publish(param: str) -> None:
-    """After the widget: write the value back, so the URL always names the view (and survives page changes)."""
-    value = st.session_state.get(f"sel_{param}")
-    if value is None:
-        return
-    if st.query_params.get(param) != value:
-        st.query_params[param] = value
-    st.session_state[f"_url_{param}"] = value
+def _publish() -> None:
+    """After the widgets: write the values back, so the URL always names the view (and survives page changes).
+    One update, so the browser is sent the new address once."""
+    values = {param: st.session_state.get(f"sel_{param}") for param in PARAMS}
+    values = {param: value for param, value in values.items() if value is not None}
+    changed = {param: value for param, value in values.items() if st.query_params.get(param) != value}
+    if changed:
+        st.query_params.update(changed)
+    for param, value in values.items():
+        st.session_state[f"_url_{param}"] = value
 
 
 def _index(param: str, options: list[str]) -> int:
@@ -52,18 +54,29 @@ def _index(param: str, options: list[str]) -> int:
     return options.index(value) if value in options else 0
 
 
-def selectors(data: Store, page: str = "") -> None:
-    """Reporting period, area and KPI in the sidebar, on every page, behind a button that names them (the KPI too
-    where the page shows one KPI)."""
-    periods = [p.label for p in ranges.grouped(summary.periods_available(data))]  # quarters, then months, then years
+def _periods(data: Store) -> list[str]:
+    return [p.label for p in ranges.grouped(summary.periods_available(data))]  # quarters, then months, then years
+
+
+def sync(data: Store) -> list[str]:
+    """The reporting period, area and KPI this run shows, from the address or the defaults: before anything is drawn,
+    so that the page's title can name them. Returns the periods to choose from."""
     default_period = summary.default_period(data)
+    kpi_ids = data.catalogue["kpi_id"].to_list()
+    periods = _periods(data)
+    _sync("period", periods, default_period.label if default_period else None)
+    _sync("area", data.areas["area"].to_list(), default_area(data.areas))
+    _sync("kpi", kpi_ids, kpi_ids[0] if kpi_ids else None)
+    return periods
+
+
+def selectors(data: Store, periods: list[str], page: str = "") -> None:
+    """Reporting period, area and KPI in the sidebar (`sync` has chosen them and listed the periods), on every page,
+    behind a button that names them (the KPI too where the page shows one KPI)."""
     area_names = data.areas["area"].to_list()
     kpi_ids = data.catalogue["kpi_id"].to_list()
     names = short_names(data.catalogue)
     codes = code_of(data.areas)
-    _sync("period", periods, default_period.label if default_period else None)
-    _sync("area", area_names, default_area(data.areas))
-    _sync("kpi", kpi_ids, kpi_ids[0] if kpi_ids else None)
     with st.sidebar:
         st.header("Show", anchor=False)
         shown = {"kpi": names.get(st.session_state.get("sel_kpi") or "", ""), "period": st.session_state.get("sel_period"),
@@ -78,8 +91,7 @@ def selectors(data: Store, page: str = "") -> None:
             st.selectbox("Area", area_names, key="sel_area", index=_index("area", area_names),
                          format_func=lambda a: f"{a} ({codes[a]})" if codes.get(a) and codes[a] != a else a)
             st.selectbox("KPI (for trends)", kpi_ids, key="sel_kpi", index=_index("kpi", kpi_ids), format_func=lambda k: names.get(k, k))
-    for param in PARAMS:
-        _publish(param)
+    _publish()
 
 
 def selected_period() -> Period | None:

@@ -300,3 +300,21 @@ def test_the_first_run_starts_one_warm_up_that_imports_what_other_pages_draw_wit
     code = ("import sys; from pages import cache; cache.WARM_UP_DELAY = 0; assert 'altair' not in sys.modules; cache._warm_up(); "
             "assert {'altair', 'vl_convert', 'kpis.deck'} <= set(sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True).returncode == 0
+
+
+def test_a_first_visit_sets_the_page_config_twice_and_the_address_once(monkeypatch):
+    """Each is a message the browser handles before the page is ready (README, First paint): the favicon and layout
+    before the navigation (else the browser fetches the page's Material icon from outside), then the title naming the
+    page and selection; and one update writing the period, area and KPI into the address."""
+    import streamlit as st
+    from streamlit.runtime.state.query_params import QueryParams
+
+    configs: list[dict] = []
+    addresses: list[dict] = []
+    set_page_config, send = st.set_page_config, QueryParams._send_query_param_msg
+    monkeypatch.setattr(st, "set_page_config", lambda **options: (configs.append(options), set_page_config(**options))[1])
+    monkeypatch.setattr(QueryParams, "_send_query_param_msg", lambda self: (addresses.append(dict(self._query_params)), send(self))[1])
+    open_page()
+    assert [c["page_title"] for c in configs] == ["KPI performance board", "Overview · City · 2024/25 Q1 · KPI performance board"]
+    assert configs[0]["page_icon"].endswith("favicon.png") and configs[0]["layout"] == "wide" and set(configs[1]) == {"page_title"}
+    assert len(addresses) == 1 and {"period", "area", "kpi"} <= set(addresses[0]), addresses

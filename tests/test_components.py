@@ -67,3 +67,22 @@ def test_a_band_escapes_its_text(monkeypatch):
     monkeypatch.setattr(st, "html", drawn.append)
     components.band("KPIs at a glance", 'North & "East" <b>')
     assert drawn == ['<div class="kpi-band"><h2>KPIs at a glance</h2><p class="kpi-meta">North &amp; &quot;East&quot; &lt;b&gt;</p></div>']
+
+
+def test_a_section_is_one_block_its_heading_escaped_its_body_as_given(monkeypatch):
+    import streamlit as st
+
+    drawn: list[str] = []
+    monkeypatch.setattr(st, "html", drawn.append)
+    components.section("Key <Performance>", "", "<table></table>")
+    assert drawn == ['<div class="kpi-band"><h2>Key &lt;Performance&gt;</h2></div><table></table>']
+
+
+def test_the_page_head_is_the_only_level_one_heading_with_the_counts_beside_it(monkeypatch):
+    import streamlit as st
+
+    drawn: list[str] = []
+    monkeypatch.setattr(st, "html", drawn.append)
+    components.page_head("KPI performance overview", components.status_counts_html({"green": 3, "red": 1}, ["green", "red"]))
+    assert len(drawn) == 1 and drawn[0].count("<h1>") == 1 and "<h2" not in drawn[0]
+    assert drawn[0].startswith('<div class="kpi-head"><div class="kpi-band"><h1>KPI performance overview</h1></div><div class="kpi-counts">')
