@@ -113,6 +113,14 @@ def counts(statuses: pl.DataFrame) -> dict[str, int]:
     return {c.key: int(found.get(c.key, 0)) for c in CATEGORIES}
 
 
+COUNT_ORDER = ("green", "amber", "red", "grey", "not_reported")  # the Overview's count by status reads best first
+
+
+def count_keys(counts: dict[str, int]) -> list[str]:
+    """The categories a count by status shows (`COUNT_ORDER`): every status, and 'not reported here' only where a KPI is."""
+    return [key for key in COUNT_ORDER if key != "not_reported" or counts.get("not_reported")]
+
+
 def summary(statuses: pl.DataFrame, priority_names: dict[int, str]) -> pl.DataFrame:
     """One row per priority: its name, anchor, how many KPIs, and how many at each status category."""
     frame = with_category(statuses) if "status_category" not in statuses.columns else statuses
@@ -134,6 +142,18 @@ def worst_first(table: pl.DataFrame) -> pl.DataFrame:
     return table.with_columns(
         pl.when(rated > 0).then(pl.col("red") / rated).alias("_red"), pl.when(rated > 0).then(pl.col("amber") / rated).alias("_amber"),
     ).sort(["_red", "_amber", "priority"], descending=[True, True, False], nulls_last=True).drop("_red", "_amber")
+
+
+def doing_worst(table: pl.DataFrame) -> str | None:
+    """'Doing worst: 3. Supporting people in their communities: 2 red and 0 amber of 2 rated KPI(s).' for the summary's
+    worst priority (`worst_first`); None when no priority has a red or amber KPI."""
+    if table.height == 0:
+        return None
+    worst = worst_first(table).row(0, named=True)
+    if not worst["red"] + worst["amber"]:
+        return None
+    return (f"Doing worst: {worst['priority']}. {worst['name']}: {worst['red']} red and {worst['amber']} amber of "
+            f"{worst['red'] + worst['amber'] + worst['green']} rated KPI(s).")
 
 
 TILES_PER_PRIORITY = 6  # a priority with up to this many KPIs shows each as a tile

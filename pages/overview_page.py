@@ -43,8 +43,7 @@ shown = filtered["kpi_id"].to_list()
 
 # One band: the title, then the count at each status. The counts, the tiles and the table all follow the filters.
 counts = PR.counts(filtered)
-count_keys = ["green", "amber", "red", "grey"] + (["not_reported"] if counts["not_reported"] else [])
-components.page_head("KPI performance overview", components.status_counts_html(counts, count_keys))
+components.page_head("KPI performance overview", components.status_counts_html(counts, PR.count_keys(counts)))
 
 PER_PAGE = cache.OVERVIEW_TILES  # the first page of them is ready at the server's start (cache.prepare)
 pages = max(1, -(-len(shown) // PER_PAGE))

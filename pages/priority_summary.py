@@ -17,8 +17,6 @@ def render(statuses: pl.DataFrame, names: dict[int, str], period: Period | None,
     """Under its heading, as one block: a table of priority (linking to its section on Priorities), KPIs, then the count at
     each status, worst first; and a line naming the priority doing worst."""
     summary = PR.summary(statuses, names)
-    worst = PR.worst_first(summary).row(0, named=True) if summary.height else None
-    line = (f'<p class="kpi-meta">Doing worst: {worst["priority"]}. {html.escape(worst["name"])}: {worst["red"]} red and '
-            f'{worst["amber"]} amber of {worst["red"] + worst["amber"] + worst["green"]} rated KPI(s).</p>'
-            if worst and worst["red"] + worst["amber"] else "")
+    worst = PR.doing_worst(summary)
+    line = f'<p class="kpi-meta">{html.escape(worst)}</p>' if worst else ""
     section(heading, "", table_html(PR.summary_table(summary, period.label if period else None, area, on_priorities_page)) + line)

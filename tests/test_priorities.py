@@ -78,3 +78,27 @@ def test_link_opens_the_priorities_page_at_its_priority():
 ])
 def test_filter_label_names_what_the_filters_keep(categories, priorities, label):
     assert PR.filter_label(categories, priorities) == label
+
+
+@pytest.mark.parametrize(("not_reported", "keys"), [
+    (0, ["green", "amber", "red", "grey"]),
+    (1, ["green", "amber", "red", "grey", "not_reported"]),
+    (7, ["green", "amber", "red", "grey", "not_reported"]),
+])
+def test_count_keys_show_not_reported_only_where_a_kpi_is(not_reported, keys):
+    assert PR.count_keys({"green": 4, "amber": 0, "red": 5, "grey": 0, "not_reported": not_reported}) == keys
+
+
+def _summary_row(priority: int, red: int, amber: int, green: int) -> dict:
+    return {"priority": priority, "name": f"P{priority}", "red": red, "amber": amber, "green": green}
+
+
+@pytest.mark.parametrize(("rows", "line"), [
+    ([], None),
+    ([_summary_row(1, 0, 0, 3), _summary_row(2, 0, 0, 1)], None),
+    ([_summary_row(1, 1, 0, 3), _summary_row(2, 2, 0, 0)], "Doing worst: 2. P2: 2 red and 0 amber of 2 rated KPI(s)."),
+    ([_summary_row(1, 0, 1, 1), _summary_row(2, 0, 0, 2)], "Doing worst: 1. P1: 0 red and 1 amber of 2 rated KPI(s)."),
+])
+def test_doing_worst_names_the_priority_with_the_largest_share_red_then_amber(rows, line):
+    table = pl.DataFrame(rows, schema={"priority": pl.Int64, "name": pl.String, "red": pl.Int64, "amber": pl.Int64, "green": pl.Int64})
+    assert PR.doing_worst(table) == line
