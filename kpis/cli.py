@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("batch_id", metavar="BATCH_ID")
         p.add_argument("--user", help="who is acting (default: the local user)")
     check_ = _add_check_parser(sub)
-    localities_ = sub.add_parser("localities", help="each child area against its parent: 95% interval by unit and comparison")
+    localities_ = sub.add_parser("localities", help="each child area against its parent: 95%% interval by unit and comparison")
     localities_.add_argument("--period", help="reporting period, e.g. '2024/25 Q1' (default: the latest in the data)")
     localities_.add_argument("--parent", help="parent area name or code (default: the top area)")
     hash_ = sub.add_parser("hash-passphrase", help="print the [analyst] lines for .streamlit/secrets.toml (reads the passphrase from stdin)")

@@ -67,6 +67,18 @@ def test_usage_error_exits_2():
     assert run("frobnicate").returncode == 2
 
 
+@pytest.mark.parametrize("args", [("--help",), ("-h",)] + [(command, "--help") for command in (
+    "validate", "summary", "ingest", "history", "undo", "restore", "check", "localities", "hash-passphrase", "spc", "changes",
+    "freshness", "comment", "comments", "mapping", "db", "pack")])
+def test_help_prints_usage_and_exits_0(args):
+    """Help is the first thing a new analyst types: it names every command (top level) and never tracebacks."""
+    done = run(*args)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage:") and "Traceback" not in done.stderr
+    if args[0].startswith("-"):
+        assert all(command in done.stdout for command in ("ingest", "localities", "pack", "db"))
+
+
 def test_data_dir_from_environment(tmp_path):
     done = run("summary", "--json", env_dir=str(tmp_path))
     assert done.returncode == 1  # an empty folder has no catalogue: said, not raised
