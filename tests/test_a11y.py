@@ -182,12 +182,18 @@ def simulated(png: bytes, kind: str):
     import numpy as np
     from PIL import Image
 
-    srgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.float64) / 255
-    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
-    grey = np.repeat((linear @ np.array(LUMINANCE))[..., None], 3, axis=2)
-    linear = grey if kind == "greyscale" else np.clip(linear @ np.array(DEUTERANOPIA).T, 0, 1)
-    back = np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
-    return Image.fromarray(np.round(back * 255).astype(np.uint8))
+    # sRGB to linear through a table of the 256 levels, and back through one of 4,096 linear steps: the same image as
+    # the formulas on every pixel, within a level, at a fraction of the time on a full-page screenshot.
+    levels = np.arange(256, dtype=np.float32) / 255
+    to_linear = np.where(levels <= 0.04045, levels / 12.92, ((levels + 0.055) / 1.055) ** 2.4).astype(np.float32)
+    steps = np.linspace(0, 1, 4096, dtype=np.float32)
+    to_srgb = np.round(255 * np.where(steps <= 0.0031308, steps * 12.92, 1.055 * steps ** (1 / 2.4) - 0.055)).astype(np.uint8)
+    linear = to_linear[np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))]
+    if kind == "greyscale":
+        linear = np.repeat((linear @ np.array(LUMINANCE, dtype=np.float32))[..., None], 3, axis=2)
+    else:
+        linear = np.clip(linear @ np.array(DEUTERANOPIA, dtype=np.float32).T, 0, 1)
+    return Image.fromarray(to_srgb[np.round(linear * 4095).astype(np.int32)])
 
 
 def test_simulations_keep_grey_grey_and_merge_red_with_green():

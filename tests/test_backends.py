@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from kills import kill_instants
 
 from conftest import ROOT
 from kpis import backends, cli, config, ingest, layouts, pg, synthetic
@@ -272,7 +273,8 @@ def test_kill_at_random_instants_leaves_old_or_new_state_in_the_database(tmp_pat
     upload.write_bytes(synthetic.million_row_csv(catalogue, areas, rows=30_000))
     rng = random.Random(20241127)
     outcomes = {"old": 0, "new": 0}
-    for trial in range(9):
+    instants = [0.0, *kill_instants(rng, 5, early=0)]  # the first run is not killed
+    for trial, instant in enumerate(instants):
         url = pg_server.create_database(f"kpi_kill_{trial}")
         pg.init(url)
         monkeypatch.setenv(config.ENV_DATABASE_URL, url)
@@ -285,15 +287,14 @@ def test_kill_at_random_instants_leaves_old_or_new_state_in_the_database(tmp_pat
             new = values(folder)
             old = new.head(0)
             continue
-        # Start-up (imports) takes most of a run: aim the kills at its second half, where it reads, checks and writes.
-        time.sleep(duration * rng.uniform(0.5, 1.05))
+        time.sleep(duration * instant)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         state = values(folder)
         assert state.equals(old) or state.equals(new), f"trial {trial}: a half state"
         outcomes["old" if state.equals(old) else "new"] += 1
         assert backends.check(folder).height == 0  # nothing half-written, nothing to repair
-    assert sum(outcomes.values()) == 8
+    assert sum(outcomes.values()) == len(instants) - 1
 
 
 def test_the_batch_file_is_the_same_bytes_from_either_store(data_copy, tmp_path, database_url, monkeypatch):

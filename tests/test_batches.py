@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from kills import kill_instants
 
 from conftest import ROOT
 from kpis import backends, cli, ingest, synthetic
@@ -295,7 +296,8 @@ def test_a_failed_append_leaves_no_damaged_line(data_copy, tmp_path, monkeypatch
     assert audit.read_bytes() == before
 
 
-KILL_TRIALS = 12  # random instants; the exact points a publish can die at are each tested below (KILL_AT)
+KILL_TRIALS = 8  # random instants; the exact points a publish can die at are each tested below (KILL_AT)
+
 
 
 @pytest.mark.process
@@ -315,12 +317,11 @@ def test_kill_at_random_instants_leaves_old_or_new_state(big_registry, tmp_path)
     rng = random.Random(20241126)
     outcomes = {"old": 0, "new": 0}
     leftovers = {"temp file": 0, "orphan batch": 0}
-    for trial in range(KILL_TRIALS):
+    for trial, instant in enumerate(kill_instants(rng, KILL_TRIALS, early=2)):
         folder = tmp_path / f"trial{trial}"
         shutil.copytree(pristine, folder)
         proc = run_ingest(folder, upload)
-        # Start-up (imports) takes most of a run: aim most kills at its second half, where it reads, checks and writes.
-        time.sleep(duration * (rng.uniform(0.5, 1.05) if trial % 4 else rng.uniform(0, 0.5)))
+        time.sleep(duration * instant)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         state = values(folder)
