@@ -17,7 +17,9 @@ no other area hangs under it. The store is empty only when no KPI or no area is 
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -140,20 +142,41 @@ def _keep_good_rows(text: readers.TextFrame, parse: Callable[[pl.DataFrame, str]
     return typed.filter(~pl.col(key).is_in(bad[key].drop_nulls().implode()) & pl.col(key).is_not_null()), problems, bad
 
 
+# A registry's parse (pandera) is most of a load's time, and each publish reloads the catalogue and areas unchanged:
+# the rows kept are remembered by the file's content. Polars frames are not changed in place, so sharing them is safe.
+_PARSED: dict[tuple[str, str, bytes], tuple[pl.DataFrame | None, pl.DataFrame, pl.DataFrame]] = {}
+_PARSED_MAX = 8
+_PARSED_LOCK = threading.Lock()
+
+
+def _registry_rows(content: bytes, text: readers.TextFrame, parse: Callable[[pl.DataFrame, str], tuple[pl.DataFrame, pl.DataFrame]],
+                   file: str, key: str) -> tuple[pl.DataFrame | None, pl.DataFrame, pl.DataFrame]:
+    """`_keep_good_rows` of a registry file, parsed once per content (`text` is read from `content`)."""
+    memo = (key, file, hashlib.sha256(content).digest())
+    with _PARSED_LOCK:  # the app's sessions load in threads of their own
+        if memo not in _PARSED:
+            while len(_PARSED) >= _PARSED_MAX:
+                _PARSED.pop(next(iter(_PARSED)))  # the oldest
+            _PARSED[memo] = _keep_good_rows(text, parse, file, key)
+        return _PARSED[memo]
+
+
 def _catalogue(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     if not path.exists():
         return (*C.load(path), [])
-    text = readers.read_text_csv(path.read_bytes(), path.name)
+    content = path.read_bytes()
+    text = readers.read_text_csv(content, path.name)
     if text.frame is not None and "kpi_id" in text.frame.columns:
         text = readers.TextFrame(text.frame.with_columns(pl.col("kpi_id").str.to_lowercase()), text.problems)
-    frame, problems, bad = _keep_good_rows(text, C.parse, path.name, "kpi_id")
+    frame, problems, bad = _registry_rows(content, text, C.parse, path.name, "kpi_id")
     return (C.empty() if frame is None else frame), problems, bad["kpi_id"].drop_nulls().to_list()
 
 
 def _areas(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     if not path.exists():
         return (*A.load(path), [])
-    frame, problems, bad = _keep_good_rows(readers.read_text_csv(path.read_bytes(), path.name), A.parse, path.name, "area")
+    content = path.read_bytes()
+    frame, problems, bad = _registry_rows(content, readers.read_text_csv(content, path.name), A.parse, path.name, "area")
     out = bad["area"].drop_nulls().to_list()
     if frame is None or frame.filter(pl.col("parent").is_in(out)).height:
         return A.empty(), problems, []  # an area left out with areas under it: the tree is unusable

@@ -158,3 +158,23 @@ def test_a_period_out_of_the_calendar_quarantines_only_its_file(data_copy, demo_
     assert loaded.ok
     assert loaded.files.filter(pl.col("file") == "zz.csv")["status"].item() == "quarantined"
     assert loaded.observations.equals(demo_store.observations)
+
+
+def test_an_unchanged_registry_is_parsed_once_and_a_changed_one_again(data_copy, monkeypatch):
+    """Parsing the catalogue and areas (pandera) is most of a load's time, and every publish reloads them unchanged:
+    the parse is kept by content. An edit to either file is parsed afresh, and the result is the same as a first load."""
+    from kpis import areas, catalogue
+
+    calls = []
+    for module in (catalogue, areas):
+        real = module.parse
+        monkeypatch.setattr(module, "parse", lambda text, file, real=real: calls.append(file) or real(text, file))
+    store.load(data_copy)
+    calls.clear()
+    again = store.load(data_copy)
+    assert calls == []
+    (data_copy / "catalogue.csv").write_text((data_copy / "catalogue.csv").read_text().replace("MMR", "MMR jab", 1))
+    edited = store.load(data_copy)
+    assert calls == ["catalogue.csv"]
+    assert edited.catalogue.height == again.catalogue.height and not edited.catalogue.equals(again.catalogue)
+    assert edited.areas.equals(again.areas)
