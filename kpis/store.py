@@ -161,26 +161,50 @@ def _registry_rows(content: bytes, text: readers.TextFrame, parse: Callable[[pl.
         return _PARSED[memo]
 
 
-def _catalogue(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+# Every load checks each batch in force again (a later catalogue change shows), so a reload after a publish checked every
+# earlier batch once more: a batch's check is remembered by its content, the registries' and the day it is judged on.
+_CHECKED: dict[tuple, ingest.CheckResult] = {}
+_CHECKED_MAX = 512
+
+
+def _checked_batch(name: str, content: Path | bytes | pl.DataFrame, catalogue: pl.DataFrame, areas: pl.DataFrame,
+                   registries: tuple[bytes, bytes], today: date | None) -> ingest.CheckResult:
+    """`ingest.check_file` of a batch, once per (content, catalogue, areas, day). Rows read from a database as a frame are checked each time."""
+    if isinstance(content, pl.DataFrame) or not all(registries):
+        return ingest.check_file(name, content, catalogue, areas, today)
+    raw = content.read_bytes() if isinstance(content, Path) else content
+    memo = (name, hashlib.sha256(raw).digest(), *registries, today or date.today())
+    with _PARSED_LOCK:
+        if memo in _CHECKED:
+            return _CHECKED[memo]
+    result = ingest.check_file(name, content, catalogue, areas, today)
+    with _PARSED_LOCK:
+        while len(_CHECKED) >= _CHECKED_MAX:
+            _CHECKED.pop(next(iter(_CHECKED)))
+        _CHECKED[memo] = result
+    return result
+
+
+def _catalogue(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str], bytes]:
     if not path.exists():
-        return (*C.load(path), [])
+        return (*C.load(path), [], b"")
     content = path.read_bytes()
     text = readers.read_text_csv(content, path.name)
     if text.frame is not None and "kpi_id" in text.frame.columns:
         text = readers.TextFrame(text.frame.with_columns(pl.col("kpi_id").str.to_lowercase()), text.problems)
     frame, problems, bad = _registry_rows(content, text, C.parse, path.name, "kpi_id")
-    return (C.empty() if frame is None else frame), problems, bad["kpi_id"].drop_nulls().to_list()
+    return (C.empty() if frame is None else frame), problems, bad["kpi_id"].drop_nulls().to_list(), hashlib.sha256(content).digest()
 
 
-def _areas(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+def _areas(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str], bytes]:
     if not path.exists():
-        return (*A.load(path), [])
+        return (*A.load(path), [], b"")
     content = path.read_bytes()
     frame, problems, bad = _registry_rows(content, readers.read_text_csv(content, path.name), A.parse, path.name, "area")
     out = bad["area"].drop_nulls().to_list()
     if frame is None or frame.filter(pl.col("parent").is_in(out)).height:
-        return A.empty(), problems, []  # an area left out with areas under it: the tree is unusable
-    return frame, problems, [*out, *(bad["code"].drop_nulls().to_list() if "code" in bad.columns else [])]
+        return A.empty(), problems, [], b""  # an area left out with areas under it: the tree is unusable
+    return frame, problems, [*out, *(bad["code"].drop_nulls().to_list() if "code" in bad.columns else [])], hashlib.sha256(content).digest()
 
 
 def _excuse_left_out(problems: pl.DataFrame, catalogue_out: list[str], areas_out: list[str]) -> pl.DataFrame:
@@ -201,8 +225,9 @@ def _excuse_left_out(problems: pl.DataFrame, catalogue_out: list[str], areas_out
 
 
 def load(data_dir: Path, today: date | None = None) -> Store:
-    (catalogue, catalogue_problems, catalogue_out), crash_c = guard("catalogue.csv", lambda: _catalogue(data_dir / "catalogue.csv"), (C.empty(), P.empty(), []))
-    (areas, area_problems, areas_out), crash_a = guard("areas.csv", lambda: _areas(data_dir / "areas.csv"), (A.empty(), P.empty(), []))
+    (catalogue, catalogue_problems, catalogue_out, catalogue_sha), crash_c = guard(
+        "catalogue.csv", lambda: _catalogue(data_dir / "catalogue.csv"), (C.empty(), P.empty(), [], b""))
+    (areas, area_problems, areas_out, areas_sha), crash_a = guard("areas.csv", lambda: _areas(data_dir / "areas.csv"), (A.empty(), P.empty(), [], b""))
     reports = [catalogue_problems, crash_c, area_problems, crash_a]
     if catalogue.height == 0 or areas.height == 0:
         return Store(C.empty(), A.empty(), ingest.empty(), problems=P.combine(reports))
@@ -228,7 +253,7 @@ def load(data_dir: Path, today: date | None = None) -> Store:
     reports.append(crash)
     for info, name, content in active:
         # Batches were validated when published; they are checked again so that a later catalogue change shows.
-        result, crash = guard(name, lambda name=name, content=content: ingest.check_file(name, content, catalogue, areas, today), None)
+        result, crash = guard(name, lambda name=name, content=content: _checked_batch(name, content, catalogue, areas, (catalogue_sha, areas_sha), today), None)
         reports.append(crash)
         if result is None:
             continue

@@ -178,3 +178,27 @@ def test_an_unchanged_registry_is_parsed_once_and_a_changed_one_again(data_copy,
     assert calls == ["catalogue.csv"]
     assert edited.catalogue.height == again.catalogue.height and not edited.catalogue.equals(again.catalogue)
     assert edited.areas.equals(again.areas)
+
+
+def test_a_reload_checks_only_new_batches_until_the_catalogue_changes(data_copy, tmp_path, monkeypatch):
+    """Each load checks the batches in force again, so that a catalogue change shows in them; a batch already checked
+    against the same catalogue, areas and day is not checked twice. A changed catalogue checks every batch again."""
+    from kpis import batches as B
+    from kpis import cli
+
+    for quarter, value in (("Q2", 21), ("Q3", 22)):
+        upload = tmp_path / f"{quarter}.csv"
+        upload.write_text(f"kpi_id,area,period,value\nooa_placements,City,2024/25 {quarter},{value}\n")
+        assert cli.main(["ingest", str(upload), "--data-dir", str(data_copy)]) == 0
+    checked = []
+    real = ingest.check_file
+    monkeypatch.setattr(ingest, "check_file", lambda name, *args, **kwargs: checked.append(Path(name).parent.name) or real(name, *args, **kwargs))
+    first = store.load(data_copy)  # the second ingest loaded the store with the first batch in it: that one is known
+    assert checked.count(B.BATCH_DIR) == 1
+    checked.clear()
+    again = store.load(data_copy)
+    assert checked.count(B.BATCH_DIR) == 0 and again.observations.equals(first.observations)
+    (data_copy / "catalogue.csv").write_text((data_copy / "catalogue.csv").read_text().replace("MMR", "MMR jab", 1))
+    checked.clear()
+    store.load(data_copy)
+    assert checked.count(B.BATCH_DIR) == 2
