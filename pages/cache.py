@@ -237,6 +237,19 @@ def _default_period(folder: str, sig: tuple, today: str) -> str | None:
     return found.label if found else None
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _period_choices(folder: str, sig: tuple) -> list[str]:
+    from kpis import ranges
+
+    return [p.label for p in ranges.grouped(summary.periods_available(_store(folder, sig)))]  # quarters, then months, then years
+
+
+def period_choices() -> tuple[list[str], str | None]:
+    """The reporting periods to choose from, and the default one (the latest started by today): once per data change and day."""
+    folder, sig = str(data_dir()), signature()
+    return _period_choices(folder, sig), _default_period(folder, sig, config.today().isoformat())
+
+
 def as_of(period: Period | None):
     """The date freshness is judged at: today for the latest period, else the selected period's end."""
     from kpis import freshness
@@ -245,17 +258,18 @@ def as_of(period: Period | None):
     return freshness.as_of_for(period, today, _period(_default_period(str(data_dir()), signature(), today.isoformat())))
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
-def _tile_html(folder: str, sig: tuple, bsig: tuple, today: str, period: str | None, area: str, kpi: str, _build) -> str:
-    """The keys decide the tile and everything its HTML shows (figures, freshness as of today, SPC); `_build` makes it."""
+@st.cache_data(show_spinner=False, max_entries=256)
+def _grid_html(folder: str, sig: tuple, bsig: tuple, today: str, period: str | None, area: str, kpis: tuple[str, ...], _build) -> str:
+    """The keys decide the tiles and everything their HTML shows (figures, freshness as of today, SPC); `_build` makes it."""
     return _build()
 
 
-def tile_html(period: Period | None, area: str, tile: views.Tile, build) -> str:
-    """An Overview tile's static HTML (`components.glance_html`, called as `build()`), once per data change and day."""
+def grid_html(period: Period | None, area: str, kpis: list[str], build) -> str:
+    """The Overview's tile grid as static HTML (`components.glance_grid_html`, called as `build()`), once per data change,
+    day and KPIs shown: one cached call for the grid (a call per tile was a tenth of a warm visit's server time)."""
     folder = str(data_dir())
-    return _tile_html(folder, signature(), _baselines_signature(folder), config.today().isoformat(),
-                      period.label if period else None, area, str(tile.kpi["kpi_id"]), build)
+    return _grid_html(folder, signature(), _baselines_signature(folder), config.today().isoformat(),
+                      period.label if period else None, area, tuple(kpis), build)
 
 
 def _comments_signature(folder: str) -> tuple:
@@ -327,7 +341,7 @@ def _prepare_first_page() -> None:
 
 def _prepare_overview(folder: str, sig: tuple, data: Store) -> None:
     """The cached lookups the overview's first screen makes for the default period and the top area, called with
-    the keys the page's own calls use: statuses, narratives, the first page of tiles and each one's HTML (`tile_html`,
+    the keys the page's own calls use: statuses, narratives, the first page of tiles as the grid's HTML (`grid_html`,
     whose builder fills the sparkline, SPC and freshness lookups), the summary table and its download."""
     from kpis import priorities
     from kpis.areas import code_of, default_area
@@ -338,12 +352,12 @@ def _prepare_overview(folder: str, sig: tuple, data: Store) -> None:
     area = default_area(data.areas)
     statuses = _statuses(folder, sig, label, area)
     _narratives(folder, sig)
-    tiles = _tiles(folder, sig, label, area, tuple(priorities.filtered(statuses, [], [])["kpi_id"].to_list()[:OVERVIEW_TILES]))
+    first = tuple(priorities.filtered(statuses, [], [])["kpi_id"].to_list()[:OVERVIEW_TILES])
     _report(folder, sig, label, area)
     _summary_export(folder, sig, label, area)
     codes, today, bsig = code_of(data.areas), config.today().isoformat(), _baselines_signature(folder)
-    for tile in tiles:
-        _tile_html(folder, sig, bsig, today, label, area, str(tile.kpi["kpi_id"]), lambda tile=tile: components.glance_html(tile, default, area, codes))
+    _grid_html(folder, sig, bsig, today, label, area, first,
+               lambda: components.glance_grid_html(_tiles(folder, sig, label, area, first), default, area, codes))
 
 
 # ---- warm-up: once per server process, at its start or after the first page --------------

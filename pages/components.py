@@ -334,21 +334,27 @@ def page_head(title: str, counts_html: str) -> None:
     st.html(f'<div class="kpi-head">{band_html(title, level=1)}{counts_html}</div>')
 
 
-def glance_grid(tiles: list[views.Tile], period: Period | None, area: str, codes: dict[str, str]) -> None:
-    """The Overview's tiles, three a row on a wide screen, two, then one, as tall as their content so that a projector's
-    first screen holds a row of them. Each: name (a heading), figure against target, status (colour, icon, word) and
-    direction, each area's line, how fresh it is, a short sparkline; the full name, the reasons and SPC inside
+def glance_grid(kpis: list[str], period: Period | None, area: str, codes: dict[str, str]) -> None:
+    """The Overview's tiles for `kpis`, three a row on a wide screen, two, then one, as tall as their content so that a
+    projector's first screen holds a row of them. Each: name (a heading), figure against target, status (colour, icon,
+    word) and direction, each area's line, how fresh it is, a short sparkline; the full name, the reasons and SPC inside
     'Why this status?'; then its trend and areas.
 
     Two Tab stops (why, trend link), three with areas (by-area link).
 
-    The whole grid is one escaped HTML block, each tile's part built once per data change (`cache.tile_html`): a
+    The whole grid is one escaped HTML block, built once per data change, day and KPIs shown (`cache.grid_html`): a
     tile drawn as Streamlit elements (a bordered container, its HTML and its page links, five elements) cost a visit's
     browser more than anything else on the page (README, First paint). The links are ordinary links that the page's
     script follows without reloading (`url_state.NAV_SCRIPT`)."""
-    cells = "".join(f'<div class="kpi-glance-tile" data-kpi="{html.escape(str(tile.kpi["kpi_id"]))}">'
-                    f'{cache.tile_html(period, area, tile, lambda tile=tile: glance_html(tile, period, area, codes))}</div>' for tile in tiles)
-    st.html(f'<div class="kpi-glance"><div class="kpi-glance-grid">{cells}</div></div>')
+    if kpis:
+        st.html(cache.grid_html(period, area, kpis, lambda: glance_grid_html(cache.tiles(period, area, kpis), period, area, codes)))
+
+
+def glance_grid_html(tiles: list[views.Tile], period: Period | None, area: str, codes: dict[str, str]) -> str:
+    """`glance_grid`'s HTML for these tiles."""
+    cells = "".join(f'<div class="kpi-glance-tile" data-kpi="{html.escape(str(tile.kpi["kpi_id"]))}">{glance_html(tile, period, area, codes)}</div>'
+                    for tile in tiles)
+    return f'<div class="kpi-glance"><div class="kpi-glance-grid">{cells}</div></div>'
 
 
 def glance_html(tile: views.Tile, period: Period | None, area: str, codes: dict[str, str]) -> str:

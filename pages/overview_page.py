@@ -53,7 +53,7 @@ if pages > 1:
     url_state.publish("page", "ov_page", 1, "int")
 else:
     page_no = 1
-visible = cache.tiles(period, area, shown[(page_no - 1) * PER_PAGE: page_no * PER_PAGE])
+visible = shown[(page_no - 1) * PER_PAGE: page_no * PER_PAGE]
 components.band("KPIs at a glance",
                 f"{area} · reporting period {period.label if period else '–'} · each KPI shows its latest figure at or before this period"
                 + (f" · showing {len(shown)} of {statuses.height} KPIs: the counts, tiles and summary table follow the filters"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpis import ranges, summary
+from kpis import ranges
 from kpis.areas import code_of, default_area
 from kpis.catalogue import short_names
 from kpis.formatting import markdown_literal
 from kpis.periods import Period, PeriodError, parse_period
 from kpis.store import Store
+from pages import cache
 from pages.disclosure import disclosure
 
 PARAMS = ("period", "area", "kpi")
@@ -54,17 +55,12 @@ def _index(param: str, options: list[str]) -> int:
     return options.index(value) if value in options else 0
 
 
-def _periods(data: Store) -> list[str]:
-    return [p.label for p in ranges.grouped(summary.periods_available(data))]  # quarters, then months, then years
-
-
 def sync(data: Store) -> list[str]:
     """The reporting period, area and KPI this run shows, from the address or the defaults: before anything is drawn,
-    so that the page's title can name them. Returns the periods to choose from."""
-    default_period = summary.default_period(data)
+    so that the page's title can name them. Returns the periods to choose from. `data` is the current store."""
+    periods, default_period = cache.period_choices()
     kpi_ids = data.catalogue["kpi_id"].to_list()
-    periods = _periods(data)
-    _sync("period", periods, default_period.label if default_period else None)
+    _sync("period", periods, default_period)
     _sync("area", data.areas["area"].to_list(), default_area(data.areas))
     _sync("kpi", kpi_ids, kpi_ids[0] if kpi_ids else None)
     return periods

@@ -143,6 +143,15 @@ def test_query_params_open_the_right_view():
     assert values["Period"].iloc[-1] == "2023/24 Q3"  # nothing after the selected period
 
 
+def test_the_default_period_is_the_latest_started_by_the_boards_today(monkeypatch):
+    """The board's today (`KPI_TODAY` when set, as for the demo) decides the default period, as it decides freshness:
+    on 15 March 2024 the 2024/25 Q1 figures lie in the future, so the Overview opens on 2023/24 Q4."""
+    monkeypatch.setenv("KPI_TODAY", "2024-03-15")
+    at = open_page()
+    assert not at.exception
+    assert at.session_state["sel_period"] == "2023/24 Q4"
+
+
 def test_selection_is_kept_when_switching_pages():
     at = show_choices(open_page())
     at.sidebar.selectbox(key="sel_kpi").set_value("ooa_placements").run()
