@@ -146,14 +146,14 @@ def _keep_good_rows(text: readers.TextFrame, parse: Callable[[pl.DataFrame, str]
 # the rows kept are remembered by the file's content. Polars frames are not changed in place, so sharing them is safe.
 _PARSED: dict[tuple[str, str, bytes], tuple[pl.DataFrame | None, pl.DataFrame, pl.DataFrame]] = {}
 _PARSED_MAX = 8
-_PARSED_LOCK = threading.Lock()
+_MEMO_LOCK = threading.Lock()
 
 
 def _registry_rows(content: bytes, text: readers.TextFrame, parse: Callable[[pl.DataFrame, str], tuple[pl.DataFrame, pl.DataFrame]],
                    file: str, key: str) -> tuple[pl.DataFrame | None, pl.DataFrame, pl.DataFrame]:
     """`_keep_good_rows` of a registry file, parsed once per content (`text` is read from `content`)."""
     memo = (key, file, hashlib.sha256(content).digest())
-    with _PARSED_LOCK:  # the app's sessions load in threads of their own
+    with _MEMO_LOCK:  # the app's sessions load in threads of their own
         if memo not in _PARSED:
             while len(_PARSED) >= _PARSED_MAX:
                 _PARSED.pop(next(iter(_PARSED)))  # the oldest
@@ -174,11 +174,11 @@ def _checked_batch(name: str, content: Path | bytes | pl.DataFrame, catalogue: p
         return ingest.check_file(name, content, catalogue, areas, today)
     raw = content.read_bytes() if isinstance(content, Path) else content
     memo = (name, hashlib.sha256(raw).digest(), *registries, today or date.today())
-    with _PARSED_LOCK:
+    with _MEMO_LOCK:
         if memo in _CHECKED:
             return _CHECKED[memo]
     result = ingest.check_file(name, content, catalogue, areas, today)
-    with _PARSED_LOCK:
+    with _MEMO_LOCK:
         while len(_CHECKED) >= _CHECKED_MAX:
             _CHECKED.pop(next(iter(_CHECKED)))
         _CHECKED[memo] = result
