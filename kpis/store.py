@@ -172,13 +172,17 @@ def _checked_batch(name: str, content: Path | bytes | pl.DataFrame, catalogue: p
     """`ingest.check_file` of a batch, once per (content, catalogue, areas, day). Rows read from a database as a frame are checked each time."""
     if isinstance(content, pl.DataFrame) or not all(registries):
         return ingest.check_file(name, content, catalogue, areas, today)
+    day = today or date.today()
     raw = content.read_bytes() if isinstance(content, Path) else content
-    memo = (name, hashlib.sha256(raw).digest(), *registries, today or date.today())
+    memo = (name, hashlib.sha256(raw).digest(), *registries, day)
     with _MEMO_LOCK:
         if memo in _CHECKED:
             return _CHECKED[memo]
-    result = ingest.check_file(name, content, catalogue, areas, today)
+    result = ingest.check_file(name, content, catalogue, areas, day)
     with _MEMO_LOCK:
+        # Checks against another catalogue, areas or day will not be asked for again: at most one copy of each batch is kept.
+        for old in [key for key in _CHECKED if key[2:] != memo[2:]]:
+            del _CHECKED[old]
         while len(_CHECKED) >= _CHECKED_MAX:
             _CHECKED.pop(next(iter(_CHECKED)))
         _CHECKED[memo] = result

@@ -347,7 +347,7 @@ def _prepare_overview(folder: str, sig: tuple, data: Store) -> None:
     from kpis.areas import code_of, default_area
     from pages import components  # the tiles' HTML is built by the page's own builder
 
-    default = summary.default_period(data)
+    default = summary.default_period(data, config.today())  # as the page chooses it (`period_choices`)
     label = default.label if default else None
     area = default_area(data.areas)
     statuses = _statuses(folder, sig, label, area)

@@ -1,4 +1,5 @@
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -178,6 +179,9 @@ def test_an_unchanged_registry_is_parsed_once_and_a_changed_one_again(data_copy,
     assert calls == ["catalogue.csv"]
     assert edited.catalogue.height == again.catalogue.height and not edited.catalogue.equals(again.catalogue)
     assert edited.areas.equals(again.areas)
+    (data_copy / "areas.csv").write_text((data_copy / "areas.csv").read_text() + "\n")  # other bytes, the same areas
+    calls.clear()
+    assert store.load(data_copy).areas.equals(again.areas) and calls == ["areas.csv"]
 
 
 def test_a_reload_checks_only_new_batches_until_the_catalogue_changes(data_copy, tmp_path, monkeypatch):
@@ -201,4 +205,7 @@ def test_a_reload_checks_only_new_batches_until_the_catalogue_changes(data_copy,
     (data_copy / "catalogue.csv").write_text((data_copy / "catalogue.csv").read_text().replace("MMR", "MMR jab", 1))
     checked.clear()
     store.load(data_copy)
+    assert checked.count(B.BATCH_DIR) == 2
+    checked.clear()
+    store.load(data_copy, today=date(2030, 1, 1))  # judged on another day: checked again
     assert checked.count(B.BATCH_DIR) == 2
