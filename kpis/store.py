@@ -149,10 +149,10 @@ _PARSED_MAX = 8
 _MEMO_LOCK = threading.Lock()
 
 
-def _registry_rows(content: bytes, text: readers.TextFrame, parse: Callable[[pl.DataFrame, str], tuple[pl.DataFrame, pl.DataFrame]],
+def _registry_rows(digest: bytes, text: readers.TextFrame, parse: Callable[[pl.DataFrame, str], tuple[pl.DataFrame, pl.DataFrame]],
                    file: str, key: str) -> tuple[pl.DataFrame | None, pl.DataFrame, pl.DataFrame]:
-    """`_keep_good_rows` of a registry file, parsed once per content (`text` is read from `content`)."""
-    memo = (key, file, hashlib.sha256(content).digest())
+    """`_keep_good_rows` of a registry file, parsed once per content (`digest`: the SHA-256 of the bytes `text` was read from)."""
+    memo = (key, file, digest)
     with _MEMO_LOCK:  # the app's sessions load in threads of their own
         if memo not in _PARSED:
             while len(_PARSED) >= _PARSED_MAX:
@@ -193,22 +193,24 @@ def _catalogue(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str], bytes
     if not path.exists():
         return (*C.load(path), [], b"")
     content = path.read_bytes()
+    digest = hashlib.sha256(content).digest()
     text = readers.read_text_csv(content, path.name)
     if text.frame is not None and "kpi_id" in text.frame.columns:
         text = readers.TextFrame(text.frame.with_columns(pl.col("kpi_id").str.to_lowercase()), text.problems)
-    frame, problems, bad = _registry_rows(content, text, C.parse, path.name, "kpi_id")
-    return (C.empty() if frame is None else frame), problems, bad["kpi_id"].drop_nulls().to_list(), hashlib.sha256(content).digest()
+    frame, problems, bad = _registry_rows(digest, text, C.parse, path.name, "kpi_id")
+    return (C.empty() if frame is None else frame), problems, bad["kpi_id"].drop_nulls().to_list(), digest
 
 
 def _areas(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str], bytes]:
     if not path.exists():
         return (*A.load(path), [], b"")
     content = path.read_bytes()
-    frame, problems, bad = _registry_rows(content, readers.read_text_csv(content, path.name), A.parse, path.name, "area")
+    digest = hashlib.sha256(content).digest()
+    frame, problems, bad = _registry_rows(digest, readers.read_text_csv(content, path.name), A.parse, path.name, "area")
     out = bad["area"].drop_nulls().to_list()
     if frame is None or frame.filter(pl.col("parent").is_in(out)).height:
         return A.empty(), problems, [], b""  # an area left out with areas under it: the tree is unusable
-    return frame, problems, [*out, *(bad["code"].drop_nulls().to_list() if "code" in bad.columns else [])], hashlib.sha256(content).digest()
+    return frame, problems, [*out, *(bad["code"].drop_nulls().to_list() if "code" in bad.columns else [])], digest
 
 
 def _excuse_left_out(problems: pl.DataFrame, catalogue_out: list[str], areas_out: list[str]) -> pl.DataFrame:

@@ -347,15 +347,16 @@ def _prepare_overview(folder: str, sig: tuple, data: Store) -> None:
     from kpis.areas import code_of, default_area
     from pages import components  # the tiles' HTML is built by the page's own builder
 
-    default = summary.default_period(data, config.today())  # as the page chooses it (`period_choices`)
-    label = default.label if default else None
+    today = config.today().isoformat()
+    label = _default_period(folder, sig, today)  # as the page chooses it (`period_choices`)
+    default = _period(label)
     area = default_area(data.areas)
     statuses = _statuses(folder, sig, label, area)
     _narratives(folder, sig)
     first = tuple(priorities.filtered(statuses, [], [])["kpi_id"].to_list()[:OVERVIEW_TILES])
     _report(folder, sig, label, area)
     _summary_export(folder, sig, label, area)
-    codes, today, bsig = code_of(data.areas), config.today().isoformat(), _baselines_signature(folder)
+    codes, bsig = code_of(data.areas), _baselines_signature(folder)
     _grid_html(folder, sig, bsig, today, label, area, first,
                lambda: components.glance_grid_html(_tiles(folder, sig, label, area, first), default, area, codes))
 
